@@ -1,0 +1,67 @@
+"""The application factory: config, extensions, blueprints, error pages."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core import config as config_module
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    # Static files belong to the blueprints (root serves /static/site/); the app has none.
+    app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), static_folder=None)
+    app.config.update(config_module.from_env())
+    app.config.update(overrides or {})
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX"], x_proto=1, x_host=1)
+
+    from core import cli, content, errors, i18n, security
+    from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(config_module.ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    content.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    _sqlite_pragmas(app)
+
+    from public_site import bp as site_bp
+    from public_site import root_bp
+
+    from crm import bp as crm_bp
+
+    app.register_blueprint(root_bp)
+    app.register_blueprint(site_bp)
+    app.register_blueprint(crm_bp)
+    return app
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """WAL and a busy timeout so readers and one writer coexist on the embedded database."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from core.extensions import db
+
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()

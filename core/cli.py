@@ -1,0 +1,149 @@
+"""Command-line jobs: demo data, the outbox run for cron."""
+
+from datetime import date
+from decimal import Decimal
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from core.audit import record
+from core.content import get_content
+from core.extensions import db
+from core.models import ROLES, UTILITIES, Plot, PlotUtility, Team, User
+from core.passwords import MIN_LENGTH, hash_password
+from core.units import mu_to_m2
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def load_plots() -> tuple[int, int]:
+    """Create or refresh the plots of content/data/plots.yaml; statuses set in the CRM are kept."""
+    created = updated = 0
+    existing = {p.code: p for p in db.session.scalars(select(Plot))}
+    for item in get_content()["plots"]["plots"]:
+        plot = existing.get(item["code"])
+        if plot is None:
+            plot = Plot(code=item["code"], status=item.get("status", "available"))
+            db.session.add(plot)
+            created += 1
+        else:
+            updated += 1
+        plot.zone = item["zone"]
+        plot.area_m2 = mu_to_m2(item["area_mu"])
+        plot.land_use = item["land_use"]
+        plot.price_per_mu = Decimal(str(item["price_per_mu"]))
+        plot.outline = item["outline"]
+        plot.notes = item.get("notes", {})
+        by_name = {u.utility: u for u in plot.utilities}
+        for position, name in enumerate(UTILITIES):
+            spec = item["utilities"][name]
+            utility = by_name.get(name) or PlotUtility(utility=name)
+            if utility not in plot.utilities:
+                plot.utilities.append(utility)
+            utility.position = position
+            utility.state = spec["state"]
+            utility.ready_on = _as_date(spec.get("date"))
+            utility.capacity = spec.get("capacity")
+    db.session.commit()
+    return created, updated
+
+
+# Demo staff accounts for `make run`; never created in production. README lists them.
+DEMO_PASSWORD = "qingyuan-demo-2026"  # noqa: S105 - a published demo password, not a secret
+DEMO_ACCOUNTS = (
+    ("admin@qingyuan-port.example", "管理员 Admin", "admin", None),
+    ("manager@qingyuan-port.example", "王经理 Wang (manager)", "manager", None),
+    ("officer@qingyuan-port.example", "李招商 Li (officer, Europe desk)", "officer", "Europe desk"),
+    (
+        "officer2@qingyuan-port.example",
+        "赵招商 Zhao (officer, China desk)",
+        "officer",
+        "China desk",
+    ),
+    ("leader@qingyuan-port.example", "陈县长 Chen (county leader)", "leader", None),
+)
+
+
+def load_demo_accounts() -> int:
+    created = 0
+    for email, name, role, team in DEMO_ACCOUNTS:
+        if db.session.scalar(select(User).where(User.email == email)):
+            continue
+        user = User(
+            email=email,
+            name=name,
+            role=role,
+            team=_team(team),
+            password_hash=hash_password(DEMO_PASSWORD),
+        )
+        db.session.add(user)
+        record("create", user, {"email": [None, email], "role": [None, role]}, actor="system")
+        created += 1
+    db.session.commit()
+    return created
+
+
+def init_app(app) -> None:
+    _register_user_commands(app)
+
+    @app.cli.command("load-demo")
+    def load_demo():
+        """Load the demo content into the database (safe to run again)."""
+        created, updated = load_plots()
+        click.echo(f"plots: {created} created, {updated} refreshed")
+        if current_app.config["PRODUCTION"]:
+            click.echo("demo accounts: skipped in production")
+        else:
+            click.echo(f"demo accounts: {load_demo_accounts()} created")
+
+    @app.cli.command("send-outbox")
+    @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")
+    def send_outbox(limit: int):
+        """Send queued emails that are due (run from cron every minute)."""
+        from core.outbox import send_due
+
+        sent, failed = send_due(limit=limit)
+        click.echo(f"outbox: {sent} sent, {failed} failed (will retry)")
+        current_app.logger.info("outbox run: %s sent, %s failed", sent, failed)
+
+
+def _register_user_commands(app) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", required=True, help="Sign-in address.")
+    @click.option("--role", required=True, type=click.Choice(ROLES), help="What the user may do.")
+    @click.option("--team", default=None, help="Team name (created if new).")
+    @click.option("--name", default=None, help="Display name (defaults to the email's local part).")
+    @click.password_option(help="Asked for when not given; at least 12 characters.")
+    def create_user(email: str, role: str, team: str | None, name: str | None, password: str):
+        """Create a staff account for the CRM."""
+        email = email.strip().lower()
+        if len(password) < MIN_LENGTH:
+            raise click.BadParameter(f"at least {MIN_LENGTH} characters", param_hint="password")
+        if db.session.scalar(select(User).where(User.email == email)):
+            raise click.ClickException(f"a user with email {email} exists already")
+        user = User(
+            email=email,
+            name=name or email.split("@")[0],
+            role=role,
+            team=_team(team),
+            password_hash=hash_password(password),
+        )
+        db.session.add(user)
+        record("create", user, {"email": [None, email], "role": [None, role]}, actor="system")
+        db.session.commit()
+        click.echo(f"created {role} {email}")
+
+
+def _team(name: str | None) -> Team | None:
+    if not name:
+        return None
+    team = db.session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+    return team

@@ -1,0 +1,77 @@
+"""Configuration from environment variables, with development defaults."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production below
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(raw: str) -> str:
+    """Normalise a DATABASE_URL to the drivers we ship (psycopg 3)."""
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw.removeprefix("postgres://")
+    if raw.startswith("postgresql://"):
+        raw = "postgresql+psycopg://" + raw.removeprefix("postgresql://")
+    return raw
+
+
+def from_env() -> dict:
+    """Build the config mapping; production refuses to start on defaults."""
+    production = os.environ.get("APP_ENV", "development") == "production"
+    instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+    secret = os.environ.get("SECRET_KEY", DEV_SECRET)
+    if production and (secret == DEV_SECRET or len(secret) < 32):
+        raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters")
+    redis_url = os.environ.get("REDIS_URL", "")
+    cfg = {
+        "PRODUCTION": production,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'port.db'}")
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(ROOT / "content")),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "BUREAU_EMAIL": os.environ.get("BUREAU_EMAIL", "invest@qingyuan-port.example"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "8025" if not production else "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Qingyuan Industrial Port <noreply@qingyuan-port.example>"
+        ),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "INQUIRY_RATE_LIMIT": os.environ.get("INQUIRY_RATE_LIMIT", "5 per minute;20 per hour"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "INQUIRY_MIN_SECONDS": float(os.environ.get("INQUIRY_MIN_SECONDS", "3")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        # The __Host- prefix binds the cookie to this host and path; browsers need Secure for it.
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+    }
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    return cfg

@@ -1,0 +1,76 @@
+"""Error pages in the visitor's language; never a bare traceback."""
+
+import logging
+
+from flask import g, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from core.extensions import db
+from core.i18n import LANGUAGES, negotiate_language
+
+log = logging.getLogger(__name__)
+
+
+def _language_for_path() -> str:
+    first = request.path.strip("/").split("/", 1)[0]
+    if first in LANGUAGES:
+        return first
+    if request.path.startswith("/crm"):
+        return g.get("lang") or "zh"
+    return negotiate_language()
+
+
+def _messages(code: int) -> tuple[str, str]:
+    return {
+        400: (gettext("Bad request"), gettext("The request could not be understood.")),
+        403: (gettext("Forbidden"), gettext("You do not have access to this page.")),
+        404: (gettext("Page not found"), gettext("There is no page at this address.")),
+        405: (gettext("Not allowed"), gettext("This page cannot be used this way.")),
+        413: (
+            gettext("Too large"),
+            gettext("What you sent is larger than we accept. Please send less."),
+        ),
+        429: (
+            gettext("Too many requests"),
+            gettext(
+                "You have sent several forms in a short time. "
+                "Please wait a few minutes and try again; nothing you typed was stored."
+            ),
+        ),
+    }.get(code, (gettext("Something went wrong"), gettext("Please try again in a moment.")))
+
+
+def render_error(code: int, detail: str | None = None):
+    g.lang = g.get("lang") or _language_for_path()
+    title, message = _messages(code)
+    template = "crm/error.html" if request.path.startswith("/crm") else "site/error.html"
+    body = render_template(template, code=code, title=title, message=detail or message)
+    return body, code
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(
+            400,
+            gettext(
+                "This form has expired or was sent from elsewhere. "
+                "Please reload the page and send it again."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return render_error(exc.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if app.testing:
+            raise exc
+        db.session.rollback()
+        log.exception("unhandled error on %s", request.path)
+        return render_error(InternalServerError.code)

@@ -1,0 +1,114 @@
+"""Languages, locale and timezone selection, and locale-aware formatting of numbers, money, area."""
+
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import format_compact_currency, format_currency, format_decimal
+from babel.units import format_unit
+from flask import current_app, g, request
+from flask_babel import format_date, format_datetime, get_locale, gettext
+
+from core.units import m2_to_ha, m2_to_mu, mu_to_m2
+
+# code -> BCP-47 tag and the language's name in itself (for the switcher).
+LANGUAGES = {
+    "zh": {"tag": "zh-Hans", "name": "中文"},
+    "en": {"tag": "en", "name": "English"},
+    "de": {"tag": "de", "name": "Deutsch"},
+    "fr": {"tag": "fr", "name": "Français"},
+}
+PUBLIC_LANGUAGES = tuple(LANGUAGES)
+STAFF_LANGUAGES = ("zh", "en")
+# Content missing in a language is shown in this one, with a notice.
+FALLBACK = {"de": "en", "fr": "en", "en": "zh", "zh": "en"}
+LANG_COOKIE = "lang"
+
+
+def negotiate_language() -> str:
+    """The visitor's explicit choice (cookie), else Accept-Language, else Chinese."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(PUBLIC_LANGUAGES + ("zh-CN", "zh-Hans"))
+    if best and best.startswith("zh"):
+        return "zh"
+    return best or "zh"
+
+
+def select_locale() -> str:
+    lang = g.get("lang")
+    if lang:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return g.get("timezone") or current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    return str(get_locale().language) if get_locale() else "zh"
+
+
+def translated(value, lang: str | None = None):
+    """Pick a language from a {zh,en,de,fr} mapping of content; plain values pass through."""
+    if not isinstance(value, dict):
+        return value
+    lang = lang or current_language()
+    return value.get(lang) or value.get(FALLBACK.get(lang, "en")) or next(iter(value.values()))
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("zh")
+
+
+def number(value, digits: int = 0) -> str:
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=fmt, locale=_locale())
+
+
+def money_compact(amount) -> str:
+    """Large CNY amounts the reader's way: 5亿 in Chinese, 500 Mio. in German."""
+    return format_compact_currency(Decimal(amount), "CNY", locale=_locale(), fraction_digits=1)
+
+
+def money(amount) -> str:
+    """A CNY amount in full, without cents."""
+    loc = _locale()
+    pattern = loc.currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(
+        Decimal(amount), "CNY", format=pattern, locale=loc, currency_digits=False
+    )
+
+
+def area(m2) -> str:
+    """Mu on Chinese pages; hectares and square metres on the others."""
+    loc = _locale()
+    if loc.language == "zh":
+        return gettext("%(mu)s mu", mu=number(m2_to_mu(m2), 2 if m2_to_mu(m2) % 1 else 0))
+    ha = format_unit(m2_to_ha(m2), "area-hectare", length="short", locale=loc, format="#,##0.00")
+    sqm = format_unit(Decimal(m2), "area-square-meter", length="short", locale=loc, format="#,##0")
+    return f"{ha} ({sqm})"
+
+
+def area_mu(mu) -> str:
+    """A quantity given in mu (a land-need bound), in the reader's unit."""
+    return area(mu_to_m2(mu))
+
+
+def date(value, fmt: str = "long") -> str:
+    return format_date(value, format=fmt) if value else ""
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(
+        number=number, money=money, money_compact=money_compact, area=area, area_mu=area_mu
+    )
+    app.jinja_env.filters["date"] = date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, translated=translated)
+
+    @app.context_processor
+    def language_context():
+        lang = current_language()
+        return {"lang": lang, "lang_tag": LANGUAGES.get(lang, LANGUAGES["zh"])["tag"]}

@@ -1,0 +1,29 @@
+"""The domain models, one module per aggregate; import them from here."""
+
+from core.models.audit import AuditEntry
+from core.models.consent import CONSENT_PURPOSES, ConsentRecord
+from core.models.lead import LEAD_SOURCES, LEAD_STAGES, Contact, Inquiry, Lead, lead_plot
+from core.models.outbox import OutboxEmail
+from core.models.plot import PLOT_STATUSES, UTILITIES, UTILITY_STATES, Plot, PlotUtility
+from core.models.user import ROLES, Team, User
+
+__all__ = [
+    "CONSENT_PURPOSES",
+    "LEAD_SOURCES",
+    "LEAD_STAGES",
+    "PLOT_STATUSES",
+    "ROLES",
+    "UTILITIES",
+    "UTILITY_STATES",
+    "AuditEntry",
+    "ConsentRecord",
+    "Contact",
+    "Inquiry",
+    "Lead",
+    "OutboxEmail",
+    "Plot",
+    "PlotUtility",
+    "Team",
+    "User",
+    "lead_plot",
+]

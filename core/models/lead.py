@@ -1,0 +1,90 @@
+"""Lead: a prospective investor's company, its contacts and their inquiries."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.models.base import UTCDateTime, utcnow
+from core.models.plot import Plot
+
+LEAD_SOURCES = ("website", "event", "referral", "import", "manual")
+LEAD_STAGES = ("new", "contacted", "qualified", "site_visit", "negotiation", "signed", "lost")
+
+lead_plot = Table(
+    "lead_plot",
+    db.metadata,
+    Column("lead_id", ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True),
+    Column("plot_id", ForeignKey("plot.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Lead(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column(default=1)
+    stage: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    source: Mapped[str] = mapped_column(String(20), index=True)
+    company_name: Mapped[str] = mapped_column(String(200), index=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    industry: Mapped[str] = mapped_column(String(64), index=True)
+    investment_min: Mapped[Decimal | None] = mapped_column(Numeric(16, 2), index=True)
+    investment_max: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    investment_currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    land_need_min_mu: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    land_need_max_mu: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    language: Mapped[str] = mapped_column(String(5), index=True)
+
+    contacts: Mapped[list["Contact"]] = relationship(
+        back_populates="lead", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+    inquiries: Mapped[list["Inquiry"]] = relationship(
+        back_populates="lead", cascade="all, delete-orphan", order_by="Inquiry.id"
+    )
+    plots: Mapped[list[Plot]] = relationship(secondary=lead_plot, order_by=Plot.code)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def primary_contact(self) -> "Contact | None":
+        return self.contacts[0] if self.contacts else None
+
+    def __repr__(self) -> str:
+        return f"<Lead {self.id} {self.company_name!r}>"
+
+
+class Contact(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5))
+
+    lead: Mapped[Lead] = relationship(back_populates="contacts")
+
+
+class Inquiry(db.Model):
+    """One submission of a public form, exactly as the visitor sent it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # One key per rendered form: a second submission of the same form finds the first.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    form: Mapped[str] = mapped_column(String(20), default="website")
+    language: Mapped[str] = mapped_column(String(5))
+    page: Mapped[str | None] = mapped_column(String(500))
+    plot_id: Mapped[int | None] = mapped_column(ForeignKey("plot.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text, default="")
+    utm: Mapped[dict] = mapped_column(JSON, default=dict)
+    referral_code: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    lead: Mapped[Lead] = relationship(back_populates="inquiries")
+    contact: Mapped["Contact | None"] = relationship()
+    plot: Mapped[Plot | None] = relationship()

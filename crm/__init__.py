@@ -1,0 +1,34 @@
+"""The bureau's CRM under /crm/: locked by default behind one gate, Chinese unless chosen."""
+
+from flask import Blueprint, g, redirect, request, url_for
+from flask_login import current_user
+
+from core.i18n import STAFF_LANGUAGES
+
+bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
+
+# The only endpoints reachable without signing in; everything else is denied by the gate.
+PUBLIC_ENDPOINTS = {"crm.login", "crm.set_language"}
+STAFF_LANG_COOKIE = "staff_lang"
+
+
+def staff_language() -> str:
+    if current_user.is_authenticated and current_user.language in STAFF_LANGUAGES:
+        return current_user.language
+    chosen = request.cookies.get(STAFF_LANG_COOKIE)
+    return chosen if chosen in STAFF_LANGUAGES else "zh"
+
+
+@bp.before_request
+def gate():
+    g.lang = staff_language()
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("crm.login", next=request.full_path.rstrip("?")))
+    g.actor = f"user:{current_user.id}"
+    g.timezone = current_user.timezone
+    return None
+
+
+from crm import auth, home  # noqa: E402,F401  (registers the views)

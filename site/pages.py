@@ -1,0 +1,120 @@
+"""Content pages: home, policies, news and events, infrastructure, enterprises, service, privacy."""
+
+from datetime import date
+
+from flask import abort, g, redirect, request, url_for
+from public_site import bp
+from public_site.rendering import render_page
+from public_site.seo import set_page_languages
+from sqlalchemy import func, select
+
+from core.content import get_content
+from core.extensions import db
+from core.i18n import LANGUAGES
+from core.models import Plot
+
+# Stand-alone Markdown pages reachable at /<lang>/<slug>.
+STANDALONE = ("one-stop-service", "contact")
+
+
+def _content_page(section: str, slug: str, endpoint: str, template: str, **extra):
+    """Show a content page, or redirect to its fallback language with a notice."""
+    content = get_content()
+    page, fallback = content.resolve(section, slug, g.lang)
+    if page is None:
+        if fallback is None:
+            abort(404)
+        return redirect(url_for(endpoint, lang=fallback, slug=slug, **{"from": g.lang}))
+    set_page_languages(content.languages(section, slug))
+    missing = request.args.get("from")
+    notice_lang = missing if missing in LANGUAGES and missing != g.lang else None
+    if notice_lang and content.page(section, slug, notice_lang):
+        notice_lang = None
+    return render_page(template, page=page, fallback_from=notice_lang, **extra)
+
+
+@bp.route("/")
+def home():
+    content = get_content()
+    counts = dict(db.session.execute(select(Plot.status, func.count()).group_by(Plot.status)).all())
+    today = date.today()
+    events = [e for e in content["events"]["events"] if e["end"] >= today]
+    return render_page(
+        "site/home.html",
+        intro=content.page("pages", "home", g.lang),
+        news=content.section("news", g.lang)[:3],
+        events=sorted(events, key=lambda e: e["start"])[:2],
+        plots_available=counts.get("available", 0),
+        plots_total=sum(counts.values()),
+    )
+
+
+@bp.route("/<any(" + ", ".join(f'"{s}"' for s in STANDALONE) + "):slug>")
+def page(slug: str):
+    return _content_page("pages", slug, "site.page", "site/page.html")
+
+
+@bp.route("/policies")
+def policies():
+    content = get_content()
+    return render_page(
+        "site/policies.html",
+        intro=None,
+        policies=content.section("policies", g.lang),
+    )
+
+
+@bp.route("/policies/<slug>")
+def policy(slug: str):
+    return _content_page("policies", slug, "site.policy", "site/page.html", parent="policies")
+
+
+@bp.route("/news")
+def news():
+    content = get_content()
+    today = date.today()
+    events = sorted(content["events"]["events"], key=lambda e: e["start"])
+    return render_page(
+        "site/news.html",
+        items=content.section("news", g.lang),
+        upcoming=[e for e in events if e["end"] >= today],
+        past=[e for e in reversed(events) if e["end"] < today],
+    )
+
+
+@bp.route("/news/<slug>")
+def news_item(slug: str):
+    return _content_page("news", slug, "site.news_item", "site/page.html", parent="news")
+
+
+@bp.route("/infrastructure")
+def infrastructure():
+    content = get_content()
+    return render_page(
+        "site/infrastructure.html",
+        intro=content.page("pages", "infrastructure", g.lang),
+        items=sorted(content["infrastructure"]["items"], key=lambda i: i["target_date"]),
+    )
+
+
+@bp.route("/enterprises")
+def enterprises():
+    content = get_content()
+    firms = sorted(
+        content["enterprises"]["enterprises"], key=lambda e: (e["year_entered"], e["slug"])
+    )
+    industries = {i["code"]: i for i in content.site["industries"]}
+    return render_page(
+        "site/enterprises.html",
+        intro=content.page("pages", "enterprises", g.lang),
+        firms=firms,
+        industries=industries,
+    )
+
+
+@bp.route("/privacy")
+def privacy():
+    notice = get_content().privacy_notice(g.lang)
+    if notice is None:
+        abort(404)
+    return render_page("site/page.html", page=notice, fallback_from=None)

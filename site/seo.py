@@ -1,0 +1,119 @@
+"""Language negotiation at /, hreflang alternates, canonical URLs, sitemap.xml and robots.txt."""
+
+from flask import current_app, g, make_response, redirect, render_template, request, url_for
+from public_site import bp, root_bp
+
+from core.content import get_content
+from core.i18n import LANG_COOKIE, LANGUAGES, PUBLIC_LANGUAGES, negotiate_language
+
+
+def absolute(path: str) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+    return base + path
+
+
+def set_page_languages(languages: list[str]) -> None:
+    """Declare which languages this page exists in (content pages may lack some)."""
+    g.page_languages = languages
+
+
+@bp.app_context_processor
+def alternates_context():
+    """hreflang alternates, canonical and language-switcher links for the current page."""
+    if request.blueprint != "site" or not request.endpoint or g.get("lang") is None:
+        return {}
+    args = dict(request.view_args or {})
+    languages = g.get("page_languages") or list(PUBLIC_LANGUAGES)
+    alternates = [
+        (LANGUAGES[lang]["tag"], absolute(url_for(request.endpoint, lang=lang, **args)))
+        for lang in languages
+    ]
+    query = request.query_string.decode("latin-1")
+    switcher = [
+        (
+            lang,
+            info,
+            url_for(request.endpoint, lang=lang, **args) + (f"?{query}" if query else ""),
+        )
+        for lang, info in LANGUAGES.items()
+    ]
+    return {
+        "alternates": alternates,
+        "x_default": absolute("/"),
+        "canonical": absolute(url_for(request.endpoint, lang=g.lang, **args)),
+        "switcher": switcher,
+    }
+
+
+@root_bp.route("/")
+def root():
+    lang = negotiate_language()
+    response = redirect(url_for("site.home", lang=lang), code=302)
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+@root_bp.route("/robots.txt")
+def robots():
+    body = f"User-agent: *\nDisallow: /crm/\nSitemap: {absolute('/sitemap.xml')}\n"
+    return current_app.response_class(body, mimetype="text/plain")
+
+
+def sitemap_entries():
+    """Each public page as a list of (lang, absolute URL) for the languages it exists in."""
+    from core.extensions import db
+    from core.models import Plot
+
+    content = get_content()
+    all_langs = list(PUBLIC_LANGUAGES)
+    pages: list[tuple[str, dict, list[str]]] = [
+        ("site.home", {}, all_langs),
+        ("site.land", {}, all_langs),
+        ("site.policies", {}, all_langs),
+        ("site.infrastructure", {}, all_langs),
+        ("site.news", {}, all_langs),
+        ("site.enterprises", {}, all_langs),
+        ("site.inquiry", {}, all_langs),
+        ("site.privacy", {}, all_langs),
+    ]
+    for slug in ("one-stop-service", "contact"):
+        pages.append(("site.page", {"slug": slug}, content.languages("pages", slug)))
+    for section, endpoint in (("policies", "site.policy"), ("news", "site.news_item")):
+        for sec, slug in content.pages:
+            if sec == section:
+                pages.append((endpoint, {"slug": slug}, content.languages(section, slug)))
+    for code in db.session.scalars(db.select(Plot.code).order_by(Plot.code)):
+        pages.append(("site.plot", {"code": code}, all_langs))
+    return [
+        [(lang, absolute(url_for(endpoint, lang=lang, **args))) for lang in langs]
+        for endpoint, args, langs in pages
+        if langs
+    ]
+
+
+@root_bp.route("/sitemap.xml")
+def sitemap():
+    body = render_template(
+        "site/sitemap.xml",
+        entries=sitemap_entries(),
+        tags={k: v["tag"] for k, v in LANGUAGES.items()},
+    )
+    response = make_response(body)
+    response.mimetype = "application/xml"
+    return response
+
+
+@bp.after_app_request
+def remember_language(response):
+    """Browsing in a language is a choice: / sends the visitor back to it next time."""
+    lang = g.get("lang")
+    if request.blueprint == "site" and lang and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["PRODUCTION"],
+        )
+    return response

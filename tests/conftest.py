@@ -1,0 +1,77 @@
+"""Shared fixtures: one app per session, a clean database per test, on SQLite or PostgreSQL."""
+
+import os
+import re
+
+import pytest
+
+from core import create_app
+from core.config import database_url
+from core.extensions import db, limiter
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def make_config(tmp_path, **overrides) -> dict:
+    uri = (
+        database_url(TEST_DATABASE_URL)
+        if TEST_DATABASE_URL
+        else f"sqlite:///{tmp_path / 'test.db'}"
+    )
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SERVER_NAME": None,
+        "RATELIMIT_ENABLED": True,
+        "INQUIRY_MIN_SECONDS": 0,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,  # nothing listens: mail stays queued unless a test starts an SMTP server
+        "MAIL_TIMEOUT": 2,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+    config.update(overrides)
+    return config
+
+
+def reset_database() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def _shared_app(tmp_path_factory):
+    app = create_app(make_config(tmp_path_factory.mktemp("app")))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(_shared_app):
+    """The app with an empty database holding only the demo plots."""
+    from core.cli import load_plots
+
+    app = _shared_app
+    saved = dict(app.config)
+    with app.app_context():
+        reset_database()
+        load_plots()
+    limiter.reset()
+    yield app
+    app.config.clear()
+    app.config.update(saved)
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)

@@ -1,0 +1,100 @@
+"""Security headers and cookies on every route, set in one place."""
+
+import re
+
+import pytest
+
+from tests.site.test_languages import PAGES
+
+ALL_URLS = [f"/{lang}{path}" for lang in ("zh", "de") for path in PAGES] + [
+    "/",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/static/site/css/site.css",
+    "/en/no-such-page",
+    "/crm/",
+    "/crm/login",
+    "/en/inquiry/thanks",
+]
+
+
+def test_every_get_route_is_covered(app):
+    """Each GET route of the app appears in the list above (by its rule)."""
+    covered = {r.rule for r in app.url_map.iter_rules()}
+    tested_rules = set()
+    adapter = app.url_map.bind("localhost")
+    for url in ALL_URLS:
+        try:
+            rule, _ = adapter.match(url.split("?")[0], return_rule=True)
+            tested_rules.add(rule.rule)
+        except Exception:  # noqa: S112 - 404 URLs match no rule on purpose
+            continue
+    untested = {
+        rule
+        for rule in covered - tested_rules
+        if "GET" in next(r for r in app.url_map.iter_rules() if r.rule == rule).methods
+    }
+    assert not untested, f"routes without a header test: {sorted(untested)}"
+
+
+@pytest.mark.parametrize("url", ALL_URLS)
+def test_security_headers(client, url):
+    response = client.get(url)
+    assert response.status_code < 500
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    if url.startswith("/crm"):
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_hsts_and_secure_cookie_in_production(app, client):
+    app.config["PRODUCTION"] = True
+    response = client.get("/en/")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_hsts_in_development(client):
+    assert "Strict-Transport-Security" not in client.get("/en/").headers
+
+
+def test_production_refuses_the_default_secret(monkeypatch):
+    from core.config import from_env
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        from_env()
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    config = from_env()
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_language_cookie_flags(client):
+    response = client.get("/fr/")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=fr")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_asset_from_another_host(client, path):
+    html = client.get(f"/en{path}").get_data(as_text=True)
+    # src of any element and href of <link>; <a href> is navigation, not an asset
+    sources = re.findall(r'\bsrc="([^"]*)"', html)
+    sources += re.findall(r'<link\b(?![^>]*rel="(?:alternate|canonical)")[^>]*href="([^"]*)"', html)
+    sources += re.findall(r"url\(([^)]*)\)", html)
+    assert sources, "expected some assets"
+    for src in sources:
+        assert src.startswith("/") and not src.startswith("//"), f"{path}: foreign asset {src}"
+
+
+def test_stylesheet_has_no_foreign_url(client):
+    css = client.get("/static/site/css/site.css").get_data(as_text=True)
+    assert "http" not in css and "@import" not in css
