@@ -11,6 +11,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), static_folder=None)
     app.config.update(config_module.from_env())
     app.config.update(overrides or {})
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+    )
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX"], x_proto=1, x_host=1)
 

@@ -37,7 +37,6 @@ def from_env() -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(
             os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'port.db'}")
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(ROOT / "content")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
@@ -72,6 +71,11 @@ def from_env() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
     }
-    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     return cfg
+
+
+def engine_options(uri: str) -> dict:
+    """Per backend: SQLite waits for the writer's lock; server pools drop dead connections."""
+    if uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,249 @@
+"""The land inventory: plot list with filters and the site plan, and one page per plot."""
+
+import math
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import pairwise
+
+from babel.numbers import format_currency
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_babel import get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
+from public_site import bp
+from public_site.land_filters import parse_filters
+from public_site.rendering import render_page
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core.content import get_content
+from core.extensions import db
+from core.models import Plot
+from core.units import M2_PER_MU
+
+STATUS_LABELS = {
+    "available": _l("Available"),
+    "reserved": _l("Reserved"),
+    "allocated": _l("Allocated"),
+}
+UTILITY_LABELS = {
+    "road": _l("Road"),
+    "water": _l("Water"),
+    "sewage": _l("Sewage"),
+    "power": _l("Power"),
+    "gas": _l("Gas"),
+    "telecom": _l("Telecom"),
+}
+STATE_LABELS = {
+    "ready": _l("Ready"),
+    "under_construction": _l("Under construction"),
+    "planned": _l("Planned"),
+}
+PLOT_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
+# A line's name is put where it is at least this far (plan units) from any crossing line.
+LABEL_CLEARANCE = 60
+
+
+def today() -> date:
+    """Today in the park's time zone, which decides what 'ready within 6 months' means."""
+    return datetime.now(get_timezone()).date()
+
+
+# -- the site plan --------------------------------------------------------
+
+
+def parse_points(text: str) -> list[tuple[float, float]]:
+    """'x,y x,y ...' from content or the database; ValueError if it is not that."""
+    points = [tuple(float(n) for n in pair.split(",")) for pair in str(text).split()]
+    if not points or any(len(p) != 2 for p in points):
+        raise ValueError(text)
+    return points
+
+
+def _point_along(points, fraction: float) -> tuple[float, float, float]:
+    """The point at `fraction` of a polyline's length and the direction there, in degrees."""
+    segments = list(pairwise(points))
+    remaining = fraction * sum(math.dist(a, b) for a, b in segments)
+    for a, b in segments:
+        length = math.dist(a, b)
+        if length and remaining <= length:
+            t = remaining / length
+            angle = math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
+            return a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), angle
+        remaining -= length
+    return points[-1][0], points[-1][1], 0.0
+
+
+def _distance_to_line(point, points) -> float:
+    def to_segment(a, b):
+        dx, dy = b[0] - a[0], b[1] - a[1]
+        span = dx * dx + dy * dy
+        t = 0.0 if not span else ((point[0] - a[0]) * dx + (point[1] - a[1]) * dy) / span
+        t = max(0.0, min(1.0, t))
+        return math.dist(point, (a[0] + t * dx, a[1] + t * dy))
+
+    return min((to_segment(a, b) for a, b in pairwise(points)), default=math.inf)
+
+
+def _line_label(points, others) -> dict:
+    """Where to write a road's or river's name: clear of crossings, as near the middle as can be."""
+    best = None
+    for step in range(10, 31):
+        fraction = step / 40
+        x, y, angle = _point_along(points, fraction)
+        clearance = min((_distance_to_line((x, y), o) for o in others), default=math.inf)
+        score = (min(clearance, LABEL_CLEARANCE), -abs(fraction - 0.5))
+        if best is None or score > best[0]:
+            best = (score, x, y, angle)
+    _, x, y, angle = best
+    # Keep names upright; vertical ones read bottom to top, as on printed maps.
+    if angle >= 90:
+        angle -= 180
+    elif angle < -90:
+        angle += 180
+    return {"x": round(x, 1), "y": round(y, 1), "angle": round(angle, 1)}
+
+
+def _lay_out(plan: dict) -> dict:
+    """The plan's background features with their label positions, computed once per content."""
+    zones, lines = [], []
+    for feature in plan.get("features", []):
+        points = parse_points(feature["points"])
+        item = {
+            "kind": feature["kind"],
+            "code": feature.get("code", ""),
+            "name": feature.get("name"),
+            "points": feature["points"],
+        }
+        if feature["kind"] == "zone":
+            left, top = min(p[0] for p in points), min(p[1] for p in points)
+            # Above the zone's top edge when there is room, else just inside it.
+            item["label"] = {"x": left + 6, "y": top - 8 if top >= 24 else top + 20}
+            zones.append(item)
+        else:
+            item["coords"] = points
+            lines.append(item)
+    for item in lines:
+        others = [o["coords"] for o in lines if o is not item]
+        item["label"] = _line_label(item["coords"], others) if item["name"] else None
+    for item in lines:
+        del item["coords"]
+    return {
+        "width": plan["width"],
+        "height": plan["height"],
+        "zones": zones,
+        "rivers": [i for i in lines if i["kind"] == "river"],
+        "roads": [i for i in lines if i["kind"] == "road"],
+    }
+
+
+def plan_layout() -> dict:
+    content = get_content()
+    cache = current_app.extensions.setdefault("site_plan_layout", {})
+    if content.version not in cache:
+        cache[content.version] = _lay_out(content["plots"]["plan"])
+    return cache[content.version]
+
+
+def plan_plots() -> list[dict]:
+    """Every plot's shape on the plan: one light query, whatever is filtered."""
+    rows = db.session.execute(
+        select(Plot.code, Plot.status, Plot.area_m2, Plot.outline).order_by(Plot.code)
+    ).all()
+    shapes = []
+    for row in rows:
+        try:
+            points = parse_points(row.outline)
+        except ValueError:
+            # A plot whose outline was mangled is left off the plan, not allowed to break the page.
+            continue
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        shapes.append(
+            {
+                "code": row.code,
+                "status": row.status,
+                "area_m2": row.area_m2,
+                "points": row.outline,
+                "cx": round((min(xs) + max(xs)) / 2, 1),
+                "cy": round((min(ys) + max(ys)) / 2, 1),
+            }
+        )
+    return shapes
+
+
+# -- prices ----------------------------------------------------------------
+
+
+@bp.app_template_filter("price_per_m2")
+def price_per_m2(price_per_mu: Decimal) -> str:
+    """The per-mu price per square metre, to the fen, in the reader's locale."""
+    value = (Decimal(price_per_mu) / M2_PER_MU).quantize(Decimal("0.01"))
+    return format_currency(value, "CNY", locale=get_locale())
+
+
+def total_price(plot: Plot) -> Decimal:
+    return (plot.area_m2 * plot.price_per_mu / M2_PER_MU).quantize(Decimal("1"))
+
+
+# -- views -----------------------------------------------------------------
+
+
+def _labels() -> dict:
+    site = get_content().site
+    return {
+        "status_labels": STATUS_LABELS,
+        "utility_labels": UTILITY_LABELS,
+        "state_labels": STATE_LABELS,
+        "zones": {z["code"]: z for z in site["zones"]},
+        "land_uses": {u["code"]: u for u in site["land_uses"]},
+    }
+
+
+@bp.route("/land")
+def land():
+    labels = _labels()
+    filters = parse_filters(request.args, g.lang, labels["zones"], labels["land_uses"])
+    plots = db.session.scalars(
+        select(Plot)
+        .where(*filters.conditions(today()))
+        .order_by(*filters.order_by())
+        .options(selectinload(Plot.utilities))
+    ).all()
+    shapes = plan_plots()
+    return render_page(
+        "site/land.html",
+        intro=get_content().page("pages", "land", g.lang),
+        filters=filters,
+        plots=plots,
+        total=len(shapes),
+        plan=plan_layout(),
+        plan_plots=shapes,
+        matching={p.code for p in plots},
+        current=None,
+        **labels,
+    )
+
+
+@bp.route("/land/<code>")
+def plot(code: str):
+    if not PLOT_CODE.fullmatch(code):
+        abort(404)
+    found = db.session.scalars(
+        select(Plot)
+        .where(func.upper(Plot.code) == code.upper())
+        .options(selectinload(Plot.utilities))
+    ).first()
+    if found is None:
+        abort(404)
+    if found.code != code:
+        return redirect(url_for("site.plot", code=found.code), code=301)
+    return render_page(
+        "site/plot.html",
+        plot=found,
+        total_price=total_price(found),
+        plan=plan_layout(),
+        plan_plots=plan_plots(),
+        matching=None,
+        current=found.code,
+        **_labels(),
+    )
