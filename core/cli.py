@@ -108,7 +108,7 @@ def init_app(app) -> None:
         from core.outbox import send_due
 
         sent, failed = send_due(limit=limit)
-        click.echo(f"outbox: {sent} sent, {failed} failed (will retry)")
+        click.echo(f"outbox: {sent} sent, {failed} failed (retried later, or parked)")
         current_app.logger.info("outbox run: %s sent, %s failed", sent, failed)
 
 

@@ -12,7 +12,7 @@ from flask import current_app
 from core.i18n import FALLBACK, PUBLIC_LANGUAGES
 
 SECTIONS = ("pages", "policies", "news", "privacy")
-DATA_FILES = ("site", "plots", "infrastructure", "events", "enterprises")
+DATA_FILES = ("site", "plots", "infrastructure", "events", "enterprises", "holidays")
 
 
 class ContentError(Exception):

@@ -67,6 +67,16 @@ def number(value, digits: int = 0) -> str:
     return format_decimal(value, format=fmt, locale=_locale())
 
 
+def figure(text) -> str:
+    """A figure written in content as "4.5" shown the reader's way (4,5 in German)."""
+    try:
+        value = Decimal(str(text))
+    except ArithmeticError:
+        return str(text)
+    digits = max(0, -value.as_tuple().exponent)
+    return number(value, digits)
+
+
 def money_compact(amount) -> str:
     """Large CNY amounts the reader's way: 5亿 in Chinese, 500 Mio. in German."""
     return format_compact_currency(Decimal(amount), "CNY", locale=_locale(), fraction_digits=1)
@@ -102,7 +112,12 @@ def date(value, fmt: str = "long") -> str:
 
 def init_app(app) -> None:
     app.jinja_env.filters.update(
-        number=number, money=money, money_compact=money_compact, area=area, area_mu=area_mu
+        number=number,
+        figure=figure,
+        money=money,
+        money_compact=money_compact,
+        area=area,
+        area_mu=area_mu,
     )
     app.jinja_env.filters["date"] = date
     app.jinja_env.filters["datetime"] = format_datetime

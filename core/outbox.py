@@ -3,6 +3,7 @@
 import logging
 import smtplib
 from datetime import timedelta
+from email.utils import parseaddr
 
 import flask_mail
 from flask import current_app
@@ -15,9 +16,11 @@ from core.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-# Minutes to wait after each failed attempt: ten attempts over about seven hours, then parked.
+# Minutes to wait after each failed attempt: ten attempts over about five and a half hours,
+# then the email is parked for a manual resend.
 BACKOFF_MINUTES = (1, 2, 5, 10, 20, 30, 60, 90, 120)
 MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
+SUBJECT_MAX = 300
 
 
 def queue(*, kind: str, to: str, language: str, subject: str, body: str, lead_id=None):
@@ -26,7 +29,7 @@ def queue(*, kind: str, to: str, language: str, subject: str, body: str, lead_id
         kind=kind,
         to_address=to,
         language=language,
-        subject=subject,
+        subject=subject[:SUBJECT_MAX],
         body_text=body,
         lead_id=lead_id,
     )
@@ -35,16 +38,45 @@ def queue(*, kind: str, to: str, language: str, subject: str, body: str, lead_id
 
 
 class _Connection(flask_mail.Connection):
-    """Flask-Mail's connection with a socket timeout, so a hung SMTP server cannot hang a worker."""
+    """An SMTP connection from the app's config at send time, with a socket timeout.
+
+    Flask-Mail copies its settings once at start-up and suppresses sending under TESTING;
+    the outbox always talks to the configured server, so tests run against a real one.
+    """
+
+    def __enter__(self):
+        self.host = self.configure_host()
+        self.num_emails = 0
+        return self
 
     def configure_host(self):
-        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = smtp(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
+        cfg = current_app.config
+        smtp = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
+        host = smtp(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+        try:
+            if cfg["MAIL_USE_TLS"]:
+                host.starttls()
+            if cfg["MAIL_USERNAME"] and cfg["MAIL_PASSWORD"]:
+                host.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+        except BaseException:
+            host.close()
+            raise
         return host
+
+    def __exit__(self, exc_type, exc_value, tb):
+        # The message is delivered once sendmail returns; a failing QUIT must not resend it.
+        if self.host is not None:
+            try:
+                self.host.quit()
+            except (OSError, smtplib.SMTPException):
+                self.host.close()
+
+
+def _message_id(email: OutboxEmail) -> str:
+    """The same Message-ID on every attempt, so a resend after a lost reply is recognisable."""
+    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<outbox-{email.id}-{email.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
 def _deliver(email: OutboxEmail) -> None:
@@ -55,8 +87,18 @@ def _deliver(email: OutboxEmail) -> None:
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers={"Content-Language": email.language, "Auto-Submitted": "auto-generated"},
     )
+    msg.msgId = _message_id(email)
     with _Connection(current_app.extensions["mail"]) as connection:
         connection.send(msg)
+
+
+def _permanent(exc: Exception) -> bool:
+    """A 5xx answer (no such mailbox, message refused) will not change on retry."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return isinstance(exc, flask_mail.BadHeaderError)
 
 
 def attempt(email: OutboxEmail) -> bool:
@@ -65,14 +107,13 @@ def attempt(email: OutboxEmail) -> bool:
     email.attempts += 1
     try:
         _deliver(email)
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # recorded on the email: one bad email never stops a run
         email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if email.attempts >= MAX_ATTEMPTS:
+        if email.attempts >= MAX_ATTEMPTS or _permanent(exc):
             email.status = "parked"
         else:
-            wait = BACKOFF_MINUTES[email.attempts - 1]
-            email.next_attempt_at = now + timedelta(minutes=wait)
-        log.warning("outbox %s attempt %s failed: %s", email.id, email.attempts, exc)
+            email.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[email.attempts - 1])
+        log.warning("outbox %s attempt %s failed: %s", email.id, email.attempts, email.last_error)
         return False
     email.status = "sent"
     email.sent_at = now
@@ -80,22 +121,30 @@ def attempt(email: OutboxEmail) -> bool:
     return True
 
 
-def send_due(limit: int = 100, ids: list[int] | None = None) -> tuple[int, int]:
-    """Send queued emails whose time has come; returns (sent, failed).
-
-    Rows are locked with SKIP LOCKED on PostgreSQL so several servers and cron never send twice.
-    """
-    sent = failed = 0
+def _next_due(ids: list[int] | None) -> OutboxEmail | None:
+    """Lock one due email; SKIP LOCKED lets several servers and cron work without sending twice."""
     query = (
         select(OutboxEmail)
         .where(OutboxEmail.status == "queued", OutboxEmail.next_attempt_at <= utcnow())
         .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-        .limit(limit)
+        .limit(1)
         .with_for_update(skip_locked=True)
     )
     if ids is not None:
         query = query.where(OutboxEmail.id.in_(ids))
-    for email in db.session.scalars(query).all():
+    return db.session.scalar(query)
+
+
+def send_due(limit: int = 100, ids: list[int] | None = None) -> tuple[int, int]:
+    """Send queued emails whose time has come, one transaction each; returns (sent, failed).
+
+    A failed email is rescheduled into the future, so one run tries each email at most once.
+    """
+    sent = failed = 0
+    for _ in range(limit):
+        email = _next_due(ids)
+        if email is None:
+            break
         if attempt(email):
             sent += 1
         else:

@@ -10,9 +10,6 @@ from babel.numbers import format_currency
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
-from public_site import bp
-from public_site.land_filters import parse_filters
-from public_site.rendering import render_page
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +17,9 @@ from core.content import get_content
 from core.extensions import db
 from core.models import Plot
 from core.units import M2_PER_MU
+from public_site import bp
+from public_site.land_filters import parse_filters
+from public_site.rendering import render_page
 
 STATUS_LABELS = {
     "available": _l("Available"),

@@ -3,15 +3,15 @@
 from datetime import date
 
 from flask import abort, g, redirect, request, url_for
-from public_site import bp
-from public_site.rendering import render_page
-from public_site.seo import set_page_languages
 from sqlalchemy import func, select
 
 from core.content import get_content
 from core.extensions import db
 from core.i18n import LANGUAGES
 from core.models import Plot
+from public_site import bp
+from public_site.rendering import render_page
+from public_site.seo import set_page_languages
 
 # Stand-alone Markdown pages reachable at /<lang>/<slug>.
 STANDALONE = ("one-stop-service", "contact")

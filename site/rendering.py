@@ -4,10 +4,10 @@ import hashlib
 
 from flask import make_response, render_template, request
 from flask_babel import force_locale, gettext
-from public_site import bp
 
 from core.content import get_content
 from core.i18n import LANGUAGES, current_language
+from public_site import bp
 
 
 def render_page(template: str, **context):

@@ -1,10 +1,12 @@
 """Language negotiation at /, hreflang alternates, canonical URLs, sitemap.xml and robots.txt."""
 
+from urllib.parse import urlencode
+
 from flask import current_app, g, make_response, redirect, render_template, request, url_for
-from public_site import bp, root_bp
 
 from core.content import get_content
 from core.i18n import LANG_COOKIE, LANGUAGES, PUBLIC_LANGUAGES, negotiate_language
+from public_site import bp, root_bp
 
 
 def absolute(path: str) -> str:
@@ -28,7 +30,8 @@ def alternates_context():
         (LANGUAGES[lang]["tag"], absolute(url_for(request.endpoint, lang=lang, **args)))
         for lang in languages
     ]
-    query = request.query_string.decode("latin-1")
+    # The switcher keeps filters and the like, but not the fallback marker of this language.
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "from"])
     switcher = [
         (
             lang,

@@ -10,6 +10,8 @@ from core.config import database_url
 from core.extensions import db, limiter
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# The smtp_server fixture: a real local SMTP server (aiosmtpd) for mail tests.
+pytest_plugins = ["tests.smtp"]
 
 
 def make_config(tmp_path, **overrides) -> dict:

@@ -40,7 +40,9 @@ def _translated_fields(node, where="") -> list[tuple[str, dict]]:
     return found
 
 
-@pytest.mark.parametrize("name", ["site", "plots", "infrastructure", "events", "enterprises"])
+@pytest.mark.parametrize(
+    "name", ["site", "plots", "infrastructure", "events", "enterprises", "holidays"]
+)
 def test_every_translated_data_field_has_four_languages(name):
     data = yaml.safe_load((ROOT / "data" / f"{name}.yaml").read_text(encoding="utf-8"))
     fields = _translated_fields(data)
@@ -92,8 +94,10 @@ def test_missing_translation_redirects_to_fallback_with_notice(partial_client):
     html = partial_client.get("/en/contact?from=de").get_data(as_text=True)
     assert 'class="notice"' in html and 'lang="de"' in html
     # the page is not claimed to exist in German
-    assert 'hreflang="de"' not in html
-    assert 'hreflang="fr"' in html
+    assert '<link rel="alternate" hreflang="de"' not in html
+    assert '<link rel="alternate" hreflang="fr"' in html
+    # the switcher drops the fallback marker
+    assert 'href="/fr/contact" lang="fr"' in html
 
 
 def test_french_policy_falls_back_to_english(partial_client):

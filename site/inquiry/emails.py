@@ -1,0 +1,138 @@
+"""The emails of an inquiry: the investor's confirmation in their language, the bureau's note."""
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, format_datetime, gettext
+
+from core import outbox
+from core.content import get_content
+from core.countries import country_name
+from core.i18n import area, translated
+from core.models import ConsentRecord, Inquiry, OutboxEmail
+from public_site.inquiry import choices
+from public_site.inquiry.choices import LABELS
+from public_site.seo import absolute
+
+# The bureau works in Chinese, whatever language the investor wrote in.
+BUREAU_LANGUAGE = "zh"
+
+
+def _link(endpoint: str, lang: str, **args) -> str:
+    return absolute(url_for(endpoint, lang=lang, **args))
+
+
+def _plot_text(inquiry: Inquiry) -> str:
+    plot = inquiry.plot
+    if plot is None:
+        return gettext("None chosen")
+    zones = {z["code"]: translated(z["name"]) for z in get_content().site["zones"]}
+    return gettext(
+        "%(code)s (%(zone)s, %(area)s)",
+        code=plot.code,
+        zone=zones.get(plot.zone, plot.zone),
+        area=area(plot.area_m2),
+    )
+
+
+def _band(low, high, label) -> str:
+    return gettext("Not decided yet") if low is None else label((low, high))
+
+
+def summary_rows(inquiry: Inquiry) -> list[tuple[str, str]]:
+    """What the investor sent, labelled and formatted in the current locale."""
+    lead, contact = inquiry.lead, inquiry.contact
+    return [
+        (str(LABELS["name"]), contact.name),
+        (str(LABELS["company"]), lead.company_name),
+        (str(LABELS["country"]), country_name(lead.country)),
+        (str(LABELS["email"]), contact.email or ""),
+        (str(LABELS["phone"]), contact.phone or "—"),
+        (str(LABELS["industry"]), choices.industry_name(lead.industry)),
+        (
+            str(LABELS["investment"]),
+            _band(lead.investment_min, lead.investment_max, choices.investment_label),
+        ),
+        (
+            str(LABELS["land_need"]),
+            _band(lead.land_need_min_mu, lead.land_need_max_mu, choices.land_need_label),
+        ),
+        (str(LABELS["language"]), choices.language_name(lead.language)),
+        (gettext("Plot"), _plot_text(inquiry)),
+    ]
+
+
+def _bureau_rows(inquiry: Inquiry, consent: ConsentRecord) -> list[tuple[str, str]]:
+    """Where the inquiry came from and what the investor agreed to, for the bureau only."""
+    yes, no = gettext("Yes"), gettext("No")
+    utm = ", ".join(f"{key}={value}" for key, value in sorted(inquiry.utm.items()))
+    return [
+        (gettext("Lead number"), str(inquiry.lead_id)),
+        (gettext("Received"), format_datetime(inquiry.created_at, "medium")),
+        (gettext("Form filled in"), choices.language_name(inquiry.language)),
+        (gettext("Came from page"), inquiry.page or "—"),
+        (gettext("Campaign (UTM)"), utm or "—"),
+        (gettext("Referral code"), inquiry.referral_code or "—"),
+        (gettext("Consent to process the inquiry"), yes if consent.processing else no),
+        (gettext("Consent to marketing"), yes if consent.marketing else no),
+        (gettext("Privacy notice version"), consent.notice_version),
+    ]
+
+
+def _confirmation(inquiry: Inquiry) -> OutboxEmail:
+    lead = inquiry.lead
+    lang = lead.language
+    site = get_content().site
+    with force_locale(lang):
+        park = translated(site["park"]["name"])
+        body = render_template(
+            "site/email/inquiry_confirmation.txt",
+            inquiry=inquiry,
+            rows=summary_rows(inquiry),
+            park=park,
+            bureau=site["bureau"],
+            days=site["response_working_days"],
+            reply_language=choices.language_name(lang),
+            privacy_url=_link("site.privacy", lang),
+            plot_url=inquiry.plot and _link("site.plot", lang, code=inquiry.plot.code),
+            land_url=_link("site.land", lang),
+            service_url=_link("site.page", lang, slug="one-stop-service"),
+        )
+        subject = gettext("Your inquiry to %(park)s", park=park)
+    return outbox.queue(
+        kind="inquiry_confirmation",
+        to=inquiry.contact.email,
+        language=lang,
+        subject=subject,
+        body=body,
+        lead_id=lead.id,
+    )
+
+
+def _notification(inquiry: Inquiry, consent: ConsentRecord) -> OutboxEmail:
+    lead = inquiry.lead
+    with force_locale(BUREAU_LANGUAGE):
+        body = render_template(
+            "site/email/inquiry_notification.txt",
+            inquiry=inquiry,
+            rows=summary_rows(inquiry) + _bureau_rows(inquiry, consent),
+            plot_url=inquiry.plot and _link("site.plot", BUREAU_LANGUAGE, code=inquiry.plot.code),
+            days=get_content().site["response_working_days"],
+            reply_language=choices.language_name(lead.language),
+        )
+        subject = gettext(
+            "New inquiry from the website: %(company)s (%(country)s)",
+            company=lead.company_name,
+            country=country_name(lead.country),
+        )
+    return outbox.queue(
+        kind="inquiry_notification",
+        to=current_app.config["BUREAU_EMAIL"],
+        language=BUREAU_LANGUAGE,
+        subject=subject,
+        body=body,
+        lead_id=lead.id,
+    )
+
+
+def queue_emails(inquiry: Inquiry, consent: ConsentRecord) -> list[OutboxEmail]:
+    """Write both emails to the outbox in the caller's transaction."""
+    return [_confirmation(inquiry), _notification(inquiry, consent)]

@@ -1,0 +1,148 @@
+"""The inquiry pages: the form (GET shows it, POST checks and stores it) and the thanks page."""
+
+from flask import g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+
+from core import outbox
+from core.content import get_content
+from core.extensions import db, limiter
+from core.models import Plot
+from public_site import bp
+from public_site.inquiry import choices, service, spam, tracking
+from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
+from public_site.rendering import render_page
+
+
+def _plot(code: str | None) -> Plot | None:
+    """The plot a ?plot=CODE link asks about; an unknown code is simply ignored."""
+    if not code or len(code) > 16:
+        return None
+    return db.session.scalar(select(Plot).where(Plot.code == code.strip()))
+
+
+def _initial_data() -> dict:
+    """Defaults for a fresh form: the page's language, and what the link brought with it."""
+    args = request.args
+    plot = _plot(args.get("plot"))
+    return {
+        "language": g.lang,
+        "form_token": spam.issue_token(),
+        "plot": plot.code if plot else "",
+        "page": tracking.page_from_referrer() or "",
+        "ref": tracking.clean_referral_code(args.get("ref")) or "",
+        **tracking.clean_utm(args),
+    }
+
+
+def _render(form: InquiryForm, problems: list[str] | None = None, status: int = 200):
+    plot = _plot(form.plot.data)
+    form.plot.data = plot.code if plot else ""
+    response = make_response(
+        render_template(
+            "site/inquiry.html",
+            form=form,
+            problems=problems or [],
+            plot=plot,
+            notice=get_content().privacy_notice(g.lang),
+            consent_legend=CONSENT_LEGEND,
+            consent_hint=CONSENT_HINT,
+            days=get_content().site["response_working_days"],
+        ),
+        status,
+    )
+    # The page carries this visitor's CSRF and fill-time tokens: never cache it anywhere.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _thanks():
+    return redirect(url_for("site.inquiry_thanks"), code=303)
+
+
+def _token_problem(form: InquiryForm) -> tuple[spam.FillToken | None, str | None]:
+    """Read the fill-time token; a bad or old one gets a fresh token and a request to resend."""
+    try:
+        return spam.read_token(form.form_token.data), None
+    except spam.TokenExpired:
+        message = gettext(
+            "This form was open for a long time, so we could not accept it as it was. "
+            "Your details are still here: please check them and send the form again."
+        )
+    except spam.TokenInvalid:
+        message = gettext(
+            "We could not check this form. "
+            "Your details are still here: please check them and send the form again."
+        )
+    form.form_token.data = spam.issue_token()
+    return None, message
+
+
+def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
+    return service.Submission(
+        submission_key=token.submission_key,
+        form_language=g.lang,
+        name=form.name.data,
+        company=form.company.data,
+        country=form.country.data,
+        email=form.email.data,
+        phone=form.phone_e164,
+        industry=form.industry.data,
+        investment=choices.band_for(form.investment.data, choices.investment_bands()),
+        land_need=choices.band_for(form.land_need.data, choices.land_need_bands()),
+        language=form.language.data,
+        message=form.message.data or "",
+        marketing=form.marketing.data,
+        consent_texts=form.consent_texts(),
+        plot=_plot(form.plot.data),
+        page=tracking.own_path(form.page.data),
+        utm=tracking.clean_utm({key: getattr(form, key).data for key in tracking.UTM_KEYS}),
+        referral_code=tracking.clean_referral_code(form.ref.data),
+    )
+
+
+@bp.route("/inquiry", methods=["GET", "POST"])
+@limiter.limit(spam.rate_limit, methods=["POST"])
+def inquiry():
+    if request.method == "GET":
+        return _render(InquiryForm(data=_initial_data()))
+
+    form = InquiryForm()
+    token, token_problem = _token_problem(form)
+    if token and service.find_inquiry(token.submission_key):
+        return _thanks()  # this very form was stored already: same answer, no second lead
+    problems = [token_problem] if token_problem else []
+    valid = form.validate()
+    if form.website.data:
+        problems.append(
+            gettext(
+                "The form was not sent because the field “Leave this field empty” was filled in, "
+                "perhaps by your browser. We have emptied it: please send the form again."
+            )
+        )
+        form.website.data = ""
+    if token and spam.filled_too_fast(token):
+        problems.append(
+            gettext(
+                "That was quick! To keep out automated spam, please check your details "
+                "once more and send the form again."
+            )
+        )
+    content_problem = spam.content_problem(form) if valid else None
+    if content_problem:
+        form.message.errors.append(content_problem)
+    if problems or not valid or content_problem:
+        return _render(form, problems, 422)
+
+    try:
+        email_ids = service.store(_submission(form, token))
+    except service.AlreadySubmitted:
+        return _thanks()
+    outbox.send_now(email_ids)
+    return _thanks()
+
+
+@bp.route("/inquiry/thanks")
+def inquiry_thanks():
+    """The same for everyone: what happens next, never what somebody sent."""
+    return render_page("site/inquiry_thanks.html", days=get_content().site["response_working_days"])
