@@ -41,10 +41,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     _sqlite_pragmas(app)
 
+    from crm import bp as crm_bp
     from public_site import bp as site_bp
     from public_site import root_bp
-
-    from crm import bp as crm_bp
 
     app.register_blueprint(root_bp)
     app.register_blueprint(site_bp)

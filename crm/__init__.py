@@ -1,9 +1,10 @@
 """The bureau's CRM under /crm/: locked by default behind one gate, Chinese unless chosen."""
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from core.i18n import STAFF_LANGUAGES
+from crm.permissions import ROUTE_PERMISSIONS, allowed
 
 bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
 
@@ -28,6 +29,10 @@ def gate():
         return redirect(url_for("crm.login", next=request.full_path.rstrip("?")))
     g.actor = f"user:{current_user.id}"
     g.timezone = current_user.timezone
+    # Deny by default: a view without a declared permission is reachable by nobody.
+    permission = ROUTE_PERMISSIONS.get(request.endpoint)
+    if permission is None or not allowed(permission):
+        abort(403)
     return None
 
 

@@ -16,6 +16,7 @@ from core.models import User
 from core.models.base import utcnow
 from core.passwords import hash_password, needs_rehash, verify_password
 from crm import bp
+from crm.permissions import require
 
 login_manager.login_view = "crm.login"
 
@@ -73,6 +74,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@require("crm.use")
 def logout():
     current_user.session_version += 1
     db.session.commit()

@@ -9,9 +9,11 @@ from core.extensions import db
 from core.i18n import STAFF_LANGUAGES
 from core.models import Inquiry, Lead
 from crm import STAFF_LANG_COOKIE, bp
+from crm.permissions import require
 
 
 @bp.route("/")
+@require("crm.use")
 def home():
     leads = db.session.scalars(
         select(Lead)

@@ -1,13 +1,32 @@
 """The domain models, one module per aggregate; import them from here."""
 
+from core.models.activity import ACTIVITY_KINDS, Activity
 from core.models.audit import AuditEntry
 from core.models.consent import CONSENT_PURPOSES, ConsentRecord
 from core.models.lead import LEAD_SOURCES, LEAD_STAGES, Contact, Inquiry, Lead, lead_plot
 from core.models.outbox import OutboxEmail
+from core.models.pipeline import (
+    LIST_KINDS,
+    AssignmentRule,
+    DuplicateCandidate,
+    ListItem,
+    SavedFilter,
+    Setting,
+    StageChange,
+)
 from core.models.plot import PLOT_STATUSES, UTILITIES, UTILITY_STATES, Plot, PlotUtility
 from core.models.user import ROLES, Team, User
 
 __all__ = [
+    "ACTIVITY_KINDS",
+    "LIST_KINDS",
+    "Activity",
+    "AssignmentRule",
+    "DuplicateCandidate",
+    "ListItem",
+    "SavedFilter",
+    "Setting",
+    "StageChange",
     "CONSENT_PURPOSES",
     "LEAD_SOURCES",
     "LEAD_STAGES",

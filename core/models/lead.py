@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models.base import UTCDateTime, utcnow
+from core.models.pipeline import ListItem
 from core.models.plot import Plot
+from core.models.user import Team, User
 
 LEAD_SOURCES = ("website", "event", "referral", "import", "manual")
 LEAD_STAGES = ("new", "contacted", "qualified", "site_visit", "negotiation", "signed", "lost")
@@ -29,6 +31,9 @@ class Lead(db.Model):
     stage: Mapped[str] = mapped_column(String(20), default="new", index=True)
     source: Mapped[str] = mapped_column(String(20), index=True)
     company_name: Mapped[str] = mapped_column(String(200), index=True)
+    company_name_latin: Mapped[str | None] = mapped_column(String(200))
+    # Shown instead of the company to roles and exports that do not need to know who it is.
+    code_name: Mapped[str | None] = mapped_column(String(60), unique=True)
     country: Mapped[str] = mapped_column(String(2), index=True)
     industry: Mapped[str] = mapped_column(String(64), index=True)
     investment_min: Mapped[Decimal | None] = mapped_column(Numeric(16, 2), index=True)
@@ -37,6 +42,29 @@ class Lead(db.Model):
     land_need_min_mu: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     land_need_max_mu: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     language: Mapped[str] = mapped_column(String(5), index=True)
+    planned_investment: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    liaison_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("list_item.id"))
+    lost_note: Mapped[str] = mapped_column(Text, default="")
+    stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The first-response clock: due when created, stopped by the first contact made.
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Lower-cased company names, contact names, emails and phones: one column to search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # The company name normalised for matching (pinyin, no legal form): see core/matching.py.
+    company_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id"), index=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    legal_hold: Mapped[bool] = mapped_column(default=False)
+
+    owner: Mapped["User | None"] = relationship(foreign_keys=[owner_id])
+    team: Mapped["Team | None"] = relationship()
+    liaison: Mapped["User | None"] = relationship(foreign_keys=[liaison_id])
+    lost_reason: Mapped["ListItem | None"] = relationship()
 
     contacts: Mapped[list["Contact"]] = relationship(
         back_populates="lead", cascade="all, delete-orphan", order_by="Contact.id"
@@ -47,6 +75,13 @@ class Lead(db.Model):
     plots: Mapped[list[Plot]] = relationship(secondary=lead_plot, order_by=Plot.code)
 
     __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def investment_estimate(self) -> Decimal | None:
+        """The figure totals add up: the planned amount if known, else the band's lower bound."""
+        if self.planned_investment is not None:
+            return self.planned_investment
+        return self.investment_min
 
     @property
     def primary_contact(self) -> "Contact | None":
@@ -62,8 +97,9 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     name: Mapped[str] = mapped_column(String(200), index=True)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
-    phone: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(40), index=True)
     language: Mapped[str] = mapped_column(String(5))
+    position: Mapped[str | None] = mapped_column(String(120))
 
     lead: Mapped[Lead] = relationship(back_populates="contacts")
 

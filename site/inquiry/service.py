@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit
+from core import audit, leads
 from core.content import get_content
 from core.extensions import db
 from core.models import ConsentRecord, Contact, Inquiry, Lead, Plot
@@ -113,7 +113,7 @@ def store(sub: Submission) -> list[int]:
     )
     try:
         db.session.add_all([lead, contact, inquiry, consent])
-        db.session.flush()
+        leads.on_create(lead)
         audit.record("create", lead)
         emails = queue_emails(inquiry, consent)
         db.session.commit()

@@ -1,0 +1,164 @@
+"""What every new lead goes through, whoever creates it: code name, clock, owner, duplicates."""
+
+from datetime import datetime, timedelta
+
+from rapidfuzz import process
+from sqlalchemy import func, or_, select
+
+from core.extensions import db
+from core.matching import normalise_company, normalise_email, normalise_phone, similarity_of_keys
+from core.models import (
+    AssignmentRule,
+    Contact,
+    DuplicateCandidate,
+    Lead,
+    StageChange,
+    User,
+)
+from core.models.base import utcnow
+from core.settings import get as setting
+from core.workdays import deadline_after
+
+# Code names hide the company from those who do not need it: a word and the lead's number.
+CODE_WORDS = (
+    "Ginkgo", "Bamboo", "Magnolia", "Camellia", "Crane", "Lotus", "Cypress", "Azalea",
+    "Peony", "Osmanthus", "Plum", "Pine", "Willow", "Orchid", "Jade", "Amber", "Pearl",
+    "Cedar", "Maple", "Falcon", "Heron", "Lynx", "Otter", "Tern", "Ibis", "Kestrel",
+    "Egret", "Juniper", "Laurel", "Hazel", "Aspen", "Birch",
+)  # fmt: skip
+DUPLICATE_COMPANY_SCORE = 88
+
+
+def refresh_search_text(lead: Lead) -> None:
+    parts = [lead.company_name, lead.company_name_latin, lead.code_name]
+    for contact in lead.contacts:
+        parts += [contact.name, contact.email, contact.phone]
+    lead.search_text = " ".join(p.strip().lower() for p in parts if p)[:4000]
+    lead.company_key = normalise_company(lead.company_name_latin or lead.company_name)[:200]
+
+
+def assign_code_name(lead: Lead) -> None:
+    if lead.code_name is None:
+        lead.code_name = f"{CODE_WORDS[lead.id % len(CODE_WORDS)]}-{lead.id:05d}"
+
+
+def start_response_clock(lead: Lead, hours: int | None = None, now: datetime | None = None):
+    """Working days from the settings by default; fairs use hours (48 h)."""
+    now = now or utcnow()
+    if hours is not None:
+        lead.response_due_at = now + timedelta(hours=hours)
+    else:
+        lead.response_due_at = deadline_after(now, int(setting("response_working_days")))
+
+
+def record_stage(lead: Lead, to_stage: str, user: User | None = None, **extra) -> StageChange:
+    change = StageChange(lead_id=lead.id, from_stage=lead.stage, to_stage=to_stage, **extra)
+    if user is not None:
+        change.user_id = user.id
+    lead.stage = to_stage
+    lead.stage_changed_at = change.at = utcnow()
+    db.session.add(change)
+    return change
+
+
+def needs_liaison(lead: Lead) -> bool:
+    amount = lead.investment_estimate
+    return amount is not None and amount >= int(setting("liaison_threshold_cny"))
+
+
+def _next_in_team(rule: AssignmentRule) -> User | None:
+    officers = db.session.scalars(
+        select(User)
+        .where(User.team_id == rule.team_id, User.role == "officer", User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    if not officers:
+        return None
+    after = [u for u in officers if rule.last_user_id is None or u.id > rule.last_user_id]
+    chosen = (after or officers)[0]
+    rule.last_user_id = chosen.id
+    return chosen
+
+
+def auto_assign(lead: Lead) -> User | None:
+    """The first active rule that matches gives the owner; round-robin within a team."""
+    rules = db.session.scalars(
+        select(AssignmentRule)
+        .where(AssignmentRule.active.is_(True))
+        .order_by(AssignmentRule.position, AssignmentRule.id)
+        .with_for_update()
+    ).all()
+    for rule in rules:
+        if rule.kind == "language" and rule.match != lead.language:
+            continue
+        if rule.kind == "industry" and rule.match != lead.industry:
+            continue
+        owner = db.session.get(User, rule.user_id) if rule.user_id else _next_in_team(rule)
+        if owner is not None and owner.active:
+            lead.owner_id, lead.team_id = owner.id, owner.team_id
+            return owner
+    return None
+
+
+def possible_duplicates(lead: Lead, limit: int = 5) -> list[tuple[Lead, list[str], int]]:
+    """Leads sharing an email or phone, or with a similar company name (best first)."""
+    emails = {normalise_email(c.email) for c in lead.contacts if c.email}
+    phones = {normalise_phone(c.phone, lead.country) for c in lead.contacts if c.phone}
+    phones.discard(None)
+    found: dict[int, tuple[Lead, list[str], int]] = {}
+
+    def note(other: Lead, reason: str, score: int) -> None:
+        _, reasons, best = found.get(other.id, (other, [], 0))
+        found[other.id] = (other, sorted({*reasons, reason}), max(best, score))
+
+    active = (Lead.id != lead.id, Lead.merged_into_id.is_(None), Lead.anonymised_at.is_(None))
+    if emails or phones:
+        clauses = []
+        if emails:
+            clauses.append(func.lower(Contact.email).in_(emails))
+        if phones:
+            clauses.append(Contact.phone.in_(phones))
+        for other, email, phone in db.session.execute(
+            select(Lead, Contact.email, Contact.phone).join(Contact).where(*active, or_(*clauses))
+        ):
+            if email and email.lower() in emails:
+                note(other, "email", 100)
+            if phone and phone in phones:
+                note(other, "phone", 95)
+    # Similar names: one pass of rapidfuzz over the normalised keys of every active lead.
+    keys = {
+        key_id: key
+        for key_id, key in db.session.execute(select(Lead.id, Lead.company_key).where(*active))
+        if key
+    }
+    wanted = {normalise_company(n) for n in (lead.company_name, lead.company_name_latin) if n}
+    for name in filter(None, wanted):
+        for _, score, other_id in process.extract(
+            name, keys, scorer=similarity_of_keys, score_cutoff=DUPLICATE_COMPANY_SCORE, limit=limit
+        ):
+            note(db.session.get(Lead, other_id), "company", int(score))
+    ranked = sorted(found.values(), key=lambda item: -item[2])
+    return ranked[:limit]
+
+
+def flag_duplicates(lead: Lead) -> list[DuplicateCandidate]:
+    flags = [
+        DuplicateCandidate(lead_id=lead.id, other_id=other.id, reasons=reasons, score=score)
+        for other, reasons, score in possible_duplicates(lead)
+    ]
+    db.session.add_all(flags)
+    return flags
+
+
+def on_create(lead: Lead, *, user: User | None = None, response_hours: int | None = None):
+    """Call once a new lead and its contacts are added to the session."""
+    db.session.flush()
+    assign_code_name(lead)
+    refresh_search_text(lead)
+    change = StageChange(lead_id=lead.id, from_stage=None, to_stage=lead.stage or "new")
+    change.user_id = user.id if user is not None else None
+    db.session.add(change)
+    start_response_clock(lead, hours=response_hours)
+    if lead.owner_id is None:
+        auto_assign(lead)
+    flag_duplicates(lead)

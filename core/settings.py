@@ -1,0 +1,29 @@
+"""Settings the admin changes in the CRM, with the defaults used until then."""
+
+from decimal import Decimal
+
+from core.extensions import db
+from core.models import Setting
+
+DEFAULTS: dict[str, object] = {
+    "response_working_days": 2,
+    "liaison_threshold_cny": 500_000_000,
+    "retention_years": 3,
+}
+
+
+def get(key: str):
+    row = db.session.get(Setting, key)
+    return row.value["v"] if row is not None else DEFAULTS[key]
+
+
+def put(key: str, value) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = db.session.get(Setting, key)
+    if isinstance(value, Decimal):
+        value = str(value)
+    if row is None:
+        db.session.add(Setting(key=key, value={"v": value}))
+    else:
+        row.value = {"v": value}

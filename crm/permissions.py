@@ -1,0 +1,103 @@
+"""Who may do what in the CRM: the rules table, per route, per object and per field."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import false, or_, select, true
+
+from core.models import Lead, User
+
+# The rules table (docs/ROLES.md says the same in words). Object scope is applied on top:
+# officers see their team's leads and change only those they own; leaders see only the
+# leads they are liaison for and change nothing.
+RULES: dict[str, frozenset[str]] = {
+    "crm.use": frozenset({"admin", "manager", "officer", "leader"}),
+    "lead.view": frozenset({"admin", "manager", "officer", "leader"}),
+    "lead.create": frozenset({"admin", "manager", "officer"}),
+    "lead.edit": frozenset({"admin", "manager", "officer"}),
+    "lead.move": frozenset({"admin", "manager", "officer"}),
+    "lead.assign": frozenset({"admin", "manager"}),
+    "lead.merge": frozenset({"admin", "manager"}),
+    "lead.export": frozenset({"admin", "manager"}),
+    "lead.privacy": frozenset({"admin", "manager"}),
+    "activity.create": frozenset({"admin", "manager", "officer"}),
+    "report.view": frozenset({"admin", "manager", "leader"}),
+    "admin.users": frozenset({"admin"}),
+    "admin.settings": frozenset({"admin"}),
+}
+# Actions that change a lead: officers may do them only on leads they own.
+OWNER_ONLY = {"lead.edit", "lead.move"}
+
+# endpoint -> permission, filled by @require; the gate denies any endpoint not listed.
+ROUTE_PERMISSIONS: dict[str, str] = {}
+
+
+def allowed(permission: str, user: User | None = None) -> bool:
+    user = user or current_user
+    return bool(user and user.is_authenticated and user.role in RULES[permission])
+
+
+def require(permission: str) -> Callable:
+    """Declare a view's permission; the CRM gate checks it before the view runs."""
+    if permission not in RULES:
+        raise KeyError(permission)
+
+    def decorator(view):
+        ROUTE_PERMISSIONS[f"crm.{view.__name__}"] = permission
+
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def visible_leads(user: User | None = None):
+    """A WHERE clause limiting leads to those the user may see."""
+    user = user or current_user
+    if user.role in ("admin", "manager"):
+        return true()
+    if user.role == "officer":
+        if user.team_id is None:
+            return Lead.owner_id == user.id
+        return or_(Lead.team_id == user.team_id, Lead.owner_id == user.id)
+    if user.role == "leader":
+        return Lead.liaison_id == user.id
+    return false()
+
+
+def can(permission: str, lead: Lead | None = None, user: User | None = None) -> bool:
+    """The role may do this, and (for a lead) the lead is within the user's scope."""
+    user = user or current_user
+    if not allowed(permission, user):
+        return False
+    if lead is None:
+        return True
+    if user.role in ("admin", "manager"):
+        return True
+    if user.role == "leader":
+        return permission == "lead.view" and lead.liaison_id == user.id
+    in_team = lead.owner_id == user.id or (
+        user.team_id is not None and lead.team_id == user.team_id
+    )
+    if permission in OWNER_ONLY:
+        return lead.owner_id == user.id
+    return in_team
+
+
+def get_lead_or_404(lead_id: int, permission: str = "lead.view", *options) -> Lead:
+    """Load a lead the user may act on; others' leads are 404, as if they did not exist."""
+    from core.extensions import db
+
+    lead = db.session.scalar(
+        select(Lead).where(Lead.id == lead_id, Lead.merged_into_id.is_(None)).options(*options)
+    )
+    if lead is None or not can("lead.view", lead):
+        abort(404)
+    if not can(permission, lead):
+        abort(403)
+    return lead
