@@ -1,6 +1,7 @@
 """The bureau's CRM under /crm/: locked by default behind one gate, Chinese unless chosen."""
 
-from flask import Blueprint, abort, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.i18n import STAFF_LANGUAGES
@@ -11,6 +12,31 @@ bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
 # The only endpoints reachable without signing in; everything else is denied by the gate.
 PUBLIC_ENDPOINTS = {"crm.login", "crm.set_language"}
 STAFF_LANG_COOKIE = "staff_lang"
+
+
+# The sections in the CRM's navigation, shown to those who may open them.
+NAV = (
+    ("crm.home", _l("Start")),
+    ("crm.my_day", _l("My day")),
+    ("crm.leads", _l("Leads")),
+    ("crm.board", _l("Pipeline")),
+    ("crm.follow_up", _l("Follow-up")),
+    ("crm.admin_users", _l("Administration")),
+    ("crm.account", _l("My account")),
+)
+
+
+@bp.app_context_processor
+def navigation():
+    def crm_nav():
+        return [
+            (endpoint, label)
+            for endpoint, label in NAV
+            if endpoint in current_app.view_functions
+            and allowed(ROUTE_PERMISSIONS.get(endpoint, "admin.settings"))
+        ]
+
+    return {"crm_nav": crm_nav}
 
 
 def staff_language() -> str:
@@ -36,4 +62,13 @@ def gate():
     return None
 
 
-from crm import auth, home  # noqa: E402,F401  (registers the views)
+from crm import (  # noqa: E402,F401  (registers the views)
+    account,
+    activities,
+    admin,
+    auth,
+    home,
+    leads,
+    pipeline,
+    privacy,
+)

@@ -1,0 +1,1 @@
+"""Your own account: password, second factor and recovery codes."""

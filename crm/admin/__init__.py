@@ -1,0 +1,1 @@
+"""Administration: users and teams, settings, lists and assignment rules."""

@@ -1,0 +1,1 @@
+"""Personal data on request: export everything about a person, anonymise, retention."""
