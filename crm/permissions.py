@@ -19,6 +19,7 @@ RULES: dict[str, frozenset[str]] = {
     "lead.edit": frozenset({"admin", "manager", "officer"}),
     "lead.move": frozenset({"admin", "manager", "officer"}),
     "lead.assign": frozenset({"admin", "manager"}),
+    "lead.follow_up": frozenset({"admin", "manager"}),
     "lead.merge": frozenset({"admin", "manager"}),
     "lead.export": frozenset({"admin", "manager"}),
     "lead.privacy": frozenset({"admin", "manager"}),

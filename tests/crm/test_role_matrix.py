@@ -1,0 +1,106 @@
+"""Every CRM route × method × role (anonymous included) against the rules table."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from core.extensions import db
+from core.models import Activity, User
+from crm import PUBLIC_ENDPOINTS
+from crm.permissions import ROUTE_PERMISSIONS, RULES
+from tests.crm.helpers import make_cast, make_lead, sign_in_as
+
+ROLES = ("admin", "manager", "officer", "leader")
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "ROLES.md"
+
+
+def crm_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("crm."):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def test_docs_table_matches_the_rules():
+    rows = re.findall(
+        r"^\| ([a-z_.]+) \| (yes|no) \| (yes|no) \| (yes|no) \| (yes|no) \|", DOCS.read_text(), re.M
+    )
+    documented = {
+        perm: frozenset(role for role, flag in zip(ROLES, flags, strict=True) if flag == "yes")
+        for perm, *flags in rows
+    }
+    assert documented == RULES
+
+
+def test_every_crm_endpoint_declares_a_permission(app):
+    undeclared = {
+        rule.endpoint
+        for rule, _ in crm_routes(app)
+        if rule.endpoint not in ROUTE_PERMISSIONS and rule.endpoint not in PUBLIC_ENDPOINTS
+    }
+    assert not undeclared, f"CRM views without @require: {sorted(undeclared)}"
+
+
+@pytest.fixture
+def world(app):
+    """The cast, a lead owned by the officer with the leader as liaison, one task on it."""
+    with app.app_context():
+        cast = make_cast()
+        officer = db.session.get(User, cast.officer)
+        leader = db.session.get(User, cast.leader)
+        lead = make_lead(owner=officer, liaison=leader)
+        other = make_lead("成都天府精密机械有限公司", owner=officer, email="wang@tianfu.example")
+        task = Activity(lead_id=lead.id, kind="task", subject="Call back", author_id=officer.id)
+        db.session.add(task)
+        db.session.commit()
+        ids = {
+            "lead_id": lead.id,
+            "other_id": other.id,
+            "user_id": cast.officer,
+            "activity_id": task.id,
+        }
+        return cast, ids
+
+
+def url_for_rule(rule, ids) -> str:
+    def value(match):
+        name = match.group(2)
+        return str(ids.get(name, 1))
+
+    return re.sub(r"<(?:([a-z]+):)?([a-z_]+)>", value, rule.rule)
+
+
+def test_anonymous_is_sent_to_sign_in(app, client, world):
+    _, ids = world
+    app.config["WTF_CSRF_ENABLED"] = False  # test the gate itself, not the CSRF check before it
+    for rule, method in crm_routes(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        response = client.open(url_for_rule(rule, ids), method=method)
+        assert response.status_code == 302, (rule.rule, method)
+        assert response.headers["Location"].startswith("/crm/login")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix(app, world, role):
+    """Denied roles get 403 from the gate; allowed roles never do (on objects in their scope)."""
+    cast, ids = world
+    app.config["WTF_CSRF_ENABLED"] = False
+    user_id = cast.by_role()[role]
+    failures = []
+    for rule, method in crm_routes(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        client = app.test_client()
+        with app.app_context():
+            sign_in_as(client, user_id)
+        response = client.open(url_for_rule(rule, ids), method=method)
+        permitted = role in RULES[ROUTE_PERMISSIONS[rule.endpoint]]
+        if permitted and response.status_code == 403:
+            failures.append(f"{method} {rule.rule}: allowed for {role} but 403")
+        if not permitted and response.status_code != 403:
+            failures.append(f"{method} {rule.rule}: denied for {role} but {response.status_code}")
+        if response.status_code >= 500:
+            failures.append(f"{method} {rule.rule}: {response.status_code} for {role}")
+    assert not failures, "\n".join(failures)
