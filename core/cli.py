@@ -11,7 +11,7 @@ from core.audit import record
 from core.content import get_content
 from core.extensions import db
 from core.models import ROLES, UTILITIES, Plot, PlotUtility, Team, User
-from core.passwords import MIN_LENGTH, hash_password
+from core.passwords import hash_password, policy_problem
 from core.units import mu_to_m2
 
 
@@ -90,12 +90,18 @@ def load_demo_accounts() -> int:
 
 def init_app(app) -> None:
     _register_user_commands(app)
+    from core import privacy  # apply-retention lives beside the anonymisation it runs
+
+    privacy.init_app(app)
 
     @app.cli.command("load-demo")
     def load_demo():
         """Load the demo content into the database (safe to run again)."""
         created, updated = load_plots()
         click.echo(f"plots: {created} created, {updated} refreshed")
+        from crm.admin.lists import seed_lists
+
+        click.echo(f"lists: {seed_lists()} items added")
         if current_app.config["PRODUCTION"]:
             click.echo("demo accounts: skipped in production")
         else:
@@ -122,8 +128,9 @@ def _register_user_commands(app) -> None:
     def create_user(email: str, role: str, team: str | None, name: str | None, password: str):
         """Create a staff account for the CRM."""
         email = email.strip().lower()
-        if len(password) < MIN_LENGTH:
-            raise click.BadParameter(f"at least {MIN_LENGTH} characters", param_hint="password")
+        problem = policy_problem(password, email)
+        if problem:
+            raise click.BadParameter(str(problem), param_hint="password")
         if db.session.scalar(select(User).where(User.email == email)):
             raise click.ClickException(f"a user with email {email} exists already")
         user = User(

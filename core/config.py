@@ -57,6 +57,10 @@ def from_env() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "INQUIRY_RATE_LIMIT": os.environ.get("INQUIRY_RATE_LIMIT", "5 per minute;20 per hour"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Failed sign-ins per account (the email tried), and CRM session lifetimes.
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes"),
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "INQUIRY_MIN_SECONDS": float(os.environ.get("INQUIRY_MIN_SECONDS", "3")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,

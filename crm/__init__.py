@@ -10,13 +10,18 @@ from crm.permissions import ROUTE_PERMISSIONS, allowed
 bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
 
 # The only endpoints reachable without signing in; everything else is denied by the gate.
-PUBLIC_ENDPOINTS = {"crm.login", "crm.set_language"}
+PUBLIC_ENDPOINTS = {
+    "crm.login",
+    "crm.login_code",
+    "crm.password_forgot",
+    "crm.password_reset",
+    "crm.set_language",
+}
 STAFF_LANG_COOKIE = "staff_lang"
 
 
 # The sections in the CRM's navigation, shown to those who may open them.
 NAV = (
-    ("crm.home", _l("Start")),
     ("crm.my_day", _l("My day")),
     ("crm.leads", _l("Leads")),
     ("crm.board", _l("Pipeline")),
@@ -69,6 +74,7 @@ from crm import (  # noqa: E402,F401  (registers the views)
     auth,
     home,
     leads,
+    password_reset,
     pipeline,
     privacy,
 )

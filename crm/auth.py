@@ -1,14 +1,26 @@
-"""Signing in and out of the CRM: password check, session versioning, safe redirects."""
+"""Signing in and out of the CRM: password, second factor, throttling, session lifetimes."""
 
+import logging
+import math
+import time
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import limits
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core.extensions import db, limiter, login_manager
@@ -17,8 +29,17 @@ from core.models.base import utcnow
 from core.passwords import hash_password, needs_rehash, verify_password
 from crm import bp
 from crm.permissions import require
+from crm.twofactor import accept_second_factor
 
+log = logging.getLogger(__name__)
 login_manager.login_view = "crm.login"
+
+# Roles that must have a second factor before they may do anything else.
+TOTP_REQUIRED = frozenset({"admin", "manager"})
+# What a signed-in admin or manager without a second factor may still open.
+ENROLMENT_ENDPOINTS = frozenset({"crm.account_totp", "crm.logout", "crm.set_language"})
+STARTED, SEEN, ENDED, PENDING = "_auth_at", "_seen_at", "_session_ended", "_pending_login"
+PENDING_SECONDS = 300  # time allowed between the password and the code
 
 
 @login_manager.user_loader
@@ -34,9 +55,91 @@ def load_user(user_id: str):
     return user
 
 
+def stamp_session(store) -> None:
+    """Start the idle and absolute clocks of a freshly signed-in session."""
+    now = int(time.time())
+    store[STARTED] = store[SEEN] = now
+
+
+@bp.before_app_request
+def check_session_age():
+    """End sessions idle too long or older than the maximum; runs before the CRM gate.
+
+    No gettext here: the language is chosen by the gate, after this.
+    """
+    if request.blueprint != "crm" or "_user_id" not in session:
+        return None
+    now = int(time.time())
+    started, seen = session.get(STARTED), session.get(SEEN)
+    config = current_app.config
+    if (
+        not isinstance(started, int)
+        or not isinstance(seen, int)
+        or now - seen > config["SESSION_IDLE_MINUTES"] * 60
+        or now - started > config["SESSION_MAX_HOURS"] * 3600
+    ):
+        logout_user()
+        session.pop(STARTED, None)
+        session.pop(SEEN, None)
+        session[ENDED] = True
+        return None
+    session[SEEN] = now
+    if (
+        current_user.is_authenticated
+        and current_user.role in TOTP_REQUIRED
+        and not current_user.totp_secret
+        and request.endpoint not in ENROLMENT_ENDPOINTS
+    ):
+        return redirect(url_for("crm.account_totp"))
+    return None
+
+
+# --- throttling: failures counted per account (the email tried) in the limiter's storage,
+# shared by every worker; the limiter's decorators count requests per IP.
+
+
+def _limit_item():
+    return limits.parse(current_app.config["LOGIN_ACCOUNT_LIMIT"])
+
+
+def _throttle_key(kind: str, who: str) -> tuple[str, str, str]:
+    return ("crm-failures", kind, who)
+
+
+def blocked_minutes(kind: str, who: str) -> int:
+    """0 when attempts are allowed, else the minutes until the window resets."""
+    if not limiter.enabled:
+        return 0
+    item = _limit_item()
+    if limiter.limiter.test(item, *_throttle_key(kind, who)):
+        return 0
+    reset = limiter.limiter.get_window_stats(item, *_throttle_key(kind, who)).reset_time
+    return max(1, math.ceil((reset - time.time()) / 60))
+
+
+def count_failure(kind: str, who: str) -> None:
+    if limiter.enabled:
+        limiter.limiter.hit(_limit_item(), *_throttle_key(kind, who))
+
+
+def throttled_message(minutes: int) -> str:
+    return gettext(
+        "Too many failed attempts. For your security, please wait %(minutes)s minutes "
+        "and try again.",
+        minutes=minutes,
+    )
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=40)],
+    )
 
 
 def safe_next(target: str | None) -> str:
@@ -49,28 +152,93 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def finish_login(user: User, next_url: str | None, method: str):
+    """Sign the user in on a fresh session (no fixation), then go on."""
+    session.clear()
+    login_user(user)
+    stamp_session(session)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    log.info("login ok user=%s method=%s ip=%s", user.id, method, request.remote_addr)
+    if user.role in TOTP_REQUIRED and not user.totp_secret:
+        flash(gettext("Your role needs a second factor. Set it up before you continue."), "info")
+        return redirect(url_for("crm.account_totp"))
+    return redirect(safe_next(next_url))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("crm.home"))
+    if session.pop(ENDED, False):
+        flash(gettext("Your session has ended. Please sign in again."), "info")
     form = LoginForm()
-    if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        # Always verify a hash, so the time taken does not tell whether the email is known.
-        password_ok = verify_password(user.password_hash if user else None, form.password.data)
-        if user is not None and user.active and password_ok:
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(form.password.data)
-            user.last_login_at = utcnow()
-            db.session.commit()
-            login_user(user)
-            current_app.logger.info("login ok user=%s", user.id)
-            return redirect(safe_next(request.args.get("next")))
-        current_app.logger.warning("login failed for an account (known=%s)", user is not None)
+    if not form.validate_on_submit():
+        return render_template("crm/login.html", form=form)
+    email = form.email.data.strip().lower()
+    minutes = blocked_minutes("password", email)
+    if minutes:
+        log.warning("login throttled for an account ip=%s", request.remote_addr)
+        form.form_errors.append(throttled_message(minutes))
+        return render_template("crm/login.html", form=form), 429
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    # Always verify a hash, so the time taken does not tell whether the email is known.
+    password_ok = verify_password(user.password_hash if user else None, form.password.data)
+    if user is None or not user.active or not password_ok:
+        count_failure("password", email)
+        log.warning("login failed (known=%s) ip=%s", user is not None, request.remote_addr)
         form.form_errors.append(gettext("Email or password is not correct."))
-    return render_template("crm/login.html", form=form)
+        return render_template("crm/login.html", form=form)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(form.password.data)
+        db.session.commit()
+    if user.totp_secret:
+        session[PENDING] = {
+            "uid": user.id,
+            "ver": user.session_version,
+            "at": int(time.time()),
+            "next": request.args.get("next"),
+        }
+        return redirect(url_for("crm.login_code"))
+    return finish_login(user, request.args.get("next"), "password")
+
+
+def pending_user() -> tuple[User | None, dict]:
+    """The user who gave the right password moments ago and still owes a code."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or not isinstance(pending.get("at"), int):
+        return None, {}
+    if time.time() - pending["at"] > PENDING_SECONDS:
+        return None, {}
+    user = db.session.get(User, pending.get("uid")) if isinstance(pending.get("uid"), int) else None
+    if user is None or not user.active or user.session_version != pending.get("ver"):
+        return None, {}
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login_code():
+    user, pending = pending_user()
+    if user is None or not user.totp_secret:
+        session.pop(PENDING, None)
+        flash(gettext("Please sign in again."), "info")
+        return redirect(url_for("crm.login"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("crm/login_code.html", form=form)
+    minutes = blocked_minutes("code", str(user.id))
+    if minutes:
+        form.form_errors.append(throttled_message(minutes))
+        return render_template("crm/login_code.html", form=form), 429
+    if not accept_second_factor(user, form.code.data):
+        db.session.rollback()
+        count_failure("code", str(user.id))
+        log.warning("login code refused user=%s ip=%s", user.id, request.remote_addr)
+        form.code.errors.append(gettext("This code is not valid. Try the current code."))
+        return render_template("crm/login_code.html", form=form)
+    return finish_login(user, pending.get("next"), "password+code")
 
 
 @bp.route("/logout", methods=["POST"])
@@ -78,6 +246,8 @@ def login():
 def logout():
     current_user.session_version += 1
     db.session.commit()
+    log.info("logout user=%s", current_user.id)
     logout_user()
+    session.clear()
     flash(gettext("You are signed out."), "info")
     return redirect(url_for("crm.login"))

@@ -1,30 +1,21 @@
-"""The CRM's start page: the newest inquiries, and the staff language choice."""
+"""The CRM's entry point (each role lands on its own work) and the staff language choice."""
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.i18n import STAFF_LANGUAGES
-from core.models import Inquiry, Lead
 from crm import STAFF_LANG_COOKIE, bp
 from crm.permissions import require
+
+# Where each role's daily work starts.
+START = {"officer": "crm.my_day", "manager": "crm.follow_up"}
 
 
 @bp.route("/")
 @require("crm.use")
 def home():
-    leads = db.session.scalars(
-        select(Lead)
-        .options(
-            selectinload(Lead.contacts),
-            selectinload(Lead.inquiries).selectinload(Inquiry.plot),
-        )
-        .order_by(Lead.created_at.desc(), Lead.id.desc())
-        .limit(50)
-    ).all()
-    return render_template("crm/home.html", leads=leads)
+    return redirect(url_for(START.get(current_user.role, "crm.leads")))
 
 
 @bp.route("/language", methods=["POST"])

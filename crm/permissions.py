@@ -31,6 +31,9 @@ RULES: dict[str, frozenset[str]] = {
 # Actions that change a lead: officers may do them only on leads they own.
 OWNER_ONLY = {"lead.edit", "lead.move"}
 
+# The largest id an integer column holds (PostgreSQL INTEGER); larger URL ids are 404.
+MAX_ID = 2**31 - 1
+
 # endpoint -> permission, filled by @require; the gate denies any endpoint not listed.
 ROUTE_PERMISSIONS: dict[str, str] = {}
 
@@ -94,6 +97,8 @@ def get_lead_or_404(lead_id: int, permission: str = "lead.view", *options) -> Le
     """Load a lead the user may act on; others' leads are 404, as if they did not exist."""
     from core.extensions import db
 
+    if not 0 < lead_id <= MAX_ID:  # beyond the integer column: no such lead, not a DB error
+        abort(404)
     lead = db.session.scalar(
         select(Lead).where(Lead.id == lead_id, Lead.merged_into_id.is_(None)).options(*options)
     )

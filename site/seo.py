@@ -2,7 +2,16 @@
 
 from urllib.parse import urlencode
 
-from flask import current_app, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from core.content import get_content
 from core.i18n import LANG_COOKIE, LANGUAGES, PUBLIC_LANGUAGES, negotiate_language
@@ -22,7 +31,13 @@ def set_page_languages(languages: list[str]) -> None:
 @bp.app_context_processor
 def alternates_context():
     """hreflang alternates, canonical and language-switcher links for the current page."""
-    if request.blueprint != "site" or not request.endpoint or g.get("lang") is None:
+    # Emails are rendered from CLI jobs, outside any request.
+    if (
+        not has_request_context()
+        or request.blueprint != "site"
+        or not request.endpoint
+        or g.get("lang") is None
+    ):
         return {}
     args = dict(request.view_args or {})
     languages = g.get("page_languages") or list(PUBLIC_LANGUAGES)

@@ -1,8 +1,10 @@
 """The domain models, one module per aggregate; import them from here."""
 
+from core.models.account import RecoveryCode
 from core.models.activity import ACTIVITY_KINDS, Activity
 from core.models.audit import AuditEntry
 from core.models.consent import CONSENT_PURPOSES, ConsentRecord
+from core.models.export import Export, export_lead
 from core.models.lead import LEAD_SOURCES, LEAD_STAGES, Contact, Inquiry, Lead, lead_plot
 from core.models.outbox import OutboxEmail
 from core.models.pipeline import (
@@ -36,13 +38,16 @@ __all__ = [
     "UTILITY_STATES",
     "AuditEntry",
     "ConsentRecord",
+    "Export",
     "Contact",
     "Inquiry",
     "Lead",
     "OutboxEmail",
     "Plot",
+    "RecoveryCode",
     "PlotUtility",
     "Team",
     "User",
+    "export_lead",
     "lead_plot",
 ]

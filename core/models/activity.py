@@ -20,6 +20,8 @@ class Activity(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    # Emails only: "in" (received from the investor) or "out" (sent by the bureau).
+    direction: Mapped[str | None] = mapped_column(String(3))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Tasks only: when they are due, who must do them, and when they were done.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

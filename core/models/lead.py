@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -24,6 +24,13 @@ lead_plot = Table(
 
 
 class Lead(db.Model):
+    # Covers the lead list's totals (count and summed estimate per stage) without reading rows.
+    __table_args__ = (
+        Index("ix_lead_totals", "stage", "merged_into_id", "planned_investment", "investment_min"),
+        # The board and the default list read the newest leads of one stage.
+        Index("ix_lead_stage_created", "stage", "created_at"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,1 +1,285 @@
-"""(being written)"""
+"""The lead file: its page, editing with conflict detection, contacts, and manual leads."""
+
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.audit import record
+from core.countries import country_name
+from core.extensions import db
+from core.leads import on_create, refresh_search_text
+from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
+from crm import bp
+from crm.leads import timeline
+from crm.leads.forms import (
+    CONTACT_FIELDS,
+    LEAD_FIELDS,
+    SOURCE_LABELS,
+    ContactForm,
+    LeadForm,
+    NewLeadForm,
+    language_choices,
+)
+from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
+from public_site.inquiry.choices import industry_name
+
+CONFLICT = (
+    "This lead was changed by someone else while you were editing. Nothing was saved. "
+    "Compare the values below; save again to keep yours."
+)
+
+
+def survivor_of(lead_id: int) -> Lead | None:
+    """The lead a merged lead now lives on (following merges of merges), if the user may see it."""
+    if not 0 < lead_id <= MAX_ID:
+        return None
+    lead, seen = db.session.get(Lead, lead_id), set()
+    if lead is None or lead.merged_into_id is None:
+        return None
+    while lead is not None and lead.merged_into_id is not None and lead.id not in seen:
+        seen.add(lead.id)
+        lead = db.session.get(Lead, lead.merged_into_id)
+    return lead if lead is not None and can("lead.view", lead) else None
+
+
+def _shown(value) -> str:
+    """A model value as the form shows it: '' for nothing, plain figures for amounts."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return f"{value:f}" if hasattr(value, "as_tuple") else str(value)
+
+
+def _changed_since(current: dict, original: str, submitted: dict) -> list[tuple[str, str, str]]:
+    """Fields someone else changed after the form was opened: (field, theirs, yours)."""
+    try:
+        baseline = json.loads(original or "")
+    except ValueError:
+        baseline = None
+    if not isinstance(baseline, dict):
+        baseline = submitted  # without a baseline, show every field where the two differ
+    return [
+        (name, current[name], submitted.get(name, ""))
+        for name in current
+        if current[name] != baseline.get(name, "")
+    ]
+
+
+def _duplicates(lead: Lead) -> list[tuple[DuplicateCandidate, Lead]]:
+    rows = db.session.scalars(
+        select(DuplicateCandidate)
+        .where(
+            DuplicateCandidate.resolved_at.is_(None),
+            or_(DuplicateCandidate.lead_id == lead.id, DuplicateCandidate.other_id == lead.id),
+        )
+        .order_by(DuplicateCandidate.score.desc())
+    ).all()
+    found = []
+    for row in rows:
+        other = db.session.get(Lead, row.other_id if row.lead_id == lead.id else row.lead_id)
+        if other is not None and other.merged_into_id is None and can("lead.view", other):
+            found.append((row, other))
+    return found
+
+
+@bp.route("/leads/<int:lead_id>")
+@require("lead.view")
+def lead(lead_id: int):
+    survivor = survivor_of(lead_id)
+    if survivor is not None:
+        return redirect(url_for("crm.lead", lead_id=survivor.id))
+    lead = get_lead_or_404(
+        lead_id,
+        "lead.view",
+        selectinload(Lead.contacts),
+        selectinload(Lead.inquiries).selectinload(Inquiry.plot),
+        selectinload(Lead.inquiries).selectinload(Inquiry.contact),
+        selectinload(Lead.plots),
+    )
+    consents = db.session.scalars(
+        select(ConsentRecord)
+        .join(Contact)
+        .where(Contact.lead_id == lead.id)
+        .order_by(ConsentRecord.created_at.desc())
+    ).all()
+    plots = {p.code: p for p in lead.plots}
+    plots.update({i.plot.code: i.plot for i in lead.inquiries if i.plot})
+    return render_template(
+        "crm/leads/detail.html",
+        lead=lead,
+        consents=consents,
+        plots=sorted(plots.values(), key=lambda p: p.code),
+        duplicates=_duplicates(lead),
+        events=timeline.build(lead),
+        source_labels=SOURCE_LABELS,
+        country_name=country_name,
+        industry_name=industry_name,
+        back_url=url_for("crm.leads") if "crm.leads" in current_app.view_functions else None,
+        stage_label=timeline.stage_label,
+        may_edit=can("lead.edit", lead),
+        may_merge=can("lead.merge", lead),
+        may_privacy=can("lead.privacy", lead),
+    )
+
+
+@bp.route("/leads/<int:lead_id>/edit", methods=["GET", "POST"])
+@require("lead.edit")
+def lead_edit(lead_id: int):
+    lead = get_lead_or_404(lead_id, "lead.edit")
+    # Only the roles that handle privacy requests may put a lead on legal hold or lift it.
+    may_hold = allowed("lead.privacy")
+    fields = LEAD_FIELDS + (("legal_hold",) if may_hold else ())
+    form = LeadForm()
+    form.fill_choices(lead.industry)
+    current = {name: _shown(getattr(lead, name)) for name in fields}
+    if request.method == "GET":
+        for name in fields:
+            getattr(form, name).data = (
+                getattr(lead, name) if name == "legal_hold" else current[name]
+            )
+        form.version.data, form.original.data = str(lead.version_id), json.dumps(current)
+    conflicts = []
+    if form.validate_on_submit():
+        values = form.lead_values()
+        if may_hold:
+            values["legal_hold"] = form.legal_hold.data
+        if form.version.data == str(lead.version_id):
+            changes = {k: [getattr(lead, k), v] for k, v in values.items() if getattr(lead, k) != v}
+            if not changes:
+                flash(gettext("Nothing changed."), "info")
+                return redirect(url_for("crm.lead", lead_id=lead.id))
+            for name, (_old, new) in changes.items():
+                setattr(lead, name, new)
+            refresh_search_text(lead)
+            record("update", lead, changes)
+            try:
+                db.session.commit()
+            except StaleDataError:
+                db.session.rollback()
+                lead = get_lead_or_404(lead_id, "lead.edit")
+            else:
+                flash(gettext("The lead was saved."), "success")
+                return redirect(url_for("crm.lead", lead_id=lead.id))
+            current = {name: _shown(getattr(lead, name)) for name in fields}
+        submitted = {name: _shown(v) for name, v in values.items()}
+        conflicts = _changed_since(current, form.original.data, submitted)
+        # The next save is a deliberate choice made with the other person's values in view.
+        form.version.data, form.original.data = str(lead.version_id), json.dumps(current)
+    return render_template(
+        "crm/leads/edit.html",
+        lead=lead,
+        form=form,
+        may_hold=may_hold,
+        conflicts=conflicts,
+        conflict_message=gettext(CONFLICT) if request.method == "POST" and not form.errors else "",
+    )
+
+
+def _contact_or_404(lead: Lead, contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id) if 0 < contact_id <= MAX_ID else None
+    if contact is None or contact.lead_id != lead.id:
+        abort(404)
+    return contact
+
+
+@bp.route("/leads/<int:lead_id>/contacts/new", methods=["GET", "POST"])
+@require("lead.edit")
+def contact_new(lead_id: int):
+    return _contact_form(get_lead_or_404(lead_id, "lead.edit"), None)
+
+
+@bp.route("/leads/<int:lead_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@require("lead.edit")
+def contact_edit(lead_id: int, contact_id: int):
+    lead = get_lead_or_404(lead_id, "lead.edit")
+    return _contact_form(lead, _contact_or_404(lead, contact_id))
+
+
+def _contact_form(lead: Lead, contact: Contact | None):
+    form = ContactForm()
+    form.contact_language.choices = language_choices()
+    current = {n: _shown(getattr(contact, n)) for n in CONTACT_FIELDS} if contact else {}
+    if request.method == "GET":
+        form.contact_language.data = lead.language
+        for name, value in current.items():
+            getattr(form, "contact_language" if name == "language" else name).data = value
+        form.original.data = json.dumps(current)
+    conflicts = []
+    valid = form.validate_on_submit()
+    if request.method == "POST" and form.check_phone(lead.country) and valid:
+        values = form.contact_values()
+        submitted = {name: _shown(v) for name, v in values.items()}
+        if contact is not None and json.dumps(current) != form.original.data:
+            conflicts = _changed_since(current, form.original.data, submitted)
+            form.original.data = json.dumps(current)
+        else:
+            if contact is None:
+                contact = Contact(**values)
+                lead.contacts.append(contact)
+                changes = {k: [None, v] for k, v in values.items() if v is not None}
+                action = "create"
+            else:
+                changes = {
+                    k: [getattr(contact, k), v]
+                    for k, v in values.items()
+                    if getattr(contact, k) != v
+                }
+                action = "update"
+            if changes:
+                for name, (_old, new) in changes.items():
+                    setattr(contact, name, new)
+                refresh_search_text(lead)
+                record(action, contact, changes)
+                db.session.commit()
+                flash(gettext("The contact was saved."), "success")
+            else:
+                flash(gettext("Nothing changed."), "info")
+            return redirect(url_for("crm.lead", lead_id=lead.id))
+    return render_template(
+        "crm/leads/contact.html",
+        lead=lead,
+        contact=contact,
+        form=form,
+        conflicts=conflicts,
+        conflict_message=gettext(CONFLICT) if conflicts else "",
+    )
+
+
+@bp.route("/leads/new", methods=["GET", "POST"])
+@require("lead.create")
+def lead_new():
+    form = NewLeadForm()
+    form.fill_choices()
+    form.contact_language.choices = language_choices()
+    if request.method == "GET":
+        form.language.data = form.contact_language.data = "zh"
+    valid = form.validate_on_submit()
+    if request.method == "POST" and form.check_phone(form.country.data) and valid:
+        values = form.lead_values()
+        lead = Lead(source=form.source.data, stage="new", investment_currency="CNY", **values)
+        if current_user.role == "officer":
+            # An officer's own lead stays theirs; managers leave it to the assignment rules.
+            lead.owner_id, lead.team_id = current_user.id, current_user.team_id
+        lead.contacts.append(Contact(**form.contact_values()))
+        db.session.add(lead)
+        on_create(lead, user=current_user)
+        created = {k: [None, v] for k, v in values.items() if v is not None}
+        created["source"] = [None, lead.source]
+        record("create", lead, created)
+        db.session.flush()
+        flagged = len(_duplicates(lead))
+        db.session.commit()
+        flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")
+        if flagged:
+            flash(
+                gettext("It may duplicate %(count)s existing lead(s): see below.", count=flagged),
+                "warning",
+            )
+        return redirect(url_for("crm.lead", lead_id=lead.id))
+    return render_template("crm/leads/new.html", form=form)

@@ -1,1 +1,205 @@
-"""(being written)"""
+"""The lead list at /crm/leads: filtered, searched, sorted, keyset pages, totals, saved filters."""
+
+from urllib.parse import parse_qs
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
+
+from core.countries import country_names
+from core.extensions import db
+from core.i18n import LANGUAGES, current_language
+from core.models import Lead, ListItem, SavedFilter, Team, User
+from crm import bp
+from crm.leads import filters
+from crm.permissions import allowed, require, visible_leads
+
+MAX_SAVED_NAME = 80
+MAX_SAVED_FILTERS = 50
+STAGE_LABELS = {
+    "new": _l("New"),
+    "contacted": _l("Contacted"),
+    "qualified": _l("Qualified"),
+    "site_visit": _l("Site visit"),
+    "negotiation": _l("Negotiation"),
+    "signed": _l("Signed"),
+    "lost": _l("Lost"),
+}
+SOURCE_LABELS = {
+    "website": _l("Website"),
+    "event": _l("Event"),
+    "referral": _l("Referral"),
+    "import": _l("Import"),
+    "manual": _l("Entered by staff"),
+}
+BAND_LABELS = {
+    "lt50m": _l("Under CNY 50 million"),
+    "50m-200m": _l("CNY 50 to 200 million"),
+    "200m-500m": _l("CNY 200 to 500 million"),
+    "500m-1b": _l("CNY 500 million to 1 billion"),
+    "gte1b": _l("CNY 1 billion or more"),
+}
+SORT_LABELS = {
+    "created": _l("Created"),
+    "company": _l("Company"),
+    "stage": _l("Stage"),
+    "investment": _l("Planned investment"),
+    "last_contact": _l("Last contact"),
+}
+
+
+def shows_code_names(user=None) -> bool:
+    """Leaders act on a lead without needing to know the company: they see its code name."""
+    return (user or current_user).role == "leader"
+
+
+def lead_query() -> filters.LeadQuery:
+    return filters.parse(request.args, shows_code_names(), visible_leads())
+
+
+LOAD_OPTIONS = (joinedload(Lead.owner), joinedload(Lead.team), selectinload(Lead.contacts))
+
+
+def load_page(query: filters.LeadQuery) -> tuple[list[Lead], bool, bool, tuple]:
+    """One page of leads, whether there are pages before and after it, and (count, sum)."""
+    backwards = query.before is not None
+    if query.searching:
+        found = db.session.execute(filters.searched_page(query)).all()
+        by_id = {
+            lead.id: lead
+            for lead in db.session.scalars(
+                select(Lead).where(Lead.id.in_([row.id for row in found])).options(*LOAD_OPTIONS)
+            ).unique()
+        }
+        leads = [by_id[row.id] for row in found if row.id in by_id]
+        # An empty page (past the end) carries no totals: only then count separately.
+        totals = (found[0].count, found[0].amount) if found else None
+    else:
+        statement = (
+            select(Lead)
+            .where(*query.where)
+            .options(*LOAD_OPTIONS)
+            .order_by(*query.order_by(reverse=backwards))
+            .limit(filters.PAGE_SIZE + 1)
+        )
+        condition = query.page_condition()
+        if condition is not None:
+            statement = statement.where(condition)
+        leads = list(db.session.scalars(statement).unique())
+        totals = None
+    if totals is None:
+        totals = tuple(db.session.execute(filters.totals(query)).one())
+    more = len(leads) > filters.PAGE_SIZE
+    leads = leads[: filters.PAGE_SIZE]
+    if backwards:
+        leads.reverse()
+        return leads, more, True, totals
+    return leads, query.after is not None, more, totals
+
+
+def _filter_choices() -> dict:
+    staff = db.session.execute(
+        select(User.id, User.name)
+        .where(User.active.is_(True), User.role.in_(("admin", "manager", "officer")))
+        .order_by(User.name)
+    ).all()
+    industries = db.session.scalars(
+        select(ListItem).where(ListItem.kind == "industry").order_by(ListItem.position)
+    ).all()
+    return {
+        "stages": STAGE_LABELS,
+        "sources": SOURCE_LABELS,
+        "languages": LANGUAGES,
+        "bands": BAND_LABELS,
+        "sorts": SORT_LABELS,
+        "staff": staff,
+        "teams": db.session.execute(select(Team.id, Team.name).order_by(Team.name)).all(),
+        "industries": industries,
+        "countries": country_names(current_language()),
+    }
+
+
+@bp.route("/leads")
+@require("lead.view")
+def leads():
+    query = lead_query()
+    rows, has_previous, has_next, (count, amount) = load_page(query)
+    saved = db.session.scalars(
+        select(SavedFilter).where(SavedFilter.user_id == current_user.id).order_by(SavedFilter.name)
+    ).all()
+    return render_template(
+        "crm/leads/list.html",
+        query=query,
+        leads=rows,
+        previous_url=_page_url(query, before=rows[0]) if has_previous and rows else None,
+        next_url=_page_url(query, after=rows[-1]) if has_next and rows else None,
+        count=count,
+        amount=amount,
+        saved=saved,
+        can_export=allowed("lead.export"),
+        code_names=query.code_names,
+        lead_url=lead_url,
+        **_filter_choices(),
+    )
+
+
+def lead_url(lead_id: int) -> str:
+    # The lead file is another module's view; until it exists the path is built by hand.
+    if "crm.lead" in current_app.view_functions:
+        return url_for("crm.lead", lead_id=lead_id)
+    return f"{url_for('crm.leads')}/{lead_id}"
+
+
+def _page_url(query: filters.LeadQuery, **edge: Lead) -> str:
+    """The link to the page after (or before) the given row."""
+    ((direction, lead),) = edge.items()
+    return url_for("crm.leads") + "?" + query.url_args(**{direction: query.cursor(lead)})
+
+
+def _clean_query(raw: str) -> str:
+    """Keep only the filter's own keys, as the list would read them."""
+    args = MultiDict([(k, v) for k, vs in parse_qs(raw[:4000]).items() for v in vs])
+    return filters.parse(args, shows_code_names(), visible_leads()).query_string
+
+
+@bp.route("/leads/filters", methods=["POST"])
+@require("lead.view")
+def save_filter():
+    name = " ".join(request.form.get("name", "").split())
+    query = _clean_query(request.form.get("query", ""))
+    target = url_for("crm.leads") + (f"?{query}" if query else "")
+    if not name or len(name) > MAX_SAVED_NAME:
+        flash(
+            gettext("Give the filter a name of 1 to %(count)d characters.", count=MAX_SAVED_NAME),
+            "error",
+        )
+        return redirect(target)
+    mine = db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == current_user.id))
+    mine = list(mine)
+    same = next((f for f in mine if f.name == name), None)
+    if same is None and len(mine) >= MAX_SAVED_FILTERS:
+        flash(gettext("You can keep up to %(count)d filters.", count=MAX_SAVED_FILTERS), "error")
+        return redirect(target)
+    if same is None:
+        db.session.add(SavedFilter(user_id=current_user.id, name=name, query=query))
+    else:
+        same.query = query
+    db.session.commit()
+    flash(gettext("Filter “%(name)s” saved.", name=name), "success")
+    return redirect(target)
+
+
+@bp.route("/leads/filters/<int:filter_id>/delete", methods=["POST"])
+@require("lead.view")
+def delete_filter(filter_id: int):
+    saved = db.session.get(SavedFilter, filter_id)
+    if saved is None or saved.user_id != current_user.id:
+        abort(404)
+    db.session.delete(saved)
+    db.session.commit()
+    flash(gettext("Filter “%(name)s” deleted.", name=saved.name), "success")
+    return redirect(url_for("crm.leads"))

@@ -7,6 +7,8 @@ from core import leads as lead_lifecycle
 from core.extensions import db
 from core.models import Contact, Lead, Team, User
 from core.passwords import hash_password
+from crm.auth import TOTP_REQUIRED, stamp_session
+from crm.twofactor import new_secret
 
 PASSWORD = "correct horse battery"
 _HASH: list[str] = []
@@ -18,6 +20,8 @@ def make_user(role: str, email: str, team: Team | None = None, name: str | None 
     user = User(
         email=email, name=name or email.split("@")[0], role=role, team=team, password_hash=_HASH[0]
     )
+    if role in TOTP_REQUIRED:  # they could not open anything but enrolment without it
+        user.totp_secret = new_secret()
     db.session.add(user)
     db.session.flush()
     return user
@@ -102,3 +106,4 @@ def sign_in_as(client, user_id: int) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        stamp_session(session)

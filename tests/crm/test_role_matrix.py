@@ -9,6 +9,7 @@ from core.extensions import db
 from core.models import Activity, User
 from crm import PUBLIC_ENDPOINTS
 from crm.permissions import ROUTE_PERMISSIONS, RULES
+from tests.core.test_security_headers import assert_security_headers
 from tests.crm.helpers import make_cast, make_lead, sign_in_as
 
 ROLES = ("admin", "manager", "officer", "leader")
@@ -95,7 +96,9 @@ def test_role_matrix(app, world, role):
         client = app.test_client()
         with app.app_context():
             sign_in_as(client, user_id)
-        response = client.open(url_for_rule(rule, ids), method=method)
+        url = url_for_rule(rule, ids)
+        response = client.open(url, method=method)
+        assert_security_headers(response, url)
         permitted = role in RULES[ROUTE_PERMISSIONS[rule.endpoint]]
         if permitted and response.status_code == 403:
             failures.append(f"{method} {rule.rule}: allowed for {role} but 403")

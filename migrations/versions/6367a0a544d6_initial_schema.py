@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6f05dbdd3402
+Revision ID: 6367a0a544d6
 Revises: 
-Create Date: 2026-11-28 04:38:22.345321
+Create Date: 2026-11-28 13:52:56.851466
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '6f05dbdd3402'
+revision = '6367a0a544d6'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -106,6 +106,7 @@ def upgrade():
     sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_counter', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
@@ -134,6 +135,19 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_assignment_rule_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assignment_rule'))
     )
+    op.create_table('export',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', core.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('format', sa.String(length=8), nullable=False),
+    sa.Column('query', sa.Text(), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_export_user_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_export'))
+    )
+    with op.batch_alter_table('export', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_export_at'), ['at'], unique=False)
+
     op.create_table('lead',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', core.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -190,7 +204,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lead_response_due_at'), ['response_due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_source'), ['source'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_stage'), ['stage'], unique=False)
+        batch_op.create_index('ix_lead_stage_created', ['stage', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_team_id'), ['team_id'], unique=False)
+        batch_op.create_index('ix_lead_totals', ['stage', 'merged_into_id', 'planned_investment', 'investment_min'], unique=False)
+
+    op.create_table('recovery_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', core.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', core.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_recovery_code_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code'))
+    )
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_code_code_hash'), ['code_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
 
     op.create_table('saved_filter',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -210,6 +239,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('direction', sa.String(length=3), nullable=True),
     sa.Column('occurred_at', core.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_at', core.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
@@ -261,6 +291,16 @@ def upgrade():
     with op.batch_alter_table('duplicate_candidate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_duplicate_candidate_lead_id'), ['lead_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_duplicate_candidate_other_id'), ['other_id'], unique=False)
+
+    op.create_table('export_lead',
+    sa.Column('export_id', sa.Integer(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['export_id'], ['export.id'], name=op.f('fk_export_lead_export_id_export'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_export_lead_lead_id_lead'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('export_id', 'lead_id', name=op.f('pk_export_lead'))
+    )
+    with op.batch_alter_table('export_lead', schema=None) as batch_op:
+        batch_op.create_index('ix_export_lead_lead_id', ['lead_id'], unique=False)
 
     op.create_table('lead_plot',
     sa.Column('lead_id', sa.Integer(), nullable=False),
@@ -377,6 +417,10 @@ def downgrade():
 
     op.drop_table('outbox_email')
     op.drop_table('lead_plot')
+    with op.batch_alter_table('export_lead', schema=None) as batch_op:
+        batch_op.drop_index('ix_export_lead_lead_id')
+
+    op.drop_table('export_lead')
     with op.batch_alter_table('duplicate_candidate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_duplicate_candidate_other_id'))
         batch_op.drop_index(batch_op.f('ix_duplicate_candidate_lead_id'))
@@ -398,8 +442,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_saved_filter_user_id'))
 
     op.drop_table('saved_filter')
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
+        batch_op.drop_index(batch_op.f('ix_recovery_code_code_hash'))
+
+    op.drop_table('recovery_code')
     with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.drop_index('ix_lead_totals')
         batch_op.drop_index(batch_op.f('ix_lead_team_id'))
+        batch_op.drop_index('ix_lead_stage_created')
         batch_op.drop_index(batch_op.f('ix_lead_stage'))
         batch_op.drop_index(batch_op.f('ix_lead_source'))
         batch_op.drop_index(batch_op.f('ix_lead_response_due_at'))
@@ -416,6 +467,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lead_company_key'))
 
     op.drop_table('lead')
+    with op.batch_alter_table('export', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_export_at'))
+
+    op.drop_table('export')
     op.drop_table('assignment_rule')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_team_id'))

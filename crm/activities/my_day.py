@@ -1,0 +1,102 @@
+"""My day: an officer's overdue and due tasks, unanswered new leads and leads gone quiet."""
+
+from datetime import datetime, time, timedelta
+
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core.extensions import db
+from core.models import Activity, Lead, User
+from core.models.base import utcnow
+from crm import bp
+from crm.activities.records import zone_of
+from crm.permissions import require, visible_leads
+
+QUIET_DAYS = 14
+BUCKET_LIMIT = 100
+CLOSED_STAGES = ("signed", "lost")
+
+
+def _live_leads():
+    return (Lead.merged_into_id.is_(None), Lead.anonymised_at.is_(None))
+
+
+def open_tasks_of(user: User, due_before: datetime):
+    """The user's open tasks due before a moment, oldest first, with their leads."""
+    return db.session.execute(
+        select(Activity, Lead)
+        .join(Lead, Activity.lead_id == Lead.id)
+        .where(
+            Activity.kind == "task",
+            Activity.assignee_id == user.id,
+            Activity.done_at.is_(None),
+            Activity.due_at < due_before,
+            visible_leads(user),
+            *_live_leads(),
+        )
+        .order_by(Activity.due_at, Activity.id)
+        .limit(BUCKET_LIMIT)
+    ).all()
+
+
+def unanswered_leads_of(user: User, due_before: datetime | None = None):
+    """Open leads the user owns with no response yet, earliest deadline first."""
+    query = (
+        select(Lead)
+        .where(
+            Lead.owner_id == user.id,
+            Lead.first_response_at.is_(None),
+            Lead.stage.not_in(CLOSED_STAGES),
+            *_live_leads(),
+        )
+        .options(selectinload(Lead.contacts))
+        .order_by(Lead.response_due_at.is_(None), Lead.response_due_at, Lead.id)
+        .limit(BUCKET_LIMIT)
+    )
+    if due_before is not None:
+        query = query.where(Lead.response_due_at < due_before)
+    return db.session.scalars(query).all()
+
+
+def day_bounds(user: User, now: datetime) -> tuple[datetime, datetime]:
+    """Start and end of the user's calendar day, as UTC moments."""
+    zone = zone_of(user)
+    today = now.astimezone(zone).date()
+    start = datetime.combine(today, time.min, tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+@bp.route("/my-day")
+@require("crm.use")
+def my_day():
+    now = utcnow()
+    _, end_of_day = day_bounds(current_user, now)
+    due = open_tasks_of(current_user, end_of_day)
+    overdue_tasks = [(task, lead) for task, lead in due if task.due_at < now]
+    today_tasks = [(task, lead) for task, lead in due if task.due_at >= now]
+    quiet_since = now - timedelta(days=QUIET_DAYS)
+    last_touch = func.coalesce(Lead.last_contact_at, Lead.first_response_at)
+    quiet = db.session.scalars(
+        select(Lead)
+        .where(
+            Lead.owner_id == current_user.id,
+            Lead.first_response_at.is_not(None),
+            last_touch < quiet_since,
+            Lead.stage.not_in(CLOSED_STAGES),
+            visible_leads(),
+            *_live_leads(),
+        )
+        .order_by(last_touch, Lead.id)
+        .limit(BUCKET_LIMIT)
+    ).all()
+    return render_template(
+        "crm/activities/my_day.html",
+        now=now,
+        overdue_tasks=overdue_tasks,
+        today_tasks=today_tasks,
+        unanswered=unanswered_leads_of(current_user),
+        quiet=quiet,
+    )

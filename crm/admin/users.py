@@ -1,0 +1,255 @@
+"""Administration of staff accounts and teams: create, edit, deactivate, reset the second factor."""
+
+import json
+import logging
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from core.audit import record
+from core.extensions import db
+from core.i18n import LANGUAGES, STAFF_LANGUAGES
+from core.models import ROLES, Team, User
+from core.passwords import hash_password
+from crm import bp
+from crm.account import PASSWORD_HINT, NewPasswordForm
+from crm.permissions import require
+from crm.twofactor import remove
+
+log = logging.getLogger(__name__)
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "manager": _l("Manager"),
+    "officer": _l("Investment officer"),
+    "leader": _l("County leader"),
+}
+# The fields an admin edits, in the order the form and the conflict message show them.
+EDITABLE = ("name", "email", "role", "team_id", "active")
+
+
+def _team_choices():
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return [SelectChoice("", gettext("No team"))] + [SelectChoice(str(t.id), t.name) for t in teams]
+
+
+class UserFields:
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
+    team_id = SelectField(_l("Team"), choices=[], validate_choice=True)
+
+    def validate_email(self, field):
+        email = field.data.strip().lower()
+        taken = db.session.scalar(
+            select(User.id).where(func.lower(User.email) == email, User.id != self.user_id)
+        )
+        if taken:
+            raise ValidationError(gettext("Another account uses this email address."))
+
+
+class UserForm(UserFields, FlaskForm):
+    active = BooleanField(_l("Active (may sign in)"))
+    loaded = HiddenField()
+
+    def __init__(self, *args, user_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id = user_id
+        self.team_id.choices = _team_choices()
+
+
+class NewUserForm(UserFields, NewPasswordForm):
+    language = SelectField(
+        _l("Language of the CRM"),
+        choices=[SelectChoice(code, LANGUAGES[code]["name"]) for code in STAFF_LANGUAGES],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id = None
+        self.team_id.choices = _team_choices()
+        self.account_email = (self.email.data or "").strip()
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+
+
+def _values(user: User) -> dict:
+    return {name: getattr(user, name) for name in EDITABLE}
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/users")
+@require("admin.users")
+def admin_users():
+    users = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return render_template(
+        "crm/admin/users.html",
+        users=users,
+        teams=teams,
+        team_form=TeamForm(formdata=None),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@require("admin.users")
+def admin_user_new():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        user = User(
+            name=form.name.data.strip(),
+            email=form.email.data.strip().lower(),
+            role=form.role.data,
+            team_id=int(form.team_id.data) if form.team_id.data else None,
+            language=form.language.data,
+            password_hash=hash_password(form.new_password.data),
+        )
+        db.session.add(user)
+        record("create", user, {k: [None, v] for k, v in _values(user).items() if k != "active"})
+        db.session.commit()
+        log.info("user %s created by user=%s", user.id, current_user.id)
+        flash(gettext("The account of %(name)s is created.", name=user.name), "info")
+        return redirect(url_for("crm.admin_users"))
+    return render_template("crm/admin/user_new.html", form=form, hint=PASSWORD_HINT)
+
+
+def _conflicts(user: User, loaded_raw: str | None) -> list[tuple[str, object, object]] | None:
+    """Fields someone else changed since the form was loaded; None when the form is unreadable."""
+    try:
+        loaded = json.loads(loaded_raw or "")
+    except ValueError:
+        return None
+    if not isinstance(loaded, dict):
+        return None
+    now = _values(user)
+    return [
+        (name, loaded.get(name), now[name]) for name in EDITABLE if loaded.get(name) != now[name]
+    ]
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@require("admin.users")
+def admin_user(user_id: int):
+    user = _get_user(user_id)
+    form = UserForm(user_id=user.id, obj=None if request.method == "POST" else user)
+    if request.method == "GET":
+        form.team_id.data = str(user.team_id or "")
+        form.loaded.data = json.dumps(_values(user))
+    conflicts = None
+    if form.validate_on_submit():
+        conflicts = _conflicts(user, form.loaded.data)
+        if conflicts is None:
+            conflicts = [("form", None, None)]
+        elif not conflicts:
+            problem = _self_lockout(user, form)
+            if problem:
+                form.form_errors.append(problem)
+            else:
+                return _save_user(user, form)
+        form.loaded.data = json.dumps(_values(user))
+    return render_template(
+        "crm/admin/user.html",
+        user=user,
+        form=form,
+        conflicts=conflicts or [],
+        team_names={str(t.id): t.name for t in db.session.scalars(select(Team))},
+    )
+
+
+def _self_lockout(user: User, form: UserForm) -> str | None:
+    if user.id != current_user.id:
+        return None
+    if not form.active.data or form.role.data != "admin":
+        return gettext("You cannot deactivate yourself or take away your own administrator role.")
+    return None
+
+
+def _save_user(user: User, form: UserForm):
+    new = {
+        "name": form.name.data.strip(),
+        "email": form.email.data.strip().lower(),
+        "role": form.role.data,
+        "team_id": int(form.team_id.data) if form.team_id.data else None,
+        "active": bool(form.active.data),
+    }
+    changes = {k: [getattr(user, k), v] for k, v in new.items() if getattr(user, k) != v}
+    if changes:
+        for name, (_old, value) in changes.items():
+            setattr(user, name, value)
+        if "active" in changes and not user.active:
+            user.session_version += 1  # a deactivated account's open sessions end at once
+        record("update", user, changes)
+        db.session.commit()
+        log.info("user %s changed by user=%s: %s", user.id, current_user.id, sorted(changes))
+    flash(gettext("The account of %(name)s is saved.", name=user.name), "info")
+    return redirect(url_for("crm.admin_users"))
+
+
+@bp.route("/admin/users/<int:user_id>/reset-2fa", methods=["POST"])
+@require("admin.users")
+def admin_user_reset_2fa(user_id: int):
+    """For a lost phone: the second factor goes; admins and managers must enrol again."""
+    user = _get_user(user_id)
+    if user.totp_secret:
+        remove(user)
+        user.session_version += 1
+        record("reset_2fa", user)
+        db.session.commit()
+        log.info("second factor of user %s reset by user=%s", user.id, current_user.id)
+    flash(gettext("Two-step sign-in of %(name)s is reset.", name=user.name), "info")
+    return redirect(url_for("crm.admin_user", user_id=user.id))
+
+
+@bp.route("/admin/teams", methods=["POST"])
+@require("admin.users")
+def admin_team_new():
+    form = TeamForm()
+    name = (form.name.data or "").strip()
+    if not form.validate_on_submit() or not name:
+        flash(gettext("Give the team a name of at most 80 characters."), "error")
+    elif db.session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower())):
+        flash(gettext("A team with this name exists already."), "error")
+    else:
+        team = Team(name=name)
+        db.session.add(team)
+        record("create", team, {"name": [None, name]})
+        db.session.commit()
+        flash(gettext("Team %(name)s is created.", name=name), "info")
+    return redirect(url_for("crm.admin_users"))
+
+
+@bp.route("/admin/teams/<int:team_id>", methods=["POST"])
+@require("admin.users")
+def admin_team(team_id: int):
+    team = db.session.get(Team, team_id)
+    if team is None:
+        abort(404)
+    form = TeamForm()
+    name = (form.name.data or "").strip()
+    if not form.validate_on_submit() or not name:
+        flash(gettext("Give the team a name of at most 80 characters."), "error")
+    elif db.session.scalar(
+        select(Team.id).where(func.lower(Team.name) == name.lower(), Team.id != team.id)
+    ):
+        flash(gettext("A team with this name exists already."), "error")
+    elif name != team.name:
+        record("update", team, {"name": [team.name, name]})
+        team.name = name
+        db.session.commit()
+        flash(gettext("Team %(name)s is saved.", name=name), "info")
+    return redirect(url_for("crm.admin_users"))

@@ -1,0 +1,154 @@
+"""The pipeline board: a column per stage with its count and sum, the newest cards in each."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+from flask import render_template, request
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
+
+from core.extensions import db
+from core.i18n import money, number
+from core.models import LEAD_STAGES, Lead, Team
+from core.models.base import utcnow
+from crm import bp
+from crm.permissions import allowed, require, visible_leads
+from crm.pipeline.shared import active_staff, optional_url, parse_int, stage_label
+
+# Cards shown per column; the rest are one click away in the filtered lead list.
+CARDS_PER_COLUMN = 25
+estimate = func.coalesce(Lead.planned_investment, Lead.investment_min)
+
+
+def board_filters(args: MultiDict) -> tuple[list, dict, list[str]]:
+    """WHERE clauses for the chosen owner and team, the choices to show, and any problems."""
+    clauses = [visible_leads(), Lead.merged_into_id.is_(None)]
+    chosen = {"owner": "", "team": ""}
+    problems = []
+    owner = args.get("owner", "")
+    if owner == "me":
+        clauses.append(Lead.owner_id == current_user.id)
+        chosen["owner"] = "me"
+    elif owner:
+        owner_id = parse_int(owner)
+        if owner_id is None:
+            problems.append(gettext("The owner filter was not understood and was ignored."))
+        else:
+            clauses.append(Lead.owner_id == owner_id)
+            chosen["owner"] = str(owner_id)
+    team = args.get("team", "")
+    if team == "mine" and current_user.team_id is not None:
+        clauses.append(Lead.team_id == current_user.team_id)
+        chosen["team"] = "mine"
+    elif team:
+        team_id = parse_int(team)
+        if team_id is None:
+            problems.append(gettext("The team filter was not understood and was ignored."))
+        else:
+            clauses.append(Lead.team_id == team_id)
+            chosen["team"] = str(team_id)
+    return clauses, chosen, problems
+
+
+def filters_from_url(url: str) -> list:
+    """The board's filters from the address a move form came from (for refreshed totals)."""
+    query = parse_qs(urlsplit(url).query)
+    return board_filters(MultiDict([(k, v) for k, vs in query.items() for v in vs]))[0]
+
+
+def column_summary(clauses: list) -> dict[str, dict]:
+    """Count and summed investment per stage, in one aggregate query, formatted for display."""
+    rows = db.session.execute(
+        select(Lead.stage, func.count(Lead.id), func.sum(estimate))
+        .where(*clauses)
+        .group_by(Lead.stage)
+    ).all()
+    found = {stage: (count, total) for stage, count, total in rows}
+    summary = {}
+    for stage in LEAD_STAGES:
+        count, total = found.get(stage, (0, None))
+        summary[stage] = {
+            "count": count,
+            "count_text": number(count),
+            "total_text": money(total or 0),
+        }
+    return summary
+
+
+def column_cards(clauses: list) -> dict[str, list[Lead]]:
+    """The newest leads of every stage (CARDS_PER_COLUMN each), fetched in one statement."""
+    newest = [
+        select(Lead.id)
+        .where(*clauses, Lead.stage == stage)
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .limit(CARDS_PER_COLUMN)
+        .subquery()
+        for stage in LEAD_STAGES
+    ]
+    ids = union_all(*(select(part.c.id) for part in newest))
+    leads = db.session.scalars(
+        select(Lead)
+        .options(joinedload(Lead.owner))
+        .where(Lead.id.in_(ids))
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+    ).all()
+    cards: dict[str, list[Lead]] = {stage: [] for stage in LEAD_STAGES}
+    for lead in leads:
+        cards[lead.stage].append(lead)
+    return cards
+
+
+def days_in_stage(lead: Lead, now) -> int:
+    return max(0, (now - lead.stage_changed_at) // timedelta(days=1))
+
+
+def response_overdue(lead: Lead, now) -> bool:
+    return (
+        lead.first_response_at is None
+        and lead.response_due_at is not None
+        and lead.response_due_at < now
+        and lead.stage != "lost"
+    )
+
+
+@bp.route("/board")
+@require("lead.view")
+def board():
+    clauses, chosen, problems = board_filters(request.args)
+    summary = column_summary(clauses)
+    cards = column_cards(clauses)
+    # The lead list knows owners and teams by id only.
+    list_filters = {
+        "owner": current_user.id if chosen["owner"] == "me" else chosen["owner"],
+        "team": current_user.team_id if chosen["team"] == "mine" else chosen["team"],
+    }
+    list_filters = {key: value for key, value in list_filters.items() if value}
+    columns = [
+        {
+            "stage": stage,
+            "label": stage_label(stage),
+            "cards": cards[stage],
+            "hidden": summary[stage]["count"] - len(cards[stage]),
+            "more_url": optional_url("crm.leads", stage=stage, **list_filters),
+            **summary[stage],
+        }
+        for stage in LEAD_STAGES
+    ]
+    teams = (
+        db.session.scalars(select(Team).order_by(Team.name)).all() if allowed("lead.assign") else []
+    )
+    return render_template(
+        "crm/pipeline/board.html",
+        columns=columns,
+        chosen=chosen,
+        problems=problems,
+        officers=active_staff("officer") if allowed("lead.assign") else [],
+        teams=teams,
+        now=utcnow(),
+        days_in_stage=days_in_stage,
+        response_overdue=response_overdue,
+        board_url=request.full_path.rstrip("?"),
+    )
