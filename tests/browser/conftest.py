@@ -1,0 +1,192 @@
+"""Browser fixtures: the real app on a live server, Debian's Chromium via Playwright, axe-core."""
+
+import importlib.util
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+AXE_SOURCE = Path(__file__).with_name("vendor").joinpath("axe.min.js")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+LANGS = ("zh", "en", "de", "fr")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 780}
+# CI sets this: a machine without a browser must fail the run, not pass it with skips.
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def _browser_missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is not installed (apt-get install chromium fonts-noto-cjk)"
+    if importlib.util.find_spec("playwright") is None:
+        return "the Python package playwright is not installed (make install)"
+    return None
+
+
+BROWSER_MISSING = _browser_missing()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if BROWSER_MISSING and not REQUIRE_BROWSER:
+        terminalreporter.write_line(
+            f"browser tests SKIPPED: {BROWSER_MISSING}; set REQUIRE_BROWSER=1 to make this fail",
+            yellow=True,
+            bold=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session; each test opens its own context."""
+    if BROWSER_MISSING:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {BROWSER_MISSING}", pytrace=False)
+        pytest.skip(f"browser tests skipped: {BROWSER_MISSING}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class LiveServer:
+    """The app served over HTTP on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.host = f"127.0.0.1:{self.server.server_port}"
+        self.url = f"http://{self.host}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def translate(self, lang: str, msgid: str, **variables) -> str:
+        """A UI string as the app shows it in lang, so locators follow the catalogs."""
+        from flask_babel import force_locale, gettext
+
+        with self.app.test_request_context("/"), force_locale(lang):
+            return gettext(msgid, **variables)
+
+    def slugs(self, section: str, lang: str) -> list[str]:
+        from core.content import get_content
+
+        with self.app.app_context():
+            return [page.slug for page in get_content().section(section, lang)]
+
+
+@pytest.fixture(scope="session")
+def _live_server(browser, tmp_path_factory):
+    from core import create_app
+    from core.cli import load_plots
+    from core.extensions import db
+    from tests.conftest import make_config
+
+    # Every page and form many times from one address: relax the per-IP inquiry limit.
+    app = create_app(
+        make_config(
+            tmp_path_factory.mktemp("live"),
+            INQUIRY_MIN_SECONDS=0,
+            INQUIRY_RATE_LIMIT="10000 per minute",
+        )
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_plots()
+    server = LiveServer(app)
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+    server.thread.join(timeout=10)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(_live_server):
+    """The live server with the demo plots present (other test modules may share its database)."""
+    from sqlalchemy import func, select
+
+    from core.cli import load_plots
+    from core.extensions import db
+    from core.models import Plot
+
+    with _live_server.app.app_context():
+        if not db.session.scalar(select(func.count()).select_from(Plot)):
+            load_plots()
+        db.session.remove()
+    return _live_server
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a page in a fresh context: `new_page(viewport=PHONE, locale="zh-CN")`."""
+    contexts = []
+
+    def open_page(viewport=DESKTOP, locale="en-GB"):
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, locale=locale, service_workers="block"
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"]:
+            lines.append(f"    at {json.dumps(node['target'], ensure_ascii=False)}")
+            lines.append(f"       {node['html'][:300]}")
+            if node.get("summary"):
+                lines.append("       " + node["summary"].replace("\n", "\n       "))
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """check(page, what): run axe-core's WCAG 2.2 AA rules on the page; zero violations."""
+    source = AXE_SOURCE.read_text(encoding="utf-8")
+
+    def check(page, what: str = "") -> None:
+        # Evaluated through the DevTools protocol, which the site's CSP does not govern.
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(source)
+        violations = page.evaluate(
+            """async (tags) => {
+                const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+                return result.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                    nodes: v.nodes.map(n => ({
+                        target: n.target, html: n.html, summary: n.failureSummary,
+                    })),
+                }));
+            }""",
+            WCAG_TAGS,
+        )
+        assert not violations, (
+            f"{len(violations)} accessibility violation(s) on {what or page.url}:\n"
+            + _describe(violations)
+        )
+
+    return check
