@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core import outbox
 from core.content import get_content
-from core.extensions import db, limiter
+from core.extensions import csrf, db, limiter
 from core.models import Plot
 from public_site import bp
 from public_site.inquiry import choices, service, spam, tracking
@@ -102,6 +102,9 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
 
 
 @bp.route("/inquiry", methods=["GET", "POST"])
+# The form checks its own CSRF token (FlaskForm), so that a stale one sends the visitor's
+# details back to them instead of to an error page that would lose them.
+@csrf.exempt
 @limiter.limit(spam.rate_limit, methods=["POST"])
 def inquiry():
     if request.method == "GET":
@@ -113,6 +116,15 @@ def inquiry():
         return _thanks()  # this very form was stored already: same answer, no second lead
     problems = [token_problem] if token_problem else []
     valid = form.validate()
+    csrf_refused = bool(form.csrf_token.errors)
+    if csrf_refused:
+        form.csrf_token.errors = []  # said below in the visitor's words, not WTForms'
+        problems.append(
+            gettext(
+                "This form has expired or was sent from elsewhere, so nothing was sent. "
+                "Your details are still here: please check them and send the form again."
+            )
+        )
     if form.website.data:
         problems.append(
             gettext(
@@ -132,7 +144,7 @@ def inquiry():
     if content_problem:
         form.message.errors.append(content_problem)
     if problems or not valid or content_problem:
-        return _render(form, problems, 422)
+        return _render(form, problems, 400 if csrf_refused else 422)
 
     try:
         email_ids = service.store(_submission(form, token))

@@ -1,4 +1,4 @@
-"""The bureau's journey through the CRM in a real browser, and axe-core on its pages in zh and en."""
+"""The bureau's journey through the CRM in a real browser; axe-core on CRM pages in zh and en."""
 
 import re
 

@@ -370,7 +370,10 @@ def test_missing_or_wrong_csrf_token_is_refused(app, client):
         response = client.post("/fr/inquiry", data={**data, **answers()})
         html = page(response)
         assert response.status_code == 400
-        assert '<html lang="fr">' in html and 'class="wrap prose error-page"' in html
+        # The form comes back in French with what was typed, and a fresh token to send it again.
+        assert '<html lang="fr">' in html and 'class="error-summary"' in html
+        assert answers()["company"] in html and "CSRF" not in html
+        assert 'name="csrf_token"' in html
     assert nothing_stored(app)
 
 
