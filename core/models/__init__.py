@@ -4,8 +4,17 @@ from core.models.account import RecoveryCode
 from core.models.activity import ACTIVITY_KINDS, Activity
 from core.models.audit import AuditEntry
 from core.models.consent import CONSENT_PURPOSES, ConsentRecord
+from core.models.event import Event, event_staff
 from core.models.export import Export, export_lead
-from core.models.lead import LEAD_SOURCES, LEAD_STAGES, Contact, Inquiry, Lead, lead_plot
+from core.models.lead import (
+    LEAD_RATINGS,
+    LEAD_SOURCES,
+    LEAD_STAGES,
+    Contact,
+    Inquiry,
+    Lead,
+    lead_plot,
+)
 from core.models.outbox import OutboxEmail
 from core.models.pipeline import (
     LIST_KINDS,
@@ -30,6 +39,7 @@ __all__ = [
     "Setting",
     "StageChange",
     "CONSENT_PURPOSES",
+    "LEAD_RATINGS",
     "LEAD_SOURCES",
     "LEAD_STAGES",
     "PLOT_STATUSES",
@@ -38,6 +48,7 @@ __all__ = [
     "UTILITY_STATES",
     "AuditEntry",
     "ConsentRecord",
+    "Event",
     "Export",
     "Contact",
     "Inquiry",
@@ -48,6 +59,7 @@ __all__ = [
     "PlotUtility",
     "Team",
     "User",
+    "event_staff",
     "export_lead",
     "lead_plot",
 ]

@@ -8,11 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models.base import UTCDateTime, utcnow
+from core.models.event import Event
 from core.models.pipeline import ListItem
 from core.models.plot import Plot
 from core.models.user import Team, User
 
 LEAD_SOURCES = ("website", "event", "referral", "import", "manual")
+LEAD_RATINGS = ("hot", "warm", "cold")
 LEAD_STAGES = ("new", "contacted", "qualified", "site_visit", "negotiation", "signed", "lost")
 
 lead_plot = Table(
@@ -65,6 +67,15 @@ class Lead(db.Model):
     # The company name normalised for matching (pinyin, no legal form): see core/matching.py.
     company_key: Mapped[str] = mapped_column(String(200), default="", index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id"), index=True)
+    # Attribution to a trade fair or presentation (captured there, imported for it, or its form).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+    # Booth capture: how warm the contact was, free tags, and when and by whom it was taken.
+    rating: Mapped[str | None] = mapped_column(String(8))
+    tags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    captured_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The device's id for a captured entry: sending it twice finds the first lead.
+    capture_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     legal_hold: Mapped[bool] = mapped_column(default=False)
 
@@ -72,6 +83,8 @@ class Lead(db.Model):
     team: Mapped["Team | None"] = relationship()
     liaison: Mapped["User | None"] = relationship(foreign_keys=[liaison_id])
     lost_reason: Mapped["ListItem | None"] = relationship()
+    event: Mapped[Event | None] = relationship()
+    captured_by: Mapped["User | None"] = relationship(foreign_keys=[captured_by_id])
 
     contacts: Mapped[list["Contact"]] = relationship(
         back_populates="lead", cascade="all, delete-orphan", order_by="Contact.id"
