@@ -15,7 +15,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -123,10 +123,10 @@ def count_failure(kind: str, who: str) -> None:
 
 
 def throttled_message(minutes: int) -> str:
-    return gettext(
-        "Too many failed attempts. For your security, please wait %(minutes)s minutes "
-        "and try again.",
-        minutes=minutes,
+    return ngettext(
+        "Too many failed attempts. For your security, please wait %(num)s minute and try again.",
+        "Too many failed attempts. For your security, please wait %(num)s minutes and try again.",
+        minutes,
     )
 
 

@@ -4,7 +4,7 @@ import hashlib
 import logging
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -97,10 +97,12 @@ def password_forgot():
         else:
             log.info("password reset asked for an unknown account ip=%s", request.remote_addr)
     flash(
-        gettext(
+        ngettext(
             "If an account uses this address, we have sent it a link to choose a new password. "
-            "The link works for %(minutes)s minutes.",
-            minutes=TOKEN_MINUTES,
+            "The link works for %(num)s minute.",
+            "If an account uses this address, we have sent it a link to choose a new password. "
+            "The link works for %(num)s minutes.",
+            TOKEN_MINUTES,
         ),
         "info",
     )

@@ -25,6 +25,11 @@ RULES: dict[str, frozenset[str]] = {
     "lead.privacy": frozenset({"admin", "manager"}),
     "activity.create": frozenset({"admin", "manager", "officer"}),
     "report.view": frozenset({"admin", "manager", "leader"}),
+    "event.view": frozenset({"admin", "manager", "officer", "leader"}),
+    "event.edit": frozenset({"admin", "manager"}),
+    "event.results": frozenset({"admin", "manager", "leader"}),
+    "lead.capture": frozenset({"admin", "manager", "officer"}),
+    "lead.import": frozenset({"admin", "manager", "officer"}),
     "admin.users": frozenset({"admin"}),
     "admin.settings": frozenset({"admin"}),
 }

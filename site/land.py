@@ -19,6 +19,7 @@ from core.models import Plot
 from core.units import M2_PER_MU
 from public_site import bp
 from public_site.land_filters import parse_filters
+from public_site.page_cache import LRU
 from public_site.rendering import render_page
 
 STATUS_LABELS = {
@@ -40,6 +41,8 @@ STATE_LABELS = {
     "planned": _l("Planned"),
 }
 PLOT_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
+# Site plan drawings kept per process (see site_plan): the filter combinations people use.
+PLAN_DRAWINGS = 256
 # A line's name is put where it is at least this far (plan units) from any crossing line.
 LABEL_CLEARANCE = 60
 
@@ -145,30 +148,69 @@ def plan_layout() -> dict:
     return cache[content.version]
 
 
-def plan_plots() -> list[dict]:
-    """Every plot's shape on the plan: one light query, whatever is filtered."""
-    rows = db.session.execute(
-        select(Plot.code, Plot.status, Plot.area_m2, Plot.outline).order_by(Plot.code)
-    ).all()
+def _shapes(rows) -> list[dict]:
+    """Every plot's shape on the plan, from (code, status, area_m2, outline) rows."""
     shapes = []
-    for row in rows:
+    for code, status, area_m2, outline in rows:
         try:
-            points = parse_points(row.outline)
+            points = parse_points(outline)
         except ValueError:
             # A plot whose outline was mangled is left off the plan, not allowed to break the page.
             continue
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         shapes.append(
             {
-                "code": row.code,
-                "status": row.status,
-                "area_m2": row.area_m2,
-                "points": row.outline,
+                "code": code,
+                "status": status,
+                "area_m2": area_m2,
+                "points": outline,
                 "cx": round((min(xs) + max(xs)) / 2, 1),
                 "cy": round((min(ys) + max(ys)) / 2, 1),
             }
         )
     return shapes
+
+
+@bp.record_once
+def _set_up_drawings(state):
+    state.app.extensions["site_plan_svg"] = LRU(PLAN_DRAWINGS)
+
+
+def site_plan(matching: set[str] | None, current: str | None) -> tuple[str, int]:
+    """The plan as SVG (escaped by its own template) and the number of plots drawn; one query.
+
+    Drawing it (a link, a label and a formatted area per plot) was most of the cost of the land
+    and plot pages, so each drawing is kept per language, plot rows, filter result and current
+    plot. The rows themselves are the key: a change made by any process shows at once.
+    """
+    rows = tuple(
+        tuple(row)
+        for row in db.session.execute(
+            select(Plot.code, Plot.status, Plot.area_m2, Plot.outline).order_by(Plot.code)
+        )
+    )
+    key = (
+        g.lang,
+        request.script_root,
+        get_content().version,
+        rows,
+        None if matching is None else frozenset(matching),
+        current,
+    )
+    drawings = current_app.extensions["site_plan_svg"]
+    drawing = drawings.get(key)
+    if drawing is None:
+        shapes = _shapes(rows)
+        svg = current_app.jinja_env.get_template("site/_site_plan.html").render(
+            plan=plan_layout(),
+            plan_plots=shapes,
+            status_labels=STATUS_LABELS,
+            matching=matching,
+            current=current,
+        )
+        drawing = (svg, len(shapes))
+        drawings.put(key, drawing)
+    return drawing
 
 
 # -- prices ----------------------------------------------------------------
@@ -209,17 +251,14 @@ def land():
         .order_by(*filters.order_by())
         .options(selectinload(Plot.utilities))
     ).all()
-    shapes = plan_plots()
+    svg, total = site_plan(matching={p.code for p in plots}, current=None)
     return render_page(
         "site/land.html",
         intro=get_content().page("pages", "land", g.lang),
         filters=filters,
         plots=plots,
-        total=len(shapes),
-        plan=plan_layout(),
-        plan_plots=shapes,
-        matching={p.code for p in plots},
-        current=None,
+        total=total,
+        site_plan=svg,
         **labels,
     )
 
@@ -241,9 +280,6 @@ def plot(code: str):
         "site/plot.html",
         plot=found,
         total_price=total_price(found),
-        plan=plan_layout(),
-        plan_plots=plan_plots(),
-        matching=None,
-        current=found.code,
+        site_plan=site_plan(matching=None, current=found.code)[0],
         **_labels(),
     )

@@ -8,10 +8,13 @@ from flask_babel import force_locale, gettext
 from core.content import get_content
 from core.i18n import LANGUAGES, current_language
 from public_site import bp
+from public_site.page_cache import mark_cacheable
 
 
 def render_page(template: str, **context):
+    """A public page that is the same for every visitor of its URL (so it may be cached)."""
     html = render_template(template, **context)
+    mark_cacheable()
     response = make_response(html)
     response.set_etag(hashlib.sha256(html.encode()).hexdigest()[:32])
     response.headers["Cache-Control"] = "no-cache"

@@ -77,3 +77,11 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def translated(app, message: str, lang: str = "zh", **variables) -> str:
+    """A UI string as staff or visitors see it in lang (CRM staff default to Chinese)."""
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale(lang):
+        return gettext(message, **variables)

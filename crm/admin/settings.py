@@ -50,7 +50,7 @@ class SettingsForm(FlaskForm):
 
 
 HINTS = {
-    "response_working_days": _l("New leads must get a first answer within this many days."),
+    "response_working_days": _l("New leads must get a first answer within this many working days."),
     "liaison_threshold_cny": _l("Leads planning at least this much get a county leader."),
     "retention_years": _l("After this, the retention job anonymises them unless on legal hold."),
 }

@@ -3,7 +3,7 @@
 import json
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -278,7 +278,11 @@ def lead_new():
         flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")
         if flagged:
             flash(
-                gettext("It may duplicate %(count)s existing lead(s): see below.", count=flagged),
+                ngettext(
+                    "It may duplicate %(num)s existing lead: see below.",
+                    "It may duplicate %(num)s existing leads: see below.",
+                    flagged,
+                ),
                 "warning",
             )
         return redirect(url_for("crm.lead", lead_id=lead.id))

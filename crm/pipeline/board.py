@@ -4,7 +4,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from flask import render_template, request
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import joinedload
@@ -72,7 +72,7 @@ def column_summary(clauses: list) -> dict[str, dict]:
         count, total = found.get(stage, (0, None))
         summary[stage] = {
             "count": count,
-            "count_text": number(count),
+            "count_text": ngettext("%(shown)s lead", "%(shown)s leads", count, shown=number(count)),
             "total_text": money(total or 0),
         }
     return summary

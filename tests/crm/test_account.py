@@ -93,11 +93,11 @@ def test_password_change_kills_copied_cookies(app, cast):
     client = signed_in(app, cast.officer)
     stolen = app.test_client()
     stolen.set_cookie("session", client.get_cookie("session").value)
-    assert stolen.get("/crm/").status_code == 200
+    assert stolen.get("/crm/account").status_code == 200
     data = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     assert post(client, "/crm/account/password", data).status_code == 302
-    assert client.get("/crm/").status_code == 200  # this session goes on
-    assert stolen.get("/crm/").status_code == 302  # the copy is dead
+    assert client.get("/crm/account").status_code == 200  # this session goes on
+    assert stolen.get("/crm/account").status_code == 302  # the copy is dead
     with app.app_context():
         assert verify_password(db.session.get(User, cast.officer).password_hash, NEW_PASSWORD)
     assert audit_actions(app) == ["password_change"]

@@ -66,7 +66,7 @@ def test_other_roles_are_refused(app, cast, role):
     for path in (*ADMIN_PAGES, f"/crm/admin/users/{cast.officer}"):
         assert client.get(path).status_code == 403, path
     assert client.post("/crm/admin/settings").status_code in (400, 403)
-    html = client.get("/crm/").get_data(as_text=True)
+    html = client.get("/crm/account").get_data(as_text=True)
     assert "/crm/admin/users" not in html
 
 
@@ -163,11 +163,11 @@ def test_stale_edit_is_refused_showing_what_changed(app, cast, admin):
 
 def test_deactivation_kills_a_live_session(app, cast, admin):
     officer = signed_in(app, cast.officer)
-    assert officer.get("/crm/").status_code == 200
+    assert officer.get("/crm/account").status_code == 200
     data = edit_form(admin, cast.officer)
     data.pop("active")
     assert admin.post(f"/crm/admin/users/{cast.officer}", data=data).status_code == 302
-    assert officer.get("/crm/").status_code == 302
+    assert officer.get("/crm/account").status_code == 302
     with app.app_context():
         assert db.session.get(User, cast.officer).active is False
 
@@ -194,7 +194,7 @@ def test_reset_two_factor(app, cast, admin):
         assert db.session.get(User, cast.manager).totp_secret is None
         assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
     assert [e.action for e in audit(app)] == ["reset_2fa"]
-    assert manager.get("/crm/").status_code == 302  # signed out; must enrol on next sign-in
+    assert manager.get("/crm/account").status_code == 302  # signed out; must enrol on next sign-in
 
 
 def test_teams_add_and_rename(app, admin):

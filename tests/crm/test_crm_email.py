@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import Activity, Contact, Lead, OutboxEmail, User
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, translated
 from tests.crm.helpers import make_cast, make_lead, sign_in_as
 
 
@@ -215,7 +215,9 @@ def test_lead_without_an_email_address(app, client, cast):
         lead_id = lead.id
     page = open_page(app, client, cast.officer, f"/crm/leads/{lead_id}/email")
     assert page.status_code == 200
-    assert "No contact of this lead has an email address." in page.get_data(as_text=True)
+    assert translated(app, "No contact of this lead has an email address.") in page.get_data(
+        as_text=True
+    )
     token = csrf_token(page.get_data(as_text=True))
     assert letter(client, lead_id, 1, token).status_code == 200
     with app.app_context():

@@ -172,7 +172,7 @@ def test_only_managers_merge_and_dismiss(app, client, cast, pair):
     for user_id in (cast.officer, cast.leader):
         signed_in(app, client, user_id)
         assert client.get(f"/crm/leads/{first}/merge/{second}").status_code == 403
-        token = csrf_token(client.get("/crm/").get_data(as_text=True))
+        token = csrf_token(client.get("/crm/account").get_data(as_text=True))
         url = f"/crm/leads/{second}/duplicates/{flag_id}/dismiss"
         assert client.post(url, data={"csrf_token": token}).status_code == 403
     with app.app_context():

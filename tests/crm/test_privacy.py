@@ -210,7 +210,7 @@ def test_anonymise_removes_personal_data_and_keeps_aggregates(app, client, cast,
             select(AuditEntry).where(AuditEntry.action == "anonymise")
         ).all()
         assert len(entries) == 1 and entries[0].entity_id == lead_id
-    token = csrf_token(client.get("/crm/").get_data(as_text=True))
+    token = csrf_token(client.get("/crm/account").get_data(as_text=True))
     again = client.post(f"/crm/leads/{lead_id}/anonymise", data={"csrf_token": token})
     assert again.status_code == 409
     assert "anonymised already" in again.get_data(as_text=True)
@@ -223,7 +223,7 @@ def test_legal_hold_stops_anonymisation(app, client, cast, lead_id):
     signed_in(app, client, cast.manager)
     page = client.get(f"/crm/leads/{lead_id}/anonymise").get_data(as_text=True)
     assert "legal hold" in page
-    token = csrf_token(client.get("/crm/").get_data(as_text=True))
+    token = csrf_token(client.get("/crm/account").get_data(as_text=True))
     response = client.post(f"/crm/leads/{lead_id}/anonymise", data={"csrf_token": token})
     assert response.status_code == 409
     with app.app_context():
