@@ -33,8 +33,9 @@ def _sort_key(name: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def country_names(lang: str) -> dict[str, str]:
-    """ISO country code -> name in lang, sorted by name."""
+    """ISO country code -> name in lang, sorted by name (shared: never change the result)."""
     territories = dict(Locale.parse(lang).territories)
     territories.update({code: names[lang] for code, names in OFFICIAL_NAMES.items()})
     codes = [c for c in territories if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]

@@ -1,12 +1,14 @@
 """Languages, locale and timezone selection, and locale-aware formatting of numbers, money, area."""
 
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
+from babel.dates import DateTimePattern, get_datetime_format, parse_pattern
 from babel.numbers import format_compact_currency, format_currency, format_decimal
 from babel.units import format_unit
 from flask import current_app, g, request
-from flask_babel import format_date, format_datetime, get_locale, gettext
+from flask_babel import format_date, format_datetime, get_locale, gettext, to_user_timezone
 
 from core.units import m2_to_ha, m2_to_mu, mu_to_m2
 
@@ -110,6 +112,29 @@ def date(value, fmt: str = "long") -> str:
     return format_date(value, format=fmt) if value else ""
 
 
+@lru_cache(maxsize=64)
+def _datetime_pattern(locale: str, fmt: str) -> DateTimePattern:
+    loc = Locale.parse(locale)
+    combined = (
+        get_datetime_format(fmt, locale=loc)
+        .replace("'", "")
+        .replace("{0}", str(loc.time_formats[fmt].pattern))
+        .replace("{1}", str(loc.date_formats[fmt].pattern))
+    )
+    return parse_pattern(combined)
+
+
+def datetime_text(value, fmt: str = "medium") -> str:
+    """A moment in the reader's time zone and way: Babel's format_datetime for the named
+    formats, with the locale's combined pattern parsed once (lists show hundreds of dates)."""
+    if value is None:
+        return ""
+    if fmt not in ("full", "long", "medium", "short"):
+        return format_datetime(value, fmt)
+    loc = _locale()
+    return _datetime_pattern(str(loc), fmt).apply(to_user_timezone(value), loc)
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         number=number,
@@ -120,7 +145,7 @@ def init_app(app) -> None:
         area_mu=area_mu,
     )
     app.jinja_env.filters["date"] = date
-    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, translated=translated)
 
     @app.context_processor

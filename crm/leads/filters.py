@@ -29,7 +29,7 @@ INVESTMENT_BANDS = {
 SORTS = ("created", "company", "stage", "investment", "last_contact")
 # The keys that make up a filter; a saved filter keeps exactly these, never a page cursor.
 FILTER_KEYS = (
-    "q", "stage", "owner", "team", "source", "country", "industry", "band", "language",
+    "q", "stage", "owner", "team", "event", "source", "country", "industry", "band", "language",
     "created_from", "created_to", "contact_from", "contact_to", "no_response", "overdue",
     "sort", "dir",
 )  # fmt: skip
@@ -248,6 +248,11 @@ def parse(args, code_names: bool, scope) -> LeadQuery:
     team = _number(query, "team", gettext("Team"))
     if team:
         query.where.append(Lead.team_id == int(team))
+    event = _number(query, "event", gettext("Event"), extra=("none",))
+    if event == "none":
+        query.where.append(Lead.event_id.is_(None))
+    elif event:
+        query.where.append(Lead.event_id == int(event))
     for key, column, allowed, label in (
         ("source", Lead.source, LEAD_SOURCES, gettext("Source")),
         ("language", Lead.language, tuple(LANGUAGES), gettext("Language")),

@@ -1,14 +1,14 @@
 """The lead list: filters, search, sorting, keyset pages, totals, saved filters, roles, bad URLs."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, select
 
 from core.extensions import db
-from core.models import Contact, Lead, SavedFilter
+from core.models import Contact, Event, Lead, SavedFilter
 from tests.conftest import csrf_token
 from tests.crm.helpers import make_cast, make_lead, sign_in_as
 
@@ -106,6 +106,28 @@ def test_filters_by_industry_band_and_response(app, client, cast):
     assert companies(page(client, "band=gte1b")) == ["Big AG"]
     assert "Answered SA" not in companies(page(client, "no_response=1"))
     assert companies(page(client, "overdue=1")) == ["Small GmbH"]
+
+
+def test_filters_by_event(app, client, cast):
+    with app.app_context():
+        fair = Event(
+            slug="fair",
+            name={"en": "Fair"},
+            starts_on=date(2026, 12, 9),
+            ends_on=date(2026, 12, 11),
+        )
+        db.session.add(fair)
+        db.session.commit()
+        fair_id = fair.id
+    met = add(app, "Met At Fair GmbH")
+    add(app, "Web Only SA", email="web@x.example")
+    update(app, met, event_id=fair_id)
+    signed_in(app, client, cast.manager)
+    html = page(client, f"event={fair_id}")
+    assert companies(html) == ["Met At Fair GmbH"]
+    assert f'<option value="{fair_id}" selected>Fair</option>' in html
+    assert companies(page(client, "event=none")) == ["Web Only SA"]
+    assert companies(page(client, "event=999")) == []
 
 
 def test_filters_by_created_and_last_contact_dates(app, client, cast):
@@ -309,6 +331,7 @@ def test_saved_filter_needs_a_name_and_csrf(app, client, cast):
         "stage=won",
         "owner=abc",
         "team=1e3",
+        "event=fair",
         "band=huge",
         "language=xx",
         "source=%00",
