@@ -9,12 +9,14 @@ from datetime import date, datetime
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, request
+from flask import g, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.http import parse_cookie
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
 
-from core.content import get_content
-from core.extensions import limiter
+from core.i18n import LANG_COOKIE, LANGUAGES
 from core.models import Plot, PlotUtility
 from public_site import bp
 
@@ -103,6 +105,10 @@ def _after_rollback(session):
 
 
 # -- serving and storing ---------------------------------------------------------------
+# Hits are answered by a WSGI middleware before Flask builds a request: a cached page then costs
+# a dictionary lookup, not the request context, session, rate limiter and response hooks (which
+# were most of a hit's cost). Misses go through Flask; the page is stored on the way out with
+# every header the hooks added, so a hit answers exactly what a render would.
 
 
 @bp.record_once
@@ -112,8 +118,12 @@ def _set_up(state):
         "PAGE_CACHE_SECONDS", float(os.environ.get("PAGE_CACHE_SECONDS", DEFAULT_SECONDS))
     )
     app.extensions["page_cache"] = LRU(MAX_PAGES)
-    # The park's zone, as flask_babel.get_timezone() gives it on public pages, without its cost.
-    app.extensions["page_cache_zone"] = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    # Inside ProxyFix, so the scheme and host in the key are the ones the visitor used.
+    outer = app.wsgi_app
+    if isinstance(outer, ProxyFix):
+        outer.app = PageCache(app, outer.app)
+    else:
+        app.wsgi_app = PageCache(app, outer)
 
 
 def mark_cacheable() -> None:
@@ -121,77 +131,94 @@ def mark_cacheable() -> None:
     g.page_cacheable = True
 
 
-def _key() -> tuple:
-    environ = request.environ
-    return (
-        # Scheme, host, language (in the path) and the whole query string, as the server got them.
-        environ["wsgi.url_scheme"],
-        environ.get("HTTP_HOST"),
-        environ.get("SCRIPT_NAME"),
-        environ.get("PATH_INFO"),
-        environ.get("QUERY_STRING"),
-        current_app.config["PUBLIC_BASE_URL"],
-        get_content().version,
-        _plot_version,
-        # Home lists events by the server's date; land readiness counts from the park's date.
-        date.today(),
-        datetime.now(current_app.extensions["page_cache_zone"]).date(),
-    )
-
-
-def _cached_page() -> Page | None:
-    """This request's page from the cache, looked up once per request; None: render it."""
-    if "page_cache_hit" in g:
-        return g.page_cache_hit
-    g.page_cache_hit = None
-    seconds = current_app.config["PAGE_CACHE_SECONDS"]
-    if not seconds or request.blueprint != "site" or request.method not in {"GET", "HEAD"}:
-        return None
-    # A session (a signed-in staff member, a visitor who opened the inquiry form) could one day
-    # bring per-visitor content such as flashed messages: such requests are always rendered.
-    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
-        return None
-    key = _key()
-    page = current_app.extensions["page_cache"].get(key)
-    if page is None or page.expires < time.monotonic():
-        g.page_cache_key = key
-        return None
-    g.page_cache_hit = page
-    return page
-
-
-@limiter.request_filter
-def _hit_skips_rate_limits() -> bool:
-    # Checking the limits cost as much as serving a cached page. Limits on public pages are on
-    # POSTs (the inquiry form), and a POST never comes from the cache.
-    return _cached_page() is not None
-
-
-@bp.before_request
-def serve_cached():
-    page = _cached_page()
-    if page is None:
-        return None
-    # The after_request hooks still run on this response: security headers, language cookie.
-    response = current_app.response_class(page.body, headers=page.headers)
-    return response.make_conditional(request)
-
-
 @bp.after_request
-def store(response):
-    key = g.pop("page_cache_key", None)
-    if key is None or not g.get("page_cacheable"):
-        return response
-    control = response.cache_control
-    if (
-        response.status_code != 200
-        or "Set-Cookie" in response.headers
-        or control.no_store
-        or control.private
-    ):
-        return response
-    # Date is the time of this answer, set afresh by make_conditional on every hit.
-    headers = [(k, v) for k, v in response.headers.items() if k != "Date"]
-    expires = time.monotonic() + current_app.config["PAGE_CACHE_SECONDS"]
-    current_app.extensions["page_cache"].put(key, Page(response.get_data(), headers, expires))
+def _ask_to_store(response):
+    if g.get("page_cacheable") and response.status_code == 200:
+        request.environ[STORE] = True
     return response
+
+
+STORE = "public_site.page_cache.store"
+
+
+class PageCache:
+    """WSGI middleware: answers GET and HEAD for pages stored by earlier renders."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+
+    def __call__(self, environ, start_response):
+        config = self.app.config
+        seconds = config["PAGE_CACHE_SECONDS"]
+        path = environ.get("PATH_INFO", "")
+        if (
+            not seconds
+            or environ["REQUEST_METHOD"] not in ("GET", "HEAD")
+            or path.startswith(("/crm", "/static"))
+        ):
+            return self.wsgi_app(environ, start_response)
+        cookies = parse_cookie(environ) if environ.get("HTTP_COOKIE") else {}
+        # A session (a signed-in staff member, a visitor who opened the inquiry form) could bring
+        # per-visitor content such as flashed messages: such requests are always rendered.
+        if config["SESSION_COOKIE_NAME"] in cookies:
+            return self.wsgi_app(environ, start_response)
+        key = self._key(environ, cookies.get(LANG_COOKIE))
+        cache = self.app.extensions["page_cache"]
+        page = cache.get(key)
+        if page is not None and page.expires >= time.monotonic():
+            response = Response(page.body, headers=page.headers)
+            return response.make_conditional(environ)(environ, start_response)
+        return self._render_and_keep(environ, start_response, key, cache, seconds)
+
+    def _key(self, environ, lang_cookie) -> tuple:
+        return (
+            # Scheme, host, language (in the path) and the whole query string, as sent.
+            environ["wsgi.url_scheme"],
+            environ.get("HTTP_HOST"),
+            environ.get("SCRIPT_NAME"),
+            environ.get("PATH_INFO"),
+            environ.get("QUERY_STRING"),
+            # The language cookie decides whether the answer sets it.
+            lang_cookie if lang_cookie in LANGUAGES else None,
+            self.app.config["PUBLIC_BASE_URL"],
+            self.app.extensions["content"].version,
+            _plot_version,
+            # Home lists events by the server's date; land readiness counts from the park's date.
+            date.today(),
+            datetime.now(self.zone).date(),
+        )
+
+    def _render_and_keep(self, environ, start_response, key, cache, seconds):
+        answer = {}
+
+        def remember(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, remember)
+        if not environ.get(STORE) or environ["REQUEST_METHOD"] != "GET":
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        headers = answer.get("headers", [])
+        if answer.get("status", "").startswith("200") and _keepable(headers):
+            # Date is the time of each answer, set afresh when a hit is sent.
+            kept = [(k, v) for k, v in headers if k.lower() != "date"]
+            cache.put(key, Page(data, kept, time.monotonic() + seconds))
+        return [data]
+
+
+def _keepable(headers) -> bool:
+    """Only the language cookie may be set by a kept page; no-store and private never kept."""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "set-cookie" and not value.startswith(f"{LANG_COOKIE}="):
+            return False
+        if lowered == "cache-control" and ("no-store" in value or "private" in value):
+            return False
+    return True
