@@ -93,6 +93,9 @@ def init_app(app) -> None:
     from core import privacy  # apply-retention lives beside the anonymisation it runs
 
     privacy.init_app(app)
+    from core.imports import command as import_command  # import-leads lives beside the import
+
+    import_command.register(app)
 
     @app.cli.command("load-demo")
     def load_demo():
@@ -106,6 +109,10 @@ def init_app(app) -> None:
             click.echo("demo accounts: skipped in production")
         else:
             click.echo(f"demo accounts: {load_demo_accounts()} created")
+        from crm.events.loading import load_events
+
+        created, updated = load_events(demo=not current_app.config["PRODUCTION"])
+        click.echo(f"events: {created} created, {updated} refreshed")
 
     @app.cli.command("send-outbox")
     @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")

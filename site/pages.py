@@ -10,6 +10,7 @@ from core.extensions import db
 from core.i18n import LANGUAGES
 from core.models import Plot
 from public_site import bp
+from public_site.events import published_slugs
 from public_site.rendering import render_page
 from public_site.seo import set_page_languages
 
@@ -44,6 +45,7 @@ def home():
         intro=content.page("pages", "home", g.lang),
         news=content.section("news", g.lang)[:3],
         events=sorted(events, key=lambda e: e["start"])[:2],
+        event_pages=published_slugs(),
         plots_available=counts.get("available", 0),
         plots_total=sum(counts.values()),
     )
@@ -79,6 +81,7 @@ def news():
         items=content.section("news", g.lang),
         upcoming=[e for e in events if e["end"] >= today],
         past=[e for e in reversed(events) if e["end"] < today],
+        event_pages=published_slugs(),
     )
 
 

@@ -80,7 +80,7 @@ def robots():
 def sitemap_entries():
     """Each public page as a list of (lang, absolute URL) for the languages it exists in."""
     from core.extensions import db
-    from core.models import Plot
+    from core.models import Event, Plot
 
     content = get_content()
     all_langs = list(PUBLIC_LANGUAGES)
@@ -102,6 +102,10 @@ def sitemap_entries():
                 pages.append((endpoint, {"slug": slug}, content.languages(section, slug)))
     for code in db.session.scalars(db.select(Plot.code).order_by(Plot.code)):
         pages.append(("site.plot", {"code": code}, all_langs))
+    # Event landing pages read the database (texts fall back to English), so all languages.
+    published = db.select(Event.slug).where(Event.published.is_(True)).order_by(Event.slug)
+    for slug in db.session.scalars(published):
+        pages.append(("site.event", {"slug": slug}, all_langs))
     return [
         [(lang, absolute(url_for(endpoint, lang=lang, **args))) for lang in langs]
         for endpoint, args, langs in pages

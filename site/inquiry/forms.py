@@ -129,6 +129,8 @@ class InquiryForm(FlaskForm):
     utm_term = HiddenField()
     utm_content = HiddenField()
     ref = HiddenField()
+    # The slug of the event whose landing page the form was sent from (attribution).
+    event = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, leads
 from core.content import get_content
 from core.extensions import db
-from core.models import ConsentRecord, Contact, Inquiry, Lead, Plot
+from core.models import ConsentRecord, Contact, Event, Inquiry, Lead, Plot
 from public_site.inquiry.choices import Band
 from public_site.inquiry.emails import queue_emails
 
@@ -43,6 +43,7 @@ class Submission:
     page: str | None = None
     utm: dict[str, str] = field(default_factory=dict)
     referral_code: str | None = None
+    event: Event | None = None  # sent from this event's landing page: the lead is attributed
 
 
 def find_inquiry(submission_key: str) -> Inquiry | None:
@@ -75,6 +76,8 @@ def _lead(sub: Submission) -> Lead:
     )
     if sub.plot is not None:
         lead.plots.append(sub.plot)
+    if sub.event is not None:
+        lead.event_id = sub.event.id
     return lead
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core import outbox
 from core.content import get_content
 from core.extensions import csrf, db, limiter
-from core.models import Plot
+from core.models import Event, Plot
 from public_site import bp
 from public_site.inquiry import choices, service, spam, tracking
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
@@ -21,11 +21,22 @@ def _plot(code: str | None) -> Plot | None:
     return db.session.scalar(select(Plot).where(Plot.code == code.strip()))
 
 
-def _initial_data() -> dict:
+def published_event(slug: str | None) -> Event | None:
+    """The event a landing page or ?event=SLUG link names; unknown or unpublished: ignored."""
+    if not slug or len(slug) > 80:
+        return None
+    return db.session.scalar(
+        select(Event).where(Event.slug == slug.strip(), Event.published.is_(True))
+    )
+
+
+def initial_data(event: Event | None = None) -> dict:
     """Defaults for a fresh form: the page's language, and what the link brought with it."""
     args = request.args
     plot = _plot(args.get("plot"))
+    event = event or published_event(args.get("event"))
     return {
+        "event": event.slug if event else "",
         "language": g.lang,
         "form_token": spam.issue_token(),
         "plot": plot.code if plot else "",
@@ -38,12 +49,15 @@ def _initial_data() -> dict:
 def _render(form: InquiryForm, problems: list[str] | None = None, status: int = 200):
     plot = _plot(form.plot.data)
     form.plot.data = plot.code if plot else ""
+    event = published_event(form.event.data)
+    form.event.data = event.slug if event else ""
     response = make_response(
         render_template(
             "site/inquiry.html",
             form=form,
             problems=problems or [],
             plot=plot,
+            event=event,
             notice=get_content().privacy_notice(g.lang),
             consent_legend=CONSENT_LEGEND,
             consent_hint=CONSENT_HINT,
@@ -98,6 +112,7 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
         page=tracking.own_path(form.page.data),
         utm=tracking.clean_utm({key: getattr(form, key).data for key in tracking.UTM_KEYS}),
         referral_code=tracking.clean_referral_code(form.ref.data),
+        event=published_event(form.event.data),
     )
 
 
@@ -108,7 +123,7 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
 @limiter.limit(spam.rate_limit, methods=["POST"])
 def inquiry():
     if request.method == "GET":
-        return _render(InquiryForm(data=_initial_data()))
+        return _render(InquiryForm(data=initial_data()))
 
     form = InquiryForm()
     token, token_problem = _token_problem(form)

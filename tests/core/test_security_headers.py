@@ -15,6 +15,10 @@ ALL_URLS = [f"/{lang}{path}" for lang in ("zh", "de") for path in PAGES] + [
     "/crm/",
     "/crm/login",
     "/en/inquiry/thanks",
+    # Event landing pages and QR codes (404 here: no events loaded; tests/site covers the 200s).
+    "/de/events/eu-china-fair-2026",
+    "/de/events/eu-china-fair-2026/qr.svg",
+    "/de/events/eu-china-fair-2026/qr.png",
 ]
 
 
