@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from core.models import (
     ConsentRecord,
     Contact,
     DuplicateCandidate,
+    Event,
     Inquiry,
     Lead,
     ListItem,
@@ -24,18 +25,14 @@ from core.models import (
     User,
 )
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.crm.helpers import english_cast, make_lead, sign_in_as
 
 
 @pytest.fixture
 def cast(app):
     """The staff cast, working in English so that assertions can name the labels."""
     with app.app_context():
-        cast = make_cast()
-        for user in db.session.scalars(select(User)):
-            user.language = "en"
-        db.session.commit()
-        return cast
+        return english_cast()
 
 
 @pytest.fixture
@@ -545,3 +542,24 @@ def test_new_lead_rules_and_bad_input(app, client, cast):
         assert "error-summary" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Lead.id))) == 0
+
+
+def test_the_file_names_the_event_the_booth_capture_and_tags(app, client, cast, leads):
+    with app.app_context():
+        fair = Event(slug="fair", name={"en": "EU-China Fair"}, starts_on=date(2026, 12, 9),
+                     ends_on=date(2026, 12, 11))  # fmt: skip
+        db.session.add(fair)
+        db.session.flush()
+        lead = db.session.get(Lead, leads["own"])
+        lead.event_id, lead.rating, lead.tags = fair.id, "hot", ["battery", "visit"]
+        lead.captured_at = datetime(2026, 12, 9, 3, 0, tzinfo=UTC)
+        lead.captured_by_id = cast.officer
+        db.session.commit()
+        fair_id = fair.id
+    page = signed_in(app, client, cast.officer).get(f"/crm/leads/{leads['own']}")
+    text = page.get_data(as_text=True)
+    assert f'href="/crm/events/{fair_id}">EU-China Fair</a>' in text
+    assert "captured at the booth by li," in text
+    assert "Rating: Hot" in text and "Tags: battery, visit" in text
+    other = client.get(f"/crm/leads/{leads['mate']}").get_data(as_text=True)
+    assert "EU-China Fair" not in other

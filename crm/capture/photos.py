@@ -1,0 +1,79 @@
+"""Business-card photos: checked by their first bytes, kept under UPLOAD_DIR, recorded per lead."""
+
+import uuid
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext
+from werkzeug.datastructures import FileStorage
+
+from core.models import LeadFile
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+# HEIF brands a phone writes (iPhones: heic; others: mif1, heix …).
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
+
+
+class PhotoError(ValueError):
+    """The upload is not a photo we keep; the message is for the person who sent it."""
+
+
+def sniff(head: bytes) -> str | None:
+    """The image type from a file's first bytes, whatever its name or claimed type says."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "image/heic"
+    return None
+
+
+def read_photo(upload: FileStorage | None) -> tuple[bytes, str, str] | None:
+    """(data, content type, display name) of an uploaded photo; None when none was sent."""
+    if upload is None or not upload.filename:
+        return None
+    data = upload.stream.read(MAX_PHOTO_BYTES + 1)
+    if not data:
+        return None
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoError(
+            gettext(
+                "The photo is larger than %(mb)d MB; take it again at a lower resolution.", mb=8
+            )
+        )
+    content_type = sniff(data[:16])
+    if content_type is None:
+        raise PhotoError(gettext("The photo must be a JPEG, PNG, WebP or HEIC image."))
+    name = Path(upload.filename.replace("\\", "/")).name.strip()[:200] or "card"
+    return data, content_type, name
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def store_photo(lead_id: int, data: bytes, content_type: str, name: str, user_id) -> LeadFile:
+    """Write the photo under a random name and return its (unsaved) record."""
+    relative = Path("leads") / str(lead_id) / f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
+    target = upload_root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return LeadFile(
+        lead_id=lead_id,
+        kind="business_card",
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        path=relative.as_posix(),
+        uploaded_by_id=user_id,
+    )
+
+
+def discard(record: LeadFile | None) -> None:
+    """Remove a written file whose transaction failed: no photo without its record."""
+    if record is not None:
+        (upload_root() / record.path).unlink(missing_ok=True)
