@@ -6,7 +6,7 @@ from rapidfuzz import process
 from sqlalchemy import func, or_, select
 
 from core.extensions import db
-from core.matching import normalise_company, normalise_email, normalise_phone, similarity_of_keys
+from core.matching import match_score, normalise_company, normalise_email, normalise_phone
 from core.models import (
     AssignmentRule,
     Contact,
@@ -26,7 +26,7 @@ CODE_WORDS = (
     "Cedar", "Maple", "Falcon", "Heron", "Lynx", "Otter", "Tern", "Ibis", "Kestrel",
     "Egret", "Juniper", "Laurel", "Hazel", "Aspen", "Birch",
 )  # fmt: skip
-DUPLICATE_COMPANY_SCORE = 88
+DUPLICATE_COMPANY_SCORE = 85
 
 
 def refresh_search_text(lead: Lead) -> None:
@@ -100,6 +100,11 @@ def auto_assign(lead: Lead) -> User | None:
     return None
 
 
+def _scorer(na: str, nb: str, **_kwargs) -> float:
+    # The import's scorer, so a lead typed in and a row imported are judged alike.
+    return match_score(na, nb)
+
+
 def possible_duplicates(lead: Lead, limit: int = 5) -> list[tuple[Lead, list[str], int]]:
     """Leads sharing an email or phone, or with a similar company name (best first)."""
     emails = {normalise_email(c.email) for c in lead.contacts if c.email}
@@ -134,7 +139,7 @@ def possible_duplicates(lead: Lead, limit: int = 5) -> list[tuple[Lead, list[str
     wanted = {normalise_company(n) for n in (lead.company_name, lead.company_name_latin) if n}
     for name in filter(None, wanted):
         for _, score, other_id in process.extract(
-            name, keys, scorer=similarity_of_keys, score_cutoff=DUPLICATE_COMPANY_SCORE, limit=limit
+            name, keys, scorer=_scorer, score_cutoff=DUPLICATE_COMPANY_SCORE, limit=limit
         ):
             note(db.session.get(Lead, other_id), "company", int(score))
     ranked = sorted(found.values(), key=lambda item: -item[2])

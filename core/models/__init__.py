@@ -15,6 +15,8 @@ from core.models.lead import (
     Lead,
     lead_plot,
 )
+from core.models.lead_file import LEAD_FILE_KINDS, LeadFile
+from core.models.lead_import import ImportJob, ImportMapping, ImportMerge
 from core.models.outbox import OutboxEmail
 from core.models.pipeline import (
     LIST_KINDS,
@@ -51,8 +53,13 @@ __all__ = [
     "Event",
     "Export",
     "Contact",
+    "ImportJob",
+    "ImportMapping",
+    "ImportMerge",
     "Inquiry",
     "Lead",
+    "LeadFile",
+    "LEAD_FILE_KINDS",
     "OutboxEmail",
     "Plot",
     "RecoveryCode",

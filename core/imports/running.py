@@ -1,0 +1,163 @@
+"""Running an import: every row created, merged or skipped in one transaction, or none."""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import force_locale, get_locale, gettext
+
+from core.audit import record
+from core.extensions import db
+from core.imports.errors import ImportFileError
+from core.imports.jobs import job_checks, set_progress
+from core.imports.writing import Writer
+from core.models import ImportJob
+from core.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Plan:
+    """What each row becomes: a new lead (by its place in `new`), a merge, a skip, a rejection."""
+
+    new: list = field(default_factory=list)  # RowCheck of each lead to create, in order
+    # row number -> ("new", position in new) | ("lead", lead id): where later rows merge to.
+    targets: dict[int, tuple[str, int]] = field(default_factory=dict)
+    merges_new: list = field(default_factory=list)  # (RowCheck, position in new)
+    merges_lead: list = field(default_factory=list)  # (RowCheck, lead id)
+    flags: list = field(default_factory=list)  # (RowCheck, ("new", pos) | ("lead", id), reason)
+    outcomes: dict[int, dict] = field(default_factory=dict)
+
+
+def plan(checks) -> Plan:
+    """Resolve the decisions against each other (a row merging into a skipped row is created)."""
+    p = Plan()
+    for check in checks:
+        n, match = check.number, check.match
+        entry = {"row": n, "company": check.values.get("company", "")}
+        if check.decision == "reject":
+            entry.update(outcome="rejected", reason="problems", detail="; ".join(check.problems))
+        elif check.decision == "skip":
+            entry.update(outcome="skipped", reason="chosen", detail=match.label if match else "")
+        else:
+            target = None
+            if match is not None:
+                target = ("lead", match.lead_id) if match.lead_id else p.targets.get(match.row)
+            if check.decision == "merge" and target is not None:
+                p.targets[n] = target
+                if target[0] == "lead":
+                    p.merges_lead.append((check, target[1]))
+                else:
+                    p.merges_new.append((check, target[1]))
+                entry.update(outcome="merged", reason=f"match_{match.reason}", score=match.score)
+                entry.update(detail=match.label, in_file=match.row)
+            else:
+                p.targets[n] = ("new", len(p.new))
+                if target is not None:
+                    p.flags.append((check, target, match))
+                p.new.append(check)
+                entry.update(outcome="created", reason="flagged" if target else "new")
+                entry.update(detail=match.label if target else "")
+        p.outcomes[n] = entry
+    return p
+
+
+def run_job(job: ImportJob, *, progress: Callable[[int], None] | None = None) -> ImportJob:
+    """Run the job in one transaction and commit; on failure roll back and mark it failed.
+
+    Fills the counts and the per-row report; a dry run writes only the job.
+    """
+    job_id = job.id
+
+    def tick(done: int) -> None:
+        set_progress(job_id, done)
+        if progress is not None:
+            progress(done)
+
+    wrote = job.status == "done" and bool(job.lead_ids or job.merges)
+    if wrote or job.status == "undone":
+        # Raised to the caller, the job left as it is: running it twice would import twice.
+        raise ImportFileError(gettext("This import has already been run."))
+    try:
+        # A failed run or a dry run may be run again: start from nothing.
+        job.status, job.started_at = "running", job.started_at or utcnow()
+        job.created = job.merged = job.skipped = job.rejected = job.processed = 0
+        job.report, job.lead_ids, job.error, job.finished_at = [], [], "", None
+        # Progress counts each row twice, checked then written, shown as rows: half a row each.
+        total = job.total
+        checks = job_checks(job, progress=lambda n: tick(min(n, total) // 2))
+        job.total = total = len(checks)
+        p = plan(checks)
+        if job.dry_run:
+            tick(total)
+        else:
+            writer = Writer(job, lambda done: tick((total + done) // 2))
+            writer.write(p, checks)
+            for n, lead_id in writer.lead_of_row.items():
+                p.outcomes[n]["lead_id"] = lead_id
+            job.lead_ids = writer.created_ids
+        report = [p.outcomes[c.number] for c in checks]
+        counts = {o: sum(1 for e in report if e["outcome"] == o) for o in OUTCOMES}
+        job.created, job.merged = counts["created"], counts["merged"]
+        job.skipped, job.rejected = counts["skipped"], counts["rejected"]
+        job.report, job.processed = report, len(checks)
+        job.status, job.finished_at, job.error = "done", utcnow(), ""
+        record("run", job, {k: [None, v] for k, v in counts.items()}, actor=_actor(job))
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        if not isinstance(exc, ImportFileError):
+            log.exception("import %s failed", job_id)
+        message = (
+            exc.message
+            if isinstance(exc, ImportFileError)
+            else gettext(
+                "an unexpected error stopped the run (%(kind)s); the server log has the details",
+                kind=type(exc).__name__,
+            )
+        )
+        job = db.session.get(ImportJob, job_id)
+        job.status, job.finished_at = "failed", utcnow()
+        job.error = gettext("Nothing was imported: %(reason)s", reason=message)
+        record("fail", job, {"error": [None, job.error]}, actor=_actor(job))
+        db.session.commit()
+    finally:
+        set_progress(job_id, None)
+    return job
+
+
+OUTCOMES = ("created", "merged", "skipped", "rejected")
+
+
+def _actor(job: ImportJob) -> str:
+    return f"user:{job.created_by_id}" if job.created_by_id else "system"
+
+
+def start_job(job_id: int) -> None:
+    """Mark the job running, commit, and run it in a background thread of this process.
+
+    The thread lives in the web process: a long import survives only while that process
+    lives. A restart leaves the job "running" with nothing written (one transaction): start
+    it again. Progress is read from this process's memory while it runs, so a poll answered
+    by another worker process shows the last committed count (0) until the job is done.
+    """
+    job = db.session.get(ImportJob, job_id)
+    job.status, job.started_at, job.processed = "running", utcnow(), 0
+    db.session.commit()
+    app = current_app._get_current_object()
+    set_progress(job_id, 0)
+
+    # The thread writes texts (the history note, the error) in the language of who started it.
+    locale = str(get_locale() or "zh")
+
+    def work() -> None:
+        with app.app_context(), force_locale(locale):
+            try:
+                run_job(db.session.get(ImportJob, job_id))
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=work, name=f"import-{job_id}", daemon=True).start()

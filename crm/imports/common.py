@@ -1,0 +1,71 @@
+"""What the import pages share: finding a job the user may see, reading its file, labels."""
+
+from pathlib import Path
+
+from flask import abort, current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.extensions import db
+from core.imports import FIELDS, ImportFileError, Table, read_table
+from core.models.lead_import import ImportJob
+from crm.permissions import MAX_ID
+
+STATUS_LABELS = {
+    "draft": _l("Not run yet"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed, nothing written"),
+    "undone": _l("Undone"),
+}
+DECISION_LABELS = {
+    "create": _l("New lead"),
+    "merge": _l("Merge"),
+    "skip": _l("Skip"),
+    "reject": _l("Rejected"),
+}
+REASON_LABELS = {
+    "email": _l("same email"),
+    "phone": _l("same phone"),
+    "company": _l("similar company name"),
+}
+
+
+def field_labels() -> dict[str, str]:
+    """Target field key -> its label; "" is the choice to leave a column out."""
+    labels = {"": gettext("Do not import")}
+    labels.update({key: str(label) for key, label in FIELDS if key})
+    return labels
+
+
+def job_or_404(job_id: int) -> ImportJob:
+    """An import the user may see: their own, or any for admins and managers; else 404."""
+    if not 0 < job_id <= MAX_ID:
+        abort(404)
+    job = db.session.get(ImportJob, job_id)
+    if job is None or not (
+        current_user.role in ("admin", "manager") or job.created_by_id == current_user.id
+    ):
+        abort(404)
+    return job
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def job_table(job: ImportJob, encoding: str | None = None) -> Table:
+    """The job's stored file read again (ImportFileError if it is gone or unreadable)."""
+    try:
+        data = (upload_dir() / job.stored_path).read_bytes()
+    except OSError:
+        raise ImportFileError(
+            gettext("The uploaded file is no longer on the server. Upload it again.")
+        ) from None
+    return read_table(data, job.filename, encoding=encoding or job.encoding)
+
+
+def editable(job: ImportJob) -> bool:
+    """Mapping and decisions may change until the import has really written something."""
+    return job.status in ("draft", "failed") or (job.status == "done" and job.dry_run)

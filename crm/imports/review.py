@@ -1,0 +1,158 @@
+"""Step three: the matches found and a decision per row, then a dry run or the import itself."""
+
+from collections import Counter
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select, update
+
+from core.audit import record
+from core.extensions import db
+from core.imports import ImportFileError, allowed_decisions, check_rows, run_job, start_job
+from core.models import Lead
+from core.models.lead_import import ImportJob
+from crm import bp
+from crm.imports.common import (
+    DECISION_LABELS,
+    REASON_LABELS,
+    editable,
+    field_labels,
+    job_or_404,
+    job_table,
+)
+from crm.imports.forms import ActionForm
+from crm.permissions import require, visible_leads
+
+PAGE_SIZE = 100
+# Up to this many rows the import runs within the request; larger files in a background thread.
+INLINE_ROWS = 5000
+SHOWS = ("attention", "all")
+
+
+def decided_checks(job, table) -> list:
+    """The rows as checked now, each with .default and the user's stored decision applied."""
+    checks = check_rows(table, job.mapping, default_country=job.default_country)
+    for check in checks:
+        check.default = check.decision
+        chosen = job.decisions.get(str(check.number))
+        if chosen in allowed_decisions(check):
+            check.decision = chosen
+    return checks
+
+
+def _visible_lead_ids(checks) -> set[int]:
+    """Matched leads this user may open: others are named but not linked."""
+    ids = {c.match.lead_id for c in checks if c.match is not None and c.match.lead_id}
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Lead.id).where(Lead.id.in_(ids), visible_leads())))
+
+
+def _page_args() -> tuple[str, int]:
+    show = request.args.get("show", "attention")
+    if show not in SHOWS:
+        show = "attention"
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return show, page
+
+
+def _render(job, checks, show, page):
+    listed = checks if show == "all" else [c for c in checks if c.match or c.problems]
+    pages = max(1, -(-len(listed) // PAGE_SIZE))
+    page = min(page, pages)
+    rows = listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return render_template(
+        "crm/imports/review.html",
+        job=job,
+        rows=rows,
+        listed=len(listed),
+        counts=Counter(c.decision for c in checks),
+        show=show,
+        page=page,
+        pages=pages,
+        form=ActionForm(),
+        choices=allowed_decisions,
+        labels=field_labels(),
+        decision_labels=DECISION_LABELS,
+        reason_labels=REASON_LABELS,
+        visible=_visible_lead_ids(rows),
+    )
+
+
+def _save_decisions(job, checks) -> None:
+    """Take the choices for the rows shown on the page; only those differing from the default
+    are stored, so a later look at the file (new leads since) still gets fresh defaults."""
+    by_number = {c.number: c for c in checks}
+    decisions = dict(job.decisions)
+    before, after = {}, {}
+    for raw in request.form.getlist("row"):
+        check = by_number.get(int(raw)) if raw.isdigit() else None
+        if check is None:
+            abort(400)
+        chosen = request.form.get(f"decision-{check.number}", check.default)
+        if chosen not in allowed_decisions(check):
+            abort(400)
+        key = str(check.number)
+        old = decisions.get(key, check.default)
+        if chosen == check.default:
+            decisions.pop(key, None)
+        else:
+            decisions[key] = chosen
+        if old != chosen:
+            before[key], after[key] = old, chosen
+    if before:
+        record("update", job, {"decisions": [before, after]})
+        job.decisions = decisions
+
+
+def _run(job, dry_run: bool):
+    # Claimed with one conditional UPDATE: a double click or a second tab cannot run it twice.
+    claimed = db.session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == job.status)
+        .values(status="running", dry_run=dry_run)
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        flash(gettext("This import is already running or has run."), "error")
+        return redirect(url_for("crm.import_job", job_id=job.id))
+    try:
+        if job.total <= current_app.config.get("IMPORT_INLINE_ROWS", INLINE_ROWS):
+            run_job(job)
+        else:
+            start_job(job.id)
+    except ImportFileError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("crm.import_job", job_id=job.id))
+
+
+@bp.route("/imports/<int:job_id>/review", methods=["GET", "POST"])
+@require("lead.import")
+def import_review(job_id: int):
+    job = job_or_404(job_id)
+    if not editable(job):
+        return redirect(url_for("crm.import_job", job_id=job.id))
+    try:
+        table = job_table(job)
+    except ImportFileError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("crm.import_job", job_id=job.id))
+    checks = decided_checks(job, table)
+    show, page = _page_args()
+    if request.method == "GET":
+        return _render(job, checks, show, page)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "save")
+    if action not in ("save", "dry_run", "run"):
+        abort(400)
+    _save_decisions(job, checks)
+    if action == "save":
+        db.session.commit()
+        flash(gettext("Your decisions were saved."), "success")
+        return redirect(url_for("crm.import_review", job_id=job.id, show=show, page=page))
+    return _run(job, dry_run=action == "dry_run")
