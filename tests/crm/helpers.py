@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from core import leads as lead_lifecycle
 from core.extensions import db
 from core.models import Contact, Lead, Team, User
@@ -96,6 +98,15 @@ def make_cast() -> Cast:
         team_a=team_a.id,
         team_b=team_b.id,
     )
+    db.session.commit()
+    return cast
+
+
+def english_cast() -> Cast:
+    """The cast working in English, so assertions can name the labels (call in an app context)."""
+    cast = make_cast()
+    for user in db.session.scalars(select(User)):
+        user.language = "en"
     db.session.commit()
     return cast
 

@@ -7,17 +7,13 @@ from core import leads as lead_lifecycle
 from core.extensions import db
 from core.models import AssignmentRule, AuditEntry, Lead, User
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, make_lead, make_user, sign_in_as
+from tests.crm.helpers import english_cast, make_lead, make_user, sign_in_as
 
 
 @pytest.fixture
 def cast(app):
     with app.app_context():
-        cast = make_cast()
-        for user in db.session.scalars(select(User)):
-            user.language = "en"
-        db.session.commit()
-        return cast
+        return english_cast()
 
 
 def assign(client, lead_id, version=None, **fields):

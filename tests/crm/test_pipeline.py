@@ -14,18 +14,13 @@ from core.models import AuditEntry, Lead, ListItem, StageChange, User
 from core.models.base import utcnow
 from crm.pipeline import board as board_module
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.crm.helpers import english_cast, make_lead, sign_in_as
 
 
 @pytest.fixture
 def cast(app):
     with app.app_context():
-        cast = make_cast()
-        # English pages make the figures easy to read in assertions.
-        for user in db.session.scalars(select(User)):
-            user.language = "en"
-        db.session.commit()
-        return cast
+        return english_cast()
 
 
 @pytest.fixture

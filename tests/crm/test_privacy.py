@@ -23,7 +23,7 @@ from core.models import (
     User,
 )
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.crm.helpers import english_cast, make_lead, sign_in_as
 
 PERSONAL = ("Anna", "anna@mueller.example", "+4930", "Müller", "Secret plans", "spring", "REF-9")
 
@@ -31,11 +31,7 @@ PERSONAL = ("Anna", "anna@mueller.example", "+4930", "Müller", "Secret plans", 
 @pytest.fixture
 def cast(app):
     with app.app_context():
-        cast = make_cast()
-        for user in db.session.scalars(select(User)):
-            user.language = "en"
-        db.session.commit()
-        return cast
+        return english_cast()
 
 
 @pytest.fixture

@@ -1,12 +1,13 @@
 """Every CRM route × method × role (anonymous included) against the rules table."""
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from core.extensions import db
-from core.models import Activity, User
+from core.models import Activity, Event, User
 from crm import PUBLIC_ENDPOINTS
 from crm.permissions import ROUTE_PERMISSIONS, RULES
 from tests.core.test_security_headers import assert_security_headers
@@ -54,12 +55,16 @@ def world(app):
         other = make_lead("成都天府精密机械有限公司", owner=officer, email="wang@tianfu.example")
         task = Activity(lead_id=lead.id, kind="task", subject="Call back", author_id=officer.id)
         db.session.add(task)
+        today = date.today()
+        event = Event(slug="eu-china-fair", name={"en": "Fair"}, starts_on=today, ends_on=today)
+        db.session.add(event)
         db.session.commit()
         ids = {
             "lead_id": lead.id,
             "other_id": other.id,
             "user_id": cast.officer,
             "activity_id": task.id,
+            "event_id": event.id,
         }
         return cast, ids
 
