@@ -2,9 +2,11 @@
 
 import io
 from datetime import datetime
+from pathlib import Path
 
 import click
-from sqlalchemy import func, or_, select, update
+from flask import current_app
+from sqlalchemy import event, func, or_, select, update
 
 from core.audit import record
 from core.exports import write_csv
@@ -17,6 +19,7 @@ from core.models import (
     Contact,
     Inquiry,
     Lead,
+    LeadFile,
     OutboxEmail,
     StageChange,
 )
@@ -74,6 +77,7 @@ CONSENT_FIELDS = (
     "notice_hash", "processing", "sharing", "marketing",
 )  # fmt: skip
 ACTIVITY_FIELDS = ("id", "kind", "subject", "body", "occurred_at", "due_at", "done_at")
+FILE_FIELDS = ("id", "created_at", "kind", "filename", "content_type", "size")
 EMAIL_FIELDS = ("id", "created_at", "to_address", "language", "subject", "body_text", "status")
 
 
@@ -106,7 +110,40 @@ def person_data(lead: Lead, contact: Contact | None = None) -> dict:
         "consents": [_row(c, CONSENT_FIELDS) for c in consents],
         "activities": [_row(a, ACTIVITY_FIELDS) for a in activities],
         "emails": [_row(e, EMAIL_FIELDS) for e in emails],
+        "files": [_row(f, FILE_FIELDS) for f in _files([lead.id])] if contact is None else [],
     }
+
+
+def _files(lead_ids: list[int]) -> list[LeadFile]:
+    return list(
+        db.session.scalars(
+            select(LeadFile).where(LeadFile.lead_id.in_(lead_ids)).order_by(LeadFile.id)
+        )
+    )
+
+
+def _forget_files(lead_ids: list[int]) -> None:
+    """Business-card photos show the person: their rows go now, the files once this commits."""
+    files = _files(lead_ids)
+    root = Path(current_app.config["UPLOAD_DIR"])
+    paths = [root / f.path for f in files]
+    for kept in files:
+        db.session.delete(kept)
+
+    session = db.session()
+
+    def remove(_session):
+        event.remove(session, "after_rollback", keep)
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    def keep(_session):
+        # Rolled back: the rows are back, so the files stay.
+        event.remove(session, "after_commit", remove)
+
+    if paths:
+        event.listen(session, "after_commit", remove, once=True)
+        event.listen(session, "after_rollback", keep, once=True)
 
 
 def person_csv(data: dict) -> bytes:
@@ -165,6 +202,7 @@ def anonymise(lead: Lead, actor: str | None = None) -> None:
         each.company_name_latin = None
         each.lost_note = ""
         each.anonymised_at = now
+    _forget_files(lead_ids)
     db.session.expire(lead, ["contacts", "inquiries"])
     refresh_search_text(lead)
     lead.company_key = ""

@@ -1,10 +1,10 @@
 """Files kept with a lead (business-card photos), shown to whoever may see the lead."""
 
 from flask import abort, send_file
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.extensions import db
-from core.models import LeadFile
+from core.models import Lead, LeadFile
 from crm import bp
 from crm.capture.photos import upload_root
 from crm.permissions import MAX_ID, get_lead_or_404, require
@@ -17,7 +17,9 @@ def lead_file(lead_id: int, file_id: int):
     if not 0 < file_id <= MAX_ID:
         abort(404)
     kept = db.session.scalar(
-        select(LeadFile).where(LeadFile.id == file_id, LeadFile.lead_id == lead.id)
+        select(LeadFile).where(
+            LeadFile.id == file_id, LeadFile.lead_id.in_(_lead_and_merged(lead.id))
+        )
     )
     path = (upload_root() / kept.path) if kept is not None else None
     if path is None or not path.is_file():
@@ -25,10 +27,17 @@ def lead_file(lead_id: int, file_id: int):
     return send_file(path, mimetype=kept.content_type, download_name=kept.filename, max_age=0)
 
 
+def _lead_and_merged(lead_id: int):
+    # A merge keeps both histories: the files of leads merged into this one are its files too.
+    return select(Lead.id).where(or_(Lead.id == lead_id, Lead.merged_into_id == lead_id))
+
+
 def files_of(lead_id: int) -> list[LeadFile]:
     return list(
         db.session.scalars(
-            select(LeadFile).where(LeadFile.lead_id == lead_id).order_by(LeadFile.id)
+            select(LeadFile)
+            .where(LeadFile.lead_id.in_(_lead_and_merged(lead_id)))
+            .order_by(LeadFile.id)
         )
     )
 

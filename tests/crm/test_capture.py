@@ -256,6 +256,15 @@ def test_photo_is_stored_and_downloadable(app, cast, fair):
     outsider = officer_client(app, cast.other_officer)
     assert outsider.get(f"/crm/leads/{lead_id}/files/{file_id}").status_code == 404
     assert client.get(f"/crm/leads/{lead_id}/files/{file_id + 1}").status_code == 404
+    # Merged into another lead, the photo is found from the lead that stays.
+    with app.app_context():
+        survivor = make_lead("Survivor GmbH", owner=db.session.get(User, cast.officer))
+        db.session.get(Lead, lead_id).merged_into_id = survivor.id
+        db.session.commit()
+        survivor_id = survivor.id
+    page = client.get(f"/crm/leads/{survivor_id}").get_data(as_text=True)
+    assert f"/crm/leads/{survivor_id}/files/{file_id}" in page
+    assert client.get(f"/crm/leads/{survivor_id}/files/{file_id}").data == JPEG
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from core.models import (
     Contact,
     Inquiry,
     Lead,
+    LeadFile,
     OutboxEmail,
     StageChange,
     User,
@@ -264,3 +266,25 @@ def test_retention_dry_run_then_real(app, cast, lead_id):
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "anonymise"))
         assert entry.actor == "system"
     assert "0 lead(s) anonymised" in runner.invoke(args=["apply-retention"]).output
+
+
+def test_business_card_photos_are_exported_listed_and_removed_with_the_person(
+    app, client, cast, lead_id
+):
+    with app.app_context():
+        relative = f"leads/{lead_id}/card.jpg"
+        photo = Path(app.config["UPLOAD_DIR"]) / relative
+        photo.parent.mkdir(parents=True, exist_ok=True)
+        photo.write_bytes(b"\xff\xd8\xff\xe0 a business card")
+        db.session.add(
+            LeadFile(lead_id=lead_id, kind="business_card", filename="card.jpg",
+                     content_type="image/jpeg", size=20, path=relative)
+        )  # fmt: skip
+        db.session.commit()
+    signed_in(app, client, cast.manager)
+    data = json.loads(export(client, lead_id, "json").get_data(as_text=True))
+    assert [f["filename"] for f in data["files"]] == ["card.jpg"]
+    assert anonymise(client, lead_id).status_code == 302
+    assert not photo.exists()
+    with app.app_context():
+        assert db.session.scalars(select(LeadFile)).all() == []
