@@ -113,6 +113,10 @@ def init_app(app) -> None:
 
         created, updated = load_events(demo=not current_app.config["PRODUCTION"])
         click.echo(f"events: {created} created, {updated} refreshed")
+        if not current_app.config["PRODUCTION"]:
+            from core.demo_leads import load_demo_leads
+
+            click.echo(f"demo leads: {load_demo_leads()} created")
 
     @app.cli.command("send-outbox")
     @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")

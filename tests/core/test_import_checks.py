@@ -1,6 +1,7 @@
 """Checking rows before anything is written: problems, values, matches and default decisions."""
 
 import pytest
+from flask_babel import force_locale
 
 from core.extensions import db
 from core.imports import Table, allowed_decisions, check_rows, suggest_mapping
@@ -12,7 +13,8 @@ HEADERS = ["Company", "Name", "Email", "Phone", "Country", "Rating", "Tags", "No
 
 @pytest.fixture
 def ctx(app):
-    with app.test_request_context():
+    # Messages are asserted in English; the bureau's default language is Chinese.
+    with app.test_request_context(), force_locale("en"):
         yield app
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from core.imports import ImportFileError, read_table
 
@@ -11,7 +12,8 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 @pytest.fixture
 def ctx(app):
-    with app.test_request_context():
+    # Messages are asserted in English; the bureau's default language is Chinese.
+    with app.test_request_context(), force_locale("en"):
         yield app
 
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from core.extensions import db
@@ -38,7 +39,8 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 @pytest.fixture
 def ctx(app):
-    with app.test_request_context():
+    # Messages are asserted in English; the bureau's default language is Chinese.
+    with app.test_request_context(), force_locale("en"):
         yield app
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import Activity, AuditEntry, Event, Lead, User
 from core.models.lead_import import ImportJob, ImportMapping
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, translated
 from tests.crm.helpers import make_cast, make_lead, sign_in_as
 
 PNG = (
@@ -185,7 +185,7 @@ def test_bad_files_are_refused_and_nothing_is_written(app, cast, data, filename)
 def test_png_gets_the_wrong_type_message(app, cast):
     client = signed_in(app, cast)
     page = upload(client, PNG, "picture.csv").get_data(as_text=True)
-    assert "not a CSV or Excel file" in page
+    assert translated(app, "This is not a CSV or Excel file. Upload a .csv or .xlsx file.") in page
 
 
 def test_no_file_chosen(app, cast):

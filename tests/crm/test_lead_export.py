@@ -108,7 +108,9 @@ def test_every_export_is_logged_with_its_leads(app, client, cast, leads):
             select(export_lead.c.lead_id).where(export_lead.c.export_id == exports[0].id)
         ).scalars()
         assert list(linked) == [leads[2]]
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.id)
+        ).all()
         assert [(e.entity_type, e.entity_id, e.actor) for e in entries] == [
             ("Export", exports[0].id, f"user:{cast.manager}"),
             ("Export", exports[1].id, f"user:{cast.manager}"),

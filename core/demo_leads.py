@@ -1,0 +1,120 @@
+"""Demo leads for `make run`: a pipeline to work, results for the June presentation, names the
+demo fair file (tests/data/fair_500_gb18030.csv) will match across scripts. Never in production."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from core import leads as lifecycle
+from core.audit import record
+from core.extensions import db
+from core.models import Contact, Event, Lead, ListItem, StageChange, User
+
+# (company, Latin name, country, language, industry, planned CNY million, contact, email, phone,
+#  source, event slug, furthest stage, days ago created, owner, rating)
+DEMO_LEADS = (
+    ("Chengdu Tianfu Precision Machinery Co., Ltd.", None, "CN", "en", "precision-machinery",
+     300, "Helen Wang", "helen.wang@tianfu-pm.example", "+86 28 8765 4321",
+     "website", None, "qualified", 40, "officer2", None),
+    ("青岛金达新材料有限公司", "Qingdao Jinda New Materials Co., Ltd.", "CN", "zh", "new-materials",
+     450, "刘敏", "liumin@jinda.example", "13512345678",
+     "event", "chengdu-presentation-2026-06", "site_visit", 165, "officer2", "hot"),
+    ("Wuxi Hengxin Intelligent Equipment Co., Ltd.", None, "CN", "en", "precision-machinery",
+     180, "Tom Xu", "tom.xu@hengxin.example", None,
+     "event", "chengdu-presentation-2026-06", "contacted", 165, "officer2", "warm"),
+    ("佛山博越食品有限公司", None, "CN", "zh", "food-processing",
+     120, "黄静", "huangjing@boyue.example", "13698765432",
+     "event", "chengdu-presentation-2026-06", "lost", 165, "officer2", "cold"),
+    ("苏州华辰电子科技有限公司", "Suzhou Huachen Electronic Technology Co., Ltd.", "CN", "zh",
+     "electronics", 620, "周伟", "zhouwei@huachen.example", "13811112222",
+     "event", "chengdu-presentation-2026-06", "signed", 165, "officer2", "hot"),
+    ("Müller Präzisionstechnik GmbH", None, "DE", "de", "precision-machinery",
+     80, "Anna Müller", "anna.mueller@mueller-praezision.example", "+49 711 123456",
+     "website", None, "negotiation", 75, "officer", "hot"),
+    ("Dubois Emballage SARL", None, "FR", "fr", "food-processing",
+     45, "Jean Dubois", "jean.dubois@dubois-emballage.example", "+33 4 72 00 00 00",
+     "website", None, "contacted", 20, "officer", None),
+    ("Weber Fahrzeugteile AG", None, "DE", "de", "auto-parts",
+     900, "Jonas Weber", "j.weber@weber-fahrzeugteile.example", "+49 89 555 0100",
+     "event", "chengdu-presentation-2026-06", "negotiation", 165, "officer", "hot"),
+    ("Lumière Biotech SAS", None, "FR", "fr", "biomedicine",
+     260, "Claire Martin", "claire.martin@lumiere-bio.example", None,
+     "website", None, "new", 5, None, None),
+    ("Nordic Cold Chain AB", None, "SE", "en", "modern-logistics",
+     70, "Erik Lund", "erik.lund@nordic-cold.example", "+46 8 123 45 67",
+     "website", None, "new", 1, None, None),
+)  # fmt: skip
+PATH = ("new", "contacted", "qualified", "site_visit", "negotiation", "signed")
+# Above this (CNY), a county leader is liaison (the default threshold of issue #3).
+LIAISON_FROM = Decimal(500_000_000)
+
+
+def _user(handle: str | None) -> User | None:
+    if handle is None:
+        return None
+    return db.session.scalar(select(User).where(User.email == f"{handle}@qingyuan-port.example"))
+
+
+def _stages(furthest: str) -> list[str]:
+    if furthest == "lost":
+        return ["contacted", "qualified", "lost"]
+    return list(PATH[1 : PATH.index(furthest) + 1])
+
+
+def load_demo_leads(now: datetime | None = None) -> int:
+    """Create the demo leads once (nothing when any lead exists); returns how many."""
+    if db.session.scalar(select(func.count()).select_from(Lead)):
+        return 0
+    now = now or datetime.now(UTC)
+    leader = _user("leader")
+    for (company, latin, country, lang, industry, million, person, email, phone, source, slug,
+         furthest, days, owner_handle, rating) in DEMO_LEADS:  # fmt: skip
+        owner = _user(owner_handle)
+        event = db.session.scalar(select(Event).where(Event.slug == slug)) if slug else None
+        created = (
+            datetime.combine(event.starts_on, datetime.min.time(), UTC) + timedelta(hours=3)
+            if event
+            else now - timedelta(days=days)
+        )
+        lead = Lead(
+            source=source,
+            company_name=company,
+            company_name_latin=latin,
+            country=country,
+            industry=industry,
+            language=lang,
+            planned_investment=Decimal(million) * 1_000_000,
+            owner_id=owner.id if owner else None,
+            team_id=owner.team_id if owner else None,
+            event_id=event.id if event else None,
+            rating=rating,
+        )
+        if event is not None:
+            lead.captured_at, lead.captured_by_id = created, owner.id if owner else None
+        lead.contacts.append(Contact(name=person, email=email, phone=phone, language=lang))
+        db.session.add(lead)
+        lifecycle.on_create(lead, user=owner, response_hours=48 if event else None)
+        if leader is not None and lead.planned_investment >= LIAISON_FROM:
+            lead.liaison_id = leader.id
+        lead.created_at = created
+        lead.response_due_at = created + timedelta(hours=48)
+        db.session.execute(
+            StageChange.__table__.update().where(StageChange.lead_id == lead.id).values(at=created)
+        )
+        moment = created
+        for step, stage in enumerate(_stages(furthest), start=1):
+            moment = created + timedelta(days=step * max(1, days // 8))
+            change = lifecycle.record_stage(lead, stage, owner)
+            change.at = lead.stage_changed_at = moment
+            if stage == "lost":
+                change.note = lead.lost_note = "Chose a site in Vietnam for lower labour costs."
+                lead.lost_reason_id = db.session.scalar(
+                    select(ListItem.id).where(ListItem.kind == "lost_reason").order_by(ListItem.id)
+                )
+        if furthest != "new":
+            lead.first_response_at = created + timedelta(hours=20)
+            lead.last_contact_at = moment
+        record("create", lead, {"company_name": [None, company]}, actor="system")
+    db.session.commit()
+    return len(DEMO_LEADS)
