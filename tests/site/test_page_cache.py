@@ -5,11 +5,11 @@ import re
 import pytest
 import werkzeug.wrappers.response as werkzeug_response
 from flask import template_rendered
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, select, update
 
 from core.cli import load_plots
 from core.extensions import db
-from core.models import Plot
+from core.models import Plot, PlotUtility
 from public_site import page_cache
 
 
@@ -256,3 +256,51 @@ def test_cache_can_be_turned_off(app, cached, visitor):
     visitor.get("/en/")
     visitor.get("/en/")
     assert cached == ["site/home.html", "site/home.html"]
+
+
+def middleware(app) -> page_cache.PageCache:
+    layer = app.wsgi_app
+    while not isinstance(layer, page_cache.PageCache):
+        layer = layer.app
+    return layer
+
+
+def test_while_one_request_refreshes_an_expired_page_the_others_get_the_old_copy(
+    app, cached, visitor, monkeypatch
+):
+    code = available_plot(app)
+    url = f"/en/land/{code}"
+    visitor.get(url)
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(update(Plot).where(Plot.code == code).values(status="reserved"))
+    later = page_cache.time.monotonic() + app.config["PAGE_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
+    layer = middleware(app)
+    refreshing = {"claimed": False}
+    claim = layer._claim
+
+    def busy_elsewhere(key):
+        # Another thread is already rendering this page again.
+        refreshing["claimed"] = True
+        return False
+
+    monkeypatch.setattr(layer, "_claim", busy_elsewhere)
+    assert status_on_plot_page(visitor.get(url).get_data(as_text=True)) == "Available"
+    assert refreshing["claimed"] and len(cached) == 1
+    monkeypatch.setattr(layer, "_claim", claim)
+    assert status_on_plot_page(visitor.get(url).get_data(as_text=True)) == "Reserved"
+    assert len(cached) == 2 and not layer.refreshing
+
+
+def test_an_expired_page_that_is_gone_is_dropped_not_served(app, cached, visitor, monkeypatch):
+    visitor.get("/en/land/N-01")
+    # Another process deletes the plot: this one hears nothing of it.
+    with app.app_context(), db.engine.begin() as connection:
+        plot_id = select(Plot.id).where(Plot.code == "N-01").scalar_subquery()
+        connection.execute(delete(PlotUtility).where(PlotUtility.plot_id == plot_id))
+        connection.execute(delete(Plot).where(Plot.code == "N-01"))
+    assert visitor.get("/en/land/N-01").status_code == 200  # still within its time
+    later = page_cache.time.monotonic() + app.config["PAGE_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: later)
+    assert visitor.get("/en/land/N-01").status_code == 404
+    assert visitor.get("/en/land/N-01").status_code == 404  # the old copy is gone
