@@ -15,7 +15,7 @@ ENVIRONMENT_HELP = """environment:
   BENCH_WARMUP       warm-up seconds per target, not measured (default 3)
   BENCH_CONNECTIONS  concurrent keep-alive connections (default 16)
   BENCH_GUNICORN     gunicorn worker settings for the app and its baseline alike
-                     (default "--workers 2 --worker-class gthread --threads 4")
+                     (default "--workers 2 --worker-class sync")
   BENCH_LOADGEN      auto (wrk when installed), wrk, or python
   BENCH_DATABASE_URL use this database as it is (migrated, demo loaded, never dropped)
   BENCH_PG_SERVER    server where --pg creates and drops its database

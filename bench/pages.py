@@ -35,8 +35,8 @@ DRIFT_TOLERANCE = 0.2
 # This machine has seconds-long spells at a third of its speed, whatever runs (hello-world too):
 # the baseline and the warm pages are measured in interleaved rounds and the median kept.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-# Two workers of four threads (the default gunicorn settings).
-COLD_CONNECTIONS = 8
+# Two per worker of the default gunicorn settings.
+COLD_CONNECTIONS = 4
 
 
 def run(options: Options) -> list[Row | Line]:
@@ -60,8 +60,8 @@ def run(options: Options) -> list[Row | Line]:
                 for _ in range(ROUNDS):
                     hellos.append(_load(hello, tool, "hello-world", "/", options))
                     rounds.append([_load(app, tool, t, path, options) for t, path in TARGETS])
-                # As many connections as the server has threads: a render measures its cost, not
-                # how gthread drops queued keep-alive connections when it is saturated.
+                # Fewer connections for renders: they measure what a render costs, not how long
+                # requests queue behind slow ones.
                 one_each = replace(options, connections=min(options.connections, COLD_CONNECTIONS))
                 renders = [
                     _load(cold, tool, f"{target} (cold render)", path, one_each)

@@ -28,11 +28,12 @@ HEADER = (
     "with the cache off (`PAGE_CACHE_SECONDS=0`): what each page costs whenever it is rendered\n"
     "(a new filter combination, a change of plots). wrk sends no `If-None-Match` and no cookie,\n"
     "so every response is a full 200 with the first visit's language cookie, never a 304.\n\n"
-    "Gunicorn settings: `--workers 2 --worker-class gthread --threads 4` for the app and the\n"
-    "baseline alike (override with `BENCH_GUNICORN`). Compared on this machine with 2 and 4 sync\n"
-    "workers and with 3-4 gthread workers, it gave hello-world its best throughput (keep-alive;\n"
-    "2 sync workers served it at half the rate) while the pages stayed within the run-to-run\n"
-    "noise of the other settings; sync workers would flatter the ratio by slowing the baseline.\n"
+    "Gunicorn settings: `--workers 2 --worker-class sync` for the app and the baseline alike\n"
+    "(override with `BENCH_GUNICORN`), as README advises for production. Until 2026-11-30 the\n"
+    "bench ran `--worker-class gthread --threads 4`; under it, workers were killed by SIGSEGV\n"
+    "(faulthandler: during garbage collection while several threads of one process rendered\n"
+    "the land page), on SQLite and PostgreSQL, and never with sync workers. Measured the same\n"
+    "day, 2 sync workers gave hello-world 5,100 req/s against 6,000-6,800 for gthread.\n"
 )
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Two workers for two cores; four threads each keep a worker busy while another request waits on
-# the database or the socket, and gthread keeps connections alive. See RESULTS.md for the
-# comparison with sync workers that chose these.
-DEFAULT_GUNICORN = "--workers 2 --worker-class gthread --threads 4"
+# Two sync workers for two cores, as README advises for production: threaded workers crashed
+# (SIGSEGV during garbage collection under concurrent land-page renders; see RESULTS.md).
+DEFAULT_GUNICORN = "--workers 2 --worker-class sync"
 DEFAULT_PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

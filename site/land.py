@@ -11,7 +11,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.content import get_content
 from core.extensions import db
@@ -245,12 +245,16 @@ def _labels() -> dict:
 def land():
     labels = _labels()
     filters = parse_filters(request.args, g.lang, labels["zones"], labels["land_uses"])
-    plots = db.session.scalars(
-        select(Plot)
-        .where(*filters.conditions(today()))
-        .order_by(*filters.order_by())
-        .options(selectinload(Plot.utilities))
-    ).all()
+    plots = (
+        db.session.scalars(
+            select(Plot)
+            .where(*filters.conditions(today()))
+            .order_by(*filters.order_by())
+            .options(joinedload(Plot.utilities))
+        )
+        .unique()
+        .all()
+    )
     svg, total = site_plan(matching={p.code for p in plots}, current=None)
     return render_page(
         "site/land.html",

@@ -30,7 +30,7 @@ PLOT_TABLES = {Plot.__tablename__, PlotUtility.__tablename__}
 
 
 class LRU:
-    """A bounded mapping that drops the least recently read entry; gthread workers share it."""
+    """A bounded mapping that drops the least recently read entry; safe to share between threads."""
 
     def __init__(self, size: int):
         self.size = size
