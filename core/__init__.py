@@ -1,5 +1,7 @@
 """The application factory: config, extensions, blueprints, error pages."""
 
+import gc
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -48,6 +50,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(root_bp)
     app.register_blueprint(site_bp)
     app.register_blueprint(crm_bp)
+    # What start-up loaded (the pinyin dictionary, locale data, the content) lives as long as the
+    # process: kept out of the collector's way, a full collection takes a few ms instead of ~100.
+    gc.freeze()
     return app
 
 
