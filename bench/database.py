@@ -4,6 +4,7 @@ created and dropped around the run, or one given by BENCH_DATABASE_URL."""
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,3 +97,15 @@ def _created_pg_database(server_url: str) -> Iterator[str]:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@contextmanager
+def fresh_database(options: Options, name: str) -> Iterator[str]:
+    """An empty database for a bench that fills its own: SQLite in a temporary folder, or a
+    PostgreSQL database made for the run and dropped after it."""
+    if not options.pg_server:
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+            yield f"sqlite:///{Path(tmp) / f'{name}.db'}"
+        return
+    with _created_pg_database(options.pg_server) as url:
+        yield url

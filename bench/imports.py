@@ -9,13 +9,9 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlsplit
 
-from bench.database import _describe, _pg_connect
+from bench.database import _describe, fresh_database
 from bench.report import Line, Row
 from bench.settings import Options
 
@@ -23,7 +19,6 @@ LEADS = int(os.environ.get("BENCH_IMPORT_LEADS", "100000"))
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "50000"))
 TARGET_SECONDS = 60.0
 TARGET_RATIO = 5.0
-PG_DATABASE = "bench_imports"
 TITLE = f"Import of {ROWS:,} rows against {LEADS:,} leads, with de-duplication"
 BATCH = 5000
 # Shares of the file that are already leads (by email, by phone, by the company's name in the
@@ -78,7 +73,7 @@ def _company(rng: random.Random, new: bool = False) -> tuple[str, str | None]:
 def run(options: Options) -> list[Row | Line]:
     if options.database_url:
         return [Row("import", alarm="not measured: this bench makes its own database")]
-    with _fresh_database(options) as url:
+    with fresh_database(options, "imports") as url:
         label = _describe(url).label
         app = _app(url)
         started = time.perf_counter()
@@ -140,25 +135,6 @@ def run(options: Options) -> list[Row | Line]:
             "checks or matching",
         ),
     ]
-
-
-@contextmanager
-def _fresh_database(options: Options) -> Iterator[str]:
-    if not options.pg_server:
-        with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'imports.db'}"
-        return
-    from psycopg import sql
-
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(PG_DATABASE))
-    with _pg_connect(options.pg_server) as conn:
-        conn.execute(drop)
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(PG_DATABASE)))
-    try:
-        yield urlsplit(options.pg_server)._replace(path=f"/{PG_DATABASE}").geturl()
-    finally:
-        with _pg_connect(options.pg_server) as conn:
-            conn.execute(drop)
 
 
 def _app(url: str):

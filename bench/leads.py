@@ -6,18 +6,15 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import MultiDict
 
-from bench.database import _describe, _pg_connect
+from bench.database import _describe, fresh_database
 from bench.report import Line, Row
 from bench.settings import Options
 
@@ -27,7 +24,6 @@ WARMUP = 20
 TARGET_P99_MS = 150.0
 # Page 1000 at 100k leads: half-way through the list (smaller runs go half-way too).
 DEEP_PAGE = max(1, min(1000, LEADS // 100))
-PG_DATABASE = "bench_leads"
 TITLE = f"Lead list at {LEADS:,} leads, in-process server time"
 BATCH = 5000
 
@@ -63,7 +59,7 @@ def run(options: Options) -> list[Row | Line]:
             Row("lead list", alarm="not measured: this bench makes its own database, and "
                 "BENCH_DATABASE_URL is never filled with 100k generated leads"),
         ]  # fmt: skip
-    with _fresh_database(options) as url:
+    with fresh_database(options, "leads") as url:
         label = _describe(url).label
         app = _app(url)
         started = time.perf_counter()
@@ -101,25 +97,6 @@ def run(options: Options) -> list[Row | Line]:
             "rendering; req/s and the ratio column do not apply",
         ),
     ]
-
-
-@contextmanager
-def _fresh_database(options: Options) -> Iterator[str]:
-    if not options.pg_server:
-        with tempfile.TemporaryDirectory(prefix="bench-leads-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'leads.db'}"
-        return
-    from psycopg import sql
-
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(PG_DATABASE))
-    with _pg_connect(options.pg_server) as conn:
-        conn.execute(drop)
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(PG_DATABASE)))
-    try:
-        yield urlsplit(options.pg_server)._replace(path=f"/{PG_DATABASE}").geturl()
-    finally:
-        with _pg_connect(options.pg_server) as conn:
-            conn.execute(drop)
 
 
 def _app(url: str):

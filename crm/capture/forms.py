@@ -4,17 +4,24 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import phonenumbers
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.models import LEAD_RATINGS
 from core.models.base import utcnow
-from crm.leads.forms import TOO_LONG, lead_industry_choices, single_line
+from crm.leads.forms import (
+    TOO_LONG,
+    check_phone,
+    contact_name_field,
+    email_field,
+    lead_industry_choices,
+    phone_field,
+    single_line,
+)
 from public_site.inquiry.choices import OTHER_INDUSTRY, country_choices
 
 RATING_LABELS = {"hot": _l("Hot"), "warm": _l("Warm"), "cold": _l("Cold")}
@@ -72,26 +79,9 @@ class CaptureForm(FlaskForm):
             Length(max=200, message=TOO_LONG),
         ],
     )
-    contact_name = StringField(
-        _l("Contact name"),
-        validators=[
-            DataRequired(_l("Enter the contact's name.")),
-            single_line,
-            Length(max=200, message=TOO_LONG),
-        ],
-    )
-    email = StringField(
-        _l("Email"),
-        validators=[
-            Optional(),
-            single_line,
-            Length(max=254, message=TOO_LONG),
-            Email(_l("Enter an email address like name@example.com.")),
-        ],
-    )
-    phone = StringField(
-        _l("Phone"), validators=[Optional(), single_line, Length(max=40, message=TOO_LONG)]
-    )
+    contact_name = contact_name_field(_l("Contact name"))
+    email = email_field()
+    phone = phone_field()
     country = SelectField(
         _l("Country or region"), validators=[DataRequired(_l("Choose a country or region."))]
     )
@@ -143,21 +133,7 @@ class CaptureForm(FlaskForm):
                 gettext("Enter an email address or a phone number."),
             ]
             return False
-        if not self.phone.data:
-            return True
-        region = self.country.data if self.country.data in phonenumbers.SUPPORTED_REGIONS else None
-        try:
-            number = phonenumbers.parse(self.phone.data, region)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            self.phone.errors = [
-                *self.phone.errors,
-                gettext("Enter a valid phone number, with its country code if abroad."),
-            ]
-            return False
-        self.phone.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return True
+        return check_phone(self.phone, self.country.data)
 
     def lead_values(self) -> dict:
         return {

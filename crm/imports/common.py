@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import abort, current_app
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -69,3 +69,17 @@ def job_table(job: ImportJob, encoding: str | None = None) -> Table:
 def editable(job: ImportJob) -> bool:
     """Mapping and decisions may change until the import has really written something."""
     return job.status in ("draft", "failed") or (job.status == "done" and job.dry_run)
+
+
+def draft_and_table(job_id: int):
+    """(job, table, None) for a job still being prepared, else (job, None, where to go instead):
+    its page once it has run, or with a message when its file no longer reads."""
+    job = job_or_404(job_id)
+    elsewhere = redirect(url_for("crm.import_job", job_id=job.id))
+    if not editable(job):
+        return job, None, elsewhere
+    try:
+        return job, job_table(job), None
+    except ImportFileError as exc:
+        flash(exc.message, "error")
+        return job, None, elsewhere

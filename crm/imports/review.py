@@ -15,10 +15,8 @@ from crm import bp
 from crm.imports.common import (
     DECISION_LABELS,
     REASON_LABELS,
-    editable,
+    draft_and_table,
     field_labels,
-    job_or_404,
-    job_table,
 )
 from crm.imports.forms import ActionForm
 from crm.permissions import require, visible_leads
@@ -133,14 +131,9 @@ def _run(job, dry_run: bool):
 @bp.route("/imports/<int:job_id>/review", methods=["GET", "POST"])
 @require("lead.import")
 def import_review(job_id: int):
-    job = job_or_404(job_id)
-    if not editable(job):
-        return redirect(url_for("crm.import_job", job_id=job.id))
-    try:
-        table = job_table(job)
-    except ImportFileError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+    job, table, elsewhere = draft_and_table(job_id)
+    if elsewhere is not None:
+        return elsewhere
     checks = decided_checks(job, table)
     show, page = _page_args()
     if request.method == "GET":

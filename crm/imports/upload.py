@@ -13,7 +13,7 @@ from core.imports import ImportFileError, check_rows, known_sources, new_job, su
 from core.models import Event
 from core.models.lead_import import ImportMapping
 from crm import bp
-from crm.imports.common import editable, field_labels, job_or_404, job_table
+from crm.imports.common import draft_and_table, editable, field_labels, job_or_404, job_table
 from crm.imports.forms import ENCODING_NAMES, ActionForm, EncodingForm, UploadForm
 from crm.permissions import require
 
@@ -141,14 +141,9 @@ def _posted_mapping(table) -> tuple[dict[str, str], list[str]]:
 @bp.route("/imports/<int:job_id>/mapping", methods=["GET", "POST"])
 @require("lead.import")
 def import_mapping(job_id: int):
-    job = job_or_404(job_id)
-    if not editable(job):
-        return redirect(url_for("crm.import_job", job_id=job.id))
-    try:
-        table = job_table(job)
-    except ImportFileError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+    job, table, elsewhere = draft_and_table(job_id)
+    if elsewhere is not None:
+        return elsewhere
     if request.method == "GET":
         return _mapping_page(job, table, job.mapping)
     if not ActionForm().validate_on_submit():

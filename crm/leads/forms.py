@@ -153,16 +153,40 @@ class LeadForm(LeadFieldsMixin, FlaskForm):
     original = HiddenField()
 
 
-class ContactFieldsMixin:
-    name = StringField(
-        _l("Name"),
+def check_phone(field, country: str | None) -> bool:
+    """Phone to E.164 (field.e164) with the country as the hint; False with an error if invalid."""
+    field.e164 = None
+    if not field.data:
+        return True
+    region = country if country in phonenumbers.SUPPORTED_REGIONS else None
+    try:
+        number = phonenumbers.parse(field.data, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        field.errors = [
+            *field.errors,
+            gettext("Enter a valid phone number, with its country code if abroad."),
+        ]
+        return False
+    field.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return True
+
+
+def contact_name_field(label) -> StringField:
+    """A contact's name, as every staff form asks for it (lead, contact, booth capture)."""
+    return StringField(
+        label,
         validators=[
             DataRequired(_l("Enter the contact's name.")),
             single_line,
             Length(max=200, message=TOO_LONG),
         ],
     )
-    email = StringField(
+
+
+def email_field() -> StringField:
+    return StringField(
         _l("Email"),
         validators=[
             Optional(),
@@ -171,33 +195,25 @@ class ContactFieldsMixin:
             Email(_l("Enter an email address like name@example.com.")),
         ],
     )
-    phone = StringField(
-        _l("Phone"),
-        validators=[Optional(), single_line, Length(max=40, message=TOO_LONG)],
+
+
+def phone_field() -> StringField:
+    return StringField(
+        _l("Phone"), validators=[Optional(), single_line, Length(max=40, message=TOO_LONG)]
     )
+
+
+class ContactFieldsMixin:
+    name = contact_name_field(_l("Name"))
+    email = email_field()
+    phone = phone_field()
     contact_language = SelectField(_l("Contact's language"), validators=[DataRequired()])
     position = StringField(
         _l("Position"), validators=[Optional(), single_line, Length(max=120, message=TOO_LONG)]
     )
 
     def check_phone(self, country: str | None) -> bool:
-        """Phone to E.164 with the lead's country as the hint; False (with an error) if invalid."""
-        self.phone.e164 = None
-        if not self.phone.data:
-            return True
-        region = country if country in phonenumbers.SUPPORTED_REGIONS else None
-        try:
-            number = phonenumbers.parse(self.phone.data, region)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            self.phone.errors = [
-                *self.phone.errors,
-                gettext("Enter a valid phone number, with its country code if abroad."),
-            ]
-            return False
-        self.phone.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return True
+        return check_phone(self.phone, country)
 
     def contact_values(self) -> dict:
         return {
