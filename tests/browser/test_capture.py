@@ -165,7 +165,7 @@ def test_offline_capture_is_sent_once_when_back_online(new_page, fair, axe):
     assert len(_leads(server.app)) == 3
 
 
-def test_reload_offline_opens_the_page_from_the_service_worker(browser, fair):
+def test_reload_offline_opens_the_page_from_the_service_worker_until_sign_out(browser, fair):
     server, cast, event_id = fair
 
     def t(msgid, **variables):
@@ -199,5 +199,9 @@ def test_reload_offline_opens_the_page_from_the_service_worker(browser, fair):
         context.set_offline(False)
         page.locator("#capture-count").get_by_text(_waiting(server, 0)).wait_for(timeout=20_000)
         assert len(_leads(server.app)) == 2
+        # Signing out takes the kept page (it shows who was signed in) off the device.
+        page.get_by_role("button", name=t("Sign out")).click()
+        page.get_by_role("button", name=t("Sign in")).wait_for()
+        _wait_until(page, "() => caches.has('crm-capture-v1').then(kept => !kept)")
     finally:
         context.close()
