@@ -19,7 +19,7 @@ from crm.imports.common import (
     field_labels,
 )
 from crm.imports.forms import ActionForm
-from crm.permissions import require, visible_leads
+from crm.permissions import can, require, visible_leads
 
 PAGE_SIZE = 100
 # Up to this many rows the import runs within the request; larger files in a background thread.
@@ -28,14 +28,47 @@ SHOWS = ("attention", "all")
 
 
 def decided_checks(job, table) -> list:
-    """The rows as checked now, each with .default and the user's stored decision applied."""
+    """The rows as checked now, each with .default and the user's stored decision applied.
+
+    A row may merge only into a lead the user may change (an officer: their own leads); for any
+    other match it is created, flagged as a possible duplicate, for the lead's owner to merge.
+    """
     checks = check_rows(table, job.mapping, default_country=job.default_country)
+    mergeable = _editable_lead_ids(checks)
     for check in checks:
+        check.engine_default = check.decision
+        check.no_merge = bool(check.match and check.match.lead_id not in (None, *mergeable))
+        if check.no_merge and check.decision == "merge":
+            check.decision = "create"
         check.default = check.decision
         chosen = job.decisions.get(str(check.number))
-        if chosen in allowed_decisions(check):
+        if chosen in choices(check):
             check.decision = chosen
     return checks
+
+
+def choices(check) -> list[str]:
+    """The decisions this user may choose for the row."""
+    allowed = allowed_decisions(check)
+    return [d for d in allowed if d != "merge"] if getattr(check, "no_merge", False) else allowed
+
+
+def _editable_lead_ids(checks) -> set[int]:
+    ids = {c.match.lead_id for c in checks if c.match is not None and c.match.lead_id}
+    if not ids:
+        return set()
+    leads = db.session.scalars(select(Lead).where(Lead.id.in_(ids)))
+    return {lead.id for lead in leads if can("lead.edit", lead)}
+
+
+def _pin_refused_merges(job, checks) -> None:
+    """The run applies stored decisions over its own defaults: pin "create" where it would merge
+    into a lead this user may not change, on every row, shown or not."""
+    decisions = dict(job.decisions)
+    for check in checks:
+        if check.no_merge and check.engine_default == "merge":
+            decisions.setdefault(str(check.number), "create")
+    job.decisions = decisions
 
 
 def _visible_lead_ids(checks) -> set[int]:
@@ -72,7 +105,7 @@ def _render(job, checks, show, page):
         page=page,
         pages=pages,
         form=ActionForm(),
-        choices=allowed_decisions,
+        choices=choices,
         labels=field_labels(),
         decision_labels=DECISION_LABELS,
         reason_labels=REASON_LABELS,
@@ -91,7 +124,7 @@ def _save_decisions(job, checks) -> None:
         if check is None:
             abort(400)
         chosen = request.form.get(f"decision-{check.number}", check.default)
-        if chosen not in allowed_decisions(check):
+        if chosen not in choices(check):
             abort(400)
         key = str(check.number)
         old = decisions.get(key, check.default)
@@ -148,4 +181,5 @@ def import_review(job_id: int):
         db.session.commit()
         flash(gettext("Your decisions were saved."), "success")
         return redirect(url_for("crm.import_review", job_id=job.id, show=show, page=page))
+    _pin_refused_merges(job, checks)
     return _run(job, dry_run=action == "dry_run")

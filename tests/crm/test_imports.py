@@ -323,6 +323,32 @@ def test_review_shows_matches_and_stores_changed_decisions(app, cast, existing):
     assert review(client, job_id, {1: "create"}, action="launch").status_code == 400
 
 
+def test_an_officer_never_merges_into_a_lead_they_may_not_change(app, cast, existing):
+    with app.app_context():
+        # The matched lead belongs to an officer of another team.
+        db.session.get(Lead, existing).owner_id = cast.other_officer
+        db.session.get(Lead, existing).team_id = cast.team_b
+        db.session.commit()
+    client = signed_in(app, cast)
+    job_id = mapped_job(app, client)
+    page = client.get(f"/crm/imports/{job_id}/review").get_data(as_text=True)
+    row = page.split('name="decision-1"')[1].split("</select>")[0]
+    assert 'value="merge"' not in row and '<option value="create" selected>' in row
+    assert f'href="/crm/leads/{existing}"' not in page  # named, not linked
+    assert review(client, job_id, {1: "merge"}).status_code == 400
+    # Run without looking at row 1 again: it is created, the other team's lead is untouched.
+    assert review(client, job_id, {}, action="run", rows=[]).status_code == 302
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        assert (job.created, job.merged) == (2, 0)
+        assert len(db.session.get(Lead, existing).contacts) == 1
+    # A manager may merge it.
+    manager = signed_in(app, cast, "manager")
+    again = mapped_job(app, manager)
+    page = manager.get(f"/crm/imports/{again}/review").get_data(as_text=True)
+    assert '<option value="merge" selected>' in page
+
+
 def test_dry_run_then_import_then_undo_then_again(app, cast, existing, fair):
     client = signed_in(app, cast)
     job_id = mapped_job(app, client)
