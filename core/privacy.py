@@ -278,3 +278,8 @@ def init_app(app) -> None:
             click.echo(f"lead {lead.id} {lead.code_name}: last activity {last:%Y-%m-%d}")
         verb = "would be anonymised" if dry_run else "anonymised"
         click.echo(f"retention: {len(due)} lead(s) {verb}")
+        from core.imports.retention import remove_uploads
+
+        files = remove_uploads(dry_run=dry_run)
+        verb = "would be removed" if dry_run else "removed"
+        click.echo(f"retention: {len(files)} uploaded import file(s) {verb}")

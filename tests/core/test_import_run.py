@@ -327,3 +327,32 @@ def test_a_company_made_only_of_a_legal_form_is_still_imported(ctx, officer):
     job = run_job(job)
     assert job.status == "done" and job.created == 1
     assert db.session.get(Lead, job.lead_ids[0]).company_key == ""
+
+
+def test_uploaded_files_are_removed_by_the_retention_job_after_their_time(app, ctx, officer):
+    from core.imports.jobs import load_table, stored_path_of
+
+    old = new_job((DATA / "utf8.csv").read_bytes(), "utf8.csv", user=officer)
+    recent = new_job((DATA / "utf8.csv").read_bytes(), "utf8.csv", user=officer)
+    old.created_at = old.created_at - timedelta(days=31)
+    db.session.commit()
+    old_file, recent_file = stored_path_of(old), stored_path_of(recent)
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["apply-retention", "--dry-run"])
+    assert "1 uploaded import file(s) would be removed" in dry.output and old_file.exists()
+    real = runner.invoke(args=["apply-retention"])
+    assert "1 uploaded import file(s) removed" in real.output
+    assert not old_file.exists() and recent_file.exists()
+    db.session.expire_all()
+    assert db.session.get(ImportJob, old.id).stored_path == ""
+    entry = db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.entity_type == "ImportJob",
+            AuditEntry.entity_id == old.id,
+            AuditEntry.action == "update",
+        )
+    )
+    assert entry.actor == "system" and entry.changes["stored_path"][1] == ""
+    with pytest.raises(ImportFileError) as gone:
+        load_table(db.session.get(ImportJob, old.id))
+    assert "no longer stored" in gone.value.message
