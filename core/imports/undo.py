@@ -125,6 +125,6 @@ def _revert_merges(job: ImportJob, actor: str) -> None:
         db.session.expire(lead, ["contacts"])
         refresh_search_text(lead)
         changes["import_undone"] = [None, job.id]
-        # "update": the lead's timeline shows it as an edit listing what was taken back.
+        # An "update" listing what was taken back; the timeline titles it by import_undone.
         record("update", lead, changes, actor=actor)
     db.session.flush()

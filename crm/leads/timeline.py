@@ -91,6 +91,9 @@ def _audit_events(lead: Lead, lead_ids: list[int]) -> list[Event]:
     events = []
     for entry in entries:
         title = str(ACTION_TITLES.get(entry.action, entry.action))
+        undone = (entry.changes or {}).get("import_undone")
+        if entry.action == "update" and undone:
+            title = gettext("Import #%(id)s undone", id=undone[1])
         if entry.entity_type == "Contact":
             title = gettext("%(action)s: contact", action=title)
         elif entry.entity_id != lead.id:

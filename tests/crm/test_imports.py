@@ -388,6 +388,8 @@ def test_dry_run_then_import_then_undo_then_again(app, cast, existing, fair):
     response = client.post(f"/crm/imports/{job_id}/undo", data={"csrf_token": token(client)})
     assert response.status_code == 302
     assert count(app, Lead) == 1
+    timeline = client.get(f"/crm/leads/{existing}").get_data(as_text=True)
+    assert translated(app, "Import #%(id)s undone", id=job_id) in timeline
     with app.app_context():
         assert db.session.get(ImportJob, job_id).status == "undone"
 
