@@ -109,3 +109,18 @@ def fresh_database(options: Options, name: str) -> Iterator[str]:
         return
     with _created_pg_database(options.pg_server) as url:
         yield url
+
+
+def settle(engine, last_id: int) -> None:
+    """After a bulk load with explicit ids, leave the tables as autovacuum would: statistics, and
+    on PostgreSQL the id sequence past the loaded rows and a visibility map for index-only scans
+    (VACUUM cannot run inside a transaction)."""
+    from sqlalchemy import text
+
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    elif engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SELECT setval('lead_id_seq', :n)"), {"n": last_id})
+            conn.execute(text("VACUUM ANALYZE"))

@@ -11,7 +11,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench.database import _describe, fresh_database
+from bench.database import _describe, fresh_database, settle
 from bench.report import Line, Row
 from bench.settings import Options
 
@@ -153,7 +153,7 @@ def _app(url: str):
 
 def _generate(app) -> list[dict]:
     """Existing leads through Core (keys as the app computes them); returns what the file reuses."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from core.extensions import db
     from core.matching import normalise_company
@@ -196,12 +196,7 @@ def _generate(app) -> list[dict]:
                     existing.append({"name": name, "latin": latin, "email": email, "phone": phone})
                 conn.execute(insert(Lead.__table__), leads)
                 conn.execute(insert(Contact.__table__), contacts)
-            if db.engine.dialect.name == "sqlite":
-                conn.execute(text("ANALYZE"))
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("SELECT setval('lead_id_seq', :n)"), {"n": LEADS})
-                conn.execute(text("VACUUM ANALYZE"))
+        settle(db.engine, LEADS)
     return existing
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import MultiDict
 
-from bench.database import _describe, fresh_database
+from bench.database import _describe, fresh_database, settle
 from bench.report import Line, Row
 from bench.settings import Options
 
@@ -113,7 +113,7 @@ def _app(url: str):
 
 
 def _generate(app) -> None:
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from core.extensions import db
     from core.models import Contact, Lead, Team, User
@@ -149,8 +149,14 @@ def _generate(app) -> None:
             for user in users:
                 user.setdefault("team_id", None)
                 user.setdefault("totp_secret", None)
-                user.update(password_hash="!",  # noqa: S106 - no password signs in here active=True, session_version=1, language="en",
-                            timezone="Asia/Shanghai", created_at=now)  # fmt: skip
+                user.update(
+                    password_hash="!",  # noqa: S106 - no password signs in here
+                    active=True,
+                    session_version=1,
+                    language="en",
+                    timezone="Asia/Shanghai",
+                    created_at=now,
+                )
             conn.execute(insert(User.__table__), users)
             for start in range(1, LEADS + 1, BATCH):
                 leads, contacts = [], []
@@ -160,14 +166,7 @@ def _generate(app) -> None:
                     contacts.append(contact)
                 conn.execute(insert(Lead.__table__), leads)
                 conn.execute(insert(Contact.__table__), contacts)
-            if db.engine.dialect.name == "sqlite":
-                conn.execute(text("ANALYZE"))
-        if db.engine.dialect.name == "postgresql":
-            # As autovacuum would leave it: statistics, and a visibility map for index-only
-            # scans of the totals index. VACUUM cannot run inside a transaction.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("SELECT setval('lead_id_seq', :n)"), {"n": LEADS})
-                conn.execute(text("VACUUM ANALYZE"))
+        settle(db.engine, LEADS)
 
 
 def _lead(rng: random.Random, lead_id: int, now: datetime) -> tuple[dict, dict]:
