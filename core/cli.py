@@ -117,6 +117,13 @@ def init_app(app) -> None:
             from core.demo_leads import load_demo_leads
 
             click.echo(f"demo leads: {load_demo_leads()} created")
+        from core.enterprises import load_enterprises
+
+        click.echo(f"enterprises: {load_enterprises()} created")
+        if not current_app.config["PRODUCTION"]:
+            from core.demo_enterprises import load_demo_referrals
+
+            click.echo(f"demo referrals: {load_demo_referrals()} created")
 
     @app.cli.command("send-outbox")
     @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")

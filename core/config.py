@@ -68,6 +68,14 @@ def from_env() -> dict:
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "IMPORT_INLINE_ROWS": int(os.environ.get("IMPORT_INLINE_ROWS", "5000")),
         "IMPORT_FILE_DAYS": int(os.environ.get("IMPORT_FILE_DAYS", "30")),
+        # Enterprise portal sign-in links: asked for at the sign-in page, and sent as invitations.
+        "PORTAL_LINK_MINUTES": int(os.environ.get("PORTAL_LINK_MINUTES", "20")),
+        "PORTAL_INVITE_HOURS": int(os.environ.get("PORTAL_INVITE_HOURS", "72")),
+        "PORTAL_RATE_LIMIT": os.environ.get("PORTAL_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Links asked for one address, whoever asks; portal sessions' idle and absolute limits.
+        "PORTAL_ADDRESS_LIMIT": os.environ.get("PORTAL_ADDRESS_LIMIT", "3 per 15 minutes"),
+        "PORTAL_IDLE_MINUTES": int(os.environ.get("PORTAL_IDLE_MINUTES", "60")),
+        "PORTAL_MAX_HOURS": int(os.environ.get("PORTAL_MAX_HOURS", "12")),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -58,6 +58,9 @@ def record_stage(lead: Lead, to_stage: str, user: User | None = None, **extra) -
     lead.stage = to_stage
     lead.stage_changed_at = change.at = utcnow()
     db.session.add(change)
+    from core.referrals import lead_moved  # imports this module: the referrer hears of moves
+
+    lead_moved(lead)
     return change
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import and_, event, func, or_, select, update
 
 from core.audit import record
 from core.exports import write_csv
@@ -21,6 +21,7 @@ from core.models import (
     Lead,
     LeadFile,
     OutboxEmail,
+    Referral,
     StageChange,
 )
 from core.models.base import utcnow
@@ -78,6 +79,11 @@ CONSENT_FIELDS = (
 )  # fmt: skip
 ACTIVITY_FIELDS = ("id", "kind", "subject", "body", "occurred_at", "due_at", "done_at")
 FILE_FIELDS = ("id", "created_at", "kind", "filename", "content_type", "size")
+REFERRAL_FIELDS = (
+    "id", "created_at", "origin", "company_name", "contact_name", "contact_email", "contact_phone",
+    "contact_position", "contact_language", "plans", "how_known", "consent_at", "consent_language",
+    "consent_hash", "shared_with_referrer", "decision",
+)  # fmt: skip
 EMAIL_FIELDS = ("id", "created_at", "to_address", "language", "subject", "body_text", "status")
 
 
@@ -102,6 +108,12 @@ def person_data(lead: Lead, contact: Contact | None = None) -> dict:
     activities = db.session.scalars(
         select(Activity).where(Activity.lead_id == lead.id).order_by(Activity.occurred_at)
     ).all()
+    # What a firm in the park told the bureau about the person when it referred them.
+    referrals = db.session.scalars(
+        select(Referral).where(Referral.lead_id == lead.id).order_by(Referral.id)
+    ).all()
+    if contact is not None:
+        referrals = [r for r in referrals if (r.contact_email or "").lower() in addresses]
     return {
         "exported_at": utcnow().isoformat(),
         "lead": _row(lead, LEAD_FIELDS),
@@ -109,6 +121,7 @@ def person_data(lead: Lead, contact: Contact | None = None) -> dict:
         "inquiries": [_row(i, INQUIRY_FIELDS) for i in inquiries],
         "consents": [_row(c, CONSENT_FIELDS) for c in consents],
         "activities": [_row(a, ACTIVITY_FIELDS) for a in activities],
+        "referrals": [_row(r, REFERRAL_FIELDS) for r in referrals],
         "emails": [_row(e, EMAIL_FIELDS) for e in emails],
         "files": [_row(f, FILE_FIELDS) for f in _files([lead.id])] if contact is None else [],
     }
@@ -192,6 +205,7 @@ def anonymise(lead: Lead, actor: str | None = None) -> None:
         update(Activity).where(Activity.lead_id.in_(lead_ids)).values(subject=ANONYMISED, body="")
     )
     db.session.execute(update(StageChange).where(StageChange.lead_id.in_(lead_ids)).values(note=""))
+    _forget_referrals(Referral.lead_id.in_(lead_ids), lead.code_name or ANONYMISED)
     db.session.execute(
         update(OutboxEmail)
         .where(OutboxEmail.lead_id.in_(lead_ids))
@@ -208,6 +222,29 @@ def anonymise(lead: Lead, actor: str | None = None) -> None:
     lead.company_key = ""
     _scrub_audit(lead_ids, contact_ids)
     record("anonymise", lead, {"anonymised_at": [None, now]}, actor=actor)
+
+
+def _forget_referrals(where, company: str) -> int:
+    """The referred person's details go; the referral (who referred, when, decision) stays."""
+    return db.session.execute(
+        update(Referral)
+        .where(where)
+        .values(
+            company_name=company, company_name_latin=None, company_key="",
+            contact_name=ANONYMISED, contact_email=None, contact_phone=None,
+            contact_position=None, plans="", how_known="",
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+
+
+def old_referrals(now: datetime | None = None):
+    """Referrals that never became a lead (declined, or never decided) past the retention period."""
+    return (
+        Referral.lead_id.is_(None),
+        Referral.contact_name != ANONYMISED,
+        Referral.created_at < retention_cutoff(now),
+    )
 
 
 def _scrub_audit(lead_ids: list[int], contact_ids: list[int]) -> None:
@@ -261,6 +298,7 @@ def apply_retention(dry_run: bool = False, now: datetime | None = None) -> list[
     if not dry_run:
         for lead in due:
             anonymise(lead, actor="system")
+        _forget_referrals(and_(*old_referrals(now)), ANONYMISED)
         db.session.commit()
     return due
 
@@ -272,12 +310,16 @@ def init_app(app) -> None:
     @click.option("--dry-run", is_flag=True, help="Only list the leads that would be anonymised.")
     def apply_retention_command(dry_run: bool):
         """Anonymise leads silent for longer than the retention period (not signed, no hold)."""
+        referrals = db.session.scalar(
+            select(func.count()).select_from(Referral).where(*old_referrals())
+        )
         due = apply_retention(dry_run=dry_run)
         for lead in due:
             last = lead.last_contact_at or lead.created_at
             click.echo(f"lead {lead.id} {lead.code_name}: last activity {last:%Y-%m-%d}")
         verb = "would be anonymised" if dry_run else "anonymised"
         click.echo(f"retention: {len(due)} lead(s) {verb}")
+        click.echo(f"retention: {referrals} referral(s) that never became a lead {verb}")
         from core.imports.retention import remove_uploads
 
         files = remove_uploads(dry_run=dry_run)

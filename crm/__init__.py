@@ -27,6 +27,9 @@ NAV = (
     ("crm.import_new", _l("Import")),
     ("crm.board", _l("Pipeline")),
     ("crm.events", _l("Events")),
+    ("crm.referrals", _l("Referrals")),
+    ("crm.enterprises", _l("Enterprises")),
+    ("crm.referral_leaderboard", _l("Leaderboard")),
     ("crm.follow_up", _l("Follow-up")),
     ("crm.admin_users", _l("Administration")),
     ("crm.account", _l("My account")),
@@ -75,6 +78,7 @@ from crm import (  # noqa: E402,F401  (registers the views)
     admin,
     auth,
     capture,
+    enterprises,
     events,
     home,
     imports,
@@ -82,4 +86,5 @@ from crm import (  # noqa: E402,F401  (registers the views)
     password_reset,
     pipeline,
     privacy,
+    referrals,
 )

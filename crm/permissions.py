@@ -30,6 +30,13 @@ RULES: dict[str, frozenset[str]] = {
     "event.results": frozenset({"admin", "manager", "leader"}),
     "lead.capture": frozenset({"admin", "manager", "officer"}),
     "lead.import": frozenset({"admin", "manager", "officer"}),
+    "enterprise.view": frozenset({"admin", "manager", "officer"}),
+    "enterprise.edit": frozenset({"admin", "manager"}),
+    "enterprise.invite": frozenset({"admin", "manager", "officer"}),
+    "referral.view": frozenset({"admin", "manager", "officer"}),
+    "referral.decide": frozenset({"admin", "manager", "officer"}),
+    "referral.override": frozenset({"admin", "manager"}),
+    "referral.leaderboard": frozenset({"admin", "manager", "leader"}),
     "admin.users": frozenset({"admin"}),
     "admin.settings": frozenset({"admin"}),
 }

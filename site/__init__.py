@@ -28,4 +28,4 @@ def add_lang(endpoint, values):
         values["lang"] = g.lang
 
 
-from public_site import events, inquiry, land, page_cache, pages, seo  # noqa: E402,F401  (registers the views)
+from public_site import events, inquiry, land, page_cache, pages, portal, seo  # noqa: E402,F401  (registers the views)

@@ -17,16 +17,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from core.i18n import LANG_COOKIE, LANGUAGES
-from core.models import Plot, PlotUtility
+from core.models import Enterprise, Plot, PlotUtility, enterprise_plot
 from public_site import bp
 
-# How long another process may go on serving a page after the plots changed elsewhere: each
+# How long another process may go on serving a page after the data changed elsewhere: each
 # process only hears of its own commits (see README, Production). 0 turns the cache off.
 DEFAULT_SECONDS = 10.0
 # At ~10-40 KB a page, 500 pages are at most ~20 MB per worker; endless filter query strings from
 # bots then only push out the least-read entries.
 MAX_PAGES = 500
-PLOT_TABLES = {Plot.__tablename__, PlotUtility.__tablename__}
+# Database records the public pages show: the plots and their utilities, the enterprises.
+DATA_MODELS = (Plot, PlotUtility, Enterprise)
+DATA_TABLES = {m.__tablename__ for m in DATA_MODELS} | {enterprise_plot.name}
 
 
 class LRU:
@@ -63,26 +65,26 @@ class Page:
     expires: float
 
 
-# -- the plot-data version -------------------------------------------------------------
-# Bumped after every commit that wrote a plot or a utility, whichever code did it (the CRM, the
-# load-demo command, a bulk UPDATE), so this process never serves a page from before the change.
+# -- the data version -------------------------------------------------------------
+# Bumped after every commit that wrote a plot, a utility or an enterprise, whichever code did it
+# (the CRM, load-demo, a bulk UPDATE), so this process never serves a page from before the change.
 
-_plot_version = 0
+_data_version = 0
 _version_lock = threading.Lock()
 
 
-def plot_version() -> int:
-    return _plot_version
+def data_version() -> int:
+    return _data_version
 
 
 def _mark(session: Session) -> None:
-    session.info["plots_changed"] = True
+    session.info["data_changed"] = True
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, _flush_context):
     changed = chain(session.new, session.dirty, session.deleted)
-    if any(isinstance(o, Plot | PlotUtility) for o in changed):
+    if any(isinstance(o, DATA_MODELS) for o in changed):
         _mark(session)
 
 
@@ -91,21 +93,21 @@ def _bulk_statement(state):
     # UPDATE/DELETE/INSERT statements bypass the unit of work, so after_flush never sees them.
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in PLOT_TABLES:
+        if getattr(table, "name", None) in DATA_TABLES:
             _mark(state.session)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
-    global _plot_version
-    if session.info.pop("plots_changed", False):
+    global _data_version
+    if session.info.pop("data_changed", False):
         with _version_lock:
-            _plot_version += 1
+            _data_version += 1
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
-    session.info.pop("plots_changed", None)
+    session.info.pop("data_changed", None)
 
 
 # -- serving and storing ---------------------------------------------------------------
@@ -206,7 +208,7 @@ class PageCache:
             lang_cookie if lang_cookie in LANGUAGES else None,
             self.app.config["PUBLIC_BASE_URL"],
             self.app.extensions["content"].version,
-            _plot_version,
+            _data_version,
             # Home lists events by the server's date; land readiness counts from the park's date.
             date.today(),
             datetime.now(self.zone).date(),

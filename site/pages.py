@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.content import get_content
 from core.extensions import db
 from core.i18n import LANGUAGES
-from core.models import Plot
+from core.models import Enterprise, Plot
 from public_site import bp
 from public_site.events import published_slugs
 from public_site.rendering import render_page
@@ -103,9 +103,11 @@ def infrastructure():
 @bp.route("/enterprises")
 def enterprises():
     content = get_content()
-    firms = sorted(
-        content["enterprises"]["enterprises"], key=lambda e: (e["year_entered"], e["slug"])
-    )
+    firms = db.session.scalars(
+        select(Enterprise)
+        .where(Enterprise.listed.is_(True))
+        .order_by(Enterprise.year_entered, Enterprise.slug)
+    ).all()
     industries = {i["code"]: i for i in content.site["industries"]}
     return render_page(
         "site/enterprises.html",

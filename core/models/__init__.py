@@ -4,6 +4,7 @@ from core.models.account import RecoveryCode
 from core.models.activity import ACTIVITY_KINDS, Activity
 from core.models.audit import AuditEntry
 from core.models.consent import CONSENT_PURPOSES, ConsentRecord
+from core.models.enterprise import ZONES, Enterprise, EnterpriseContact, PortalLink, enterprise_plot
 from core.models.event import Event, event_staff
 from core.models.export import Export, export_lead
 from core.models.lead import (
@@ -28,6 +29,12 @@ from core.models.pipeline import (
     StageChange,
 )
 from core.models.plot import PLOT_STATUSES, UTILITIES, UTILITY_STATES, Plot, PlotUtility
+from core.models.referral import (
+    DECLINE_REASONS,
+    REFERRAL_DECISIONS,
+    Referral,
+    ReferralUpdate,
+)
 from core.models.user import ROLES, Team, User
 
 __all__ = [
@@ -49,6 +56,15 @@ __all__ = [
     "UTILITIES",
     "UTILITY_STATES",
     "AuditEntry",
+    "DECLINE_REASONS",
+    "Enterprise",
+    "EnterpriseContact",
+    "PortalLink",
+    "REFERRAL_DECISIONS",
+    "Referral",
+    "ReferralUpdate",
+    "ZONES",
+    "enterprise_plot",
     "ConsentRecord",
     "Event",
     "Export",

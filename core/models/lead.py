@@ -76,6 +76,12 @@ class Lead(db.Model):
     captured_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # The device's id for a captured entry: sending it twice finds the first lead.
     capture_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The enterprise in the park credited with bringing the firm, and since when (its referral's
+    # time): the first referral in time wins, and the credit follows the lead (core/referrals.py).
+    referrer_enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="SET NULL"), index=True
+    )
+    referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     legal_hold: Mapped[bool] = mapped_column(default=False)
 
@@ -85,6 +91,7 @@ class Lead(db.Model):
     lost_reason: Mapped["ListItem | None"] = relationship()
     event: Mapped[Event | None] = relationship()
     captured_by: Mapped["User | None"] = relationship(foreign_keys=[captured_by_id])
+    referrer: Mapped["Enterprise | None"] = relationship()  # noqa: F821  (core/models/enterprise.py)
 
     contacts: Mapped[list["Contact"]] = relationship(
         back_populates="lead", cascade="all, delete-orphan", order_by="Contact.id"

@@ -125,6 +125,7 @@ def lead(lead_id: int):
         may_edit=can("lead.edit", lead),
         may_merge=can("lead.merge", lead),
         may_privacy=can("lead.privacy", lead),
+        may_see_enterprise=can("enterprise.view"),
     )
 
 

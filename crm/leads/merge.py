@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
+from core import referrals
 from core.audit import record
 from core.countries import country_name
 from core.extensions import db
@@ -18,6 +19,7 @@ from core.models import (
     Inquiry,
     Lead,
     OutboxEmail,
+    Referral,
     StageChange,
 )
 from core.models.base import utcnow
@@ -40,7 +42,7 @@ MERGE_FIELDS = {
     "liaison": (_l("Liaison"), ("liaison_id",)),
 }
 # Records that belong to a lead and move to the survivor with their history.
-CHILDREN = (Contact, Inquiry, Activity, StageChange, OutboxEmail)
+CHILDREN = (Contact, Inquiry, Activity, StageChange, OutboxEmail, Referral)
 
 
 def _values(lead: Lead, key: str) -> tuple:
@@ -111,6 +113,7 @@ def _merge(survivor: Lead, loser: Lead, taken: list[str]) -> None:
     _move_history(survivor, loser)
     loser.merged_into_id = survivor.id
     db.session.flush()
+    referrals.after_merge(survivor, loser)
     db.session.expire(survivor, ["contacts", "inquiries"])
     db.session.expire(loser, ["contacts", "inquiries"])
     refresh_search_text(survivor)

@@ -29,6 +29,7 @@ ACTION_TITLES = {
     "export": _l("Exported"),
     "merge": _l("Merged"),
     "anonymise": _l("Anonymised"),
+    "credit": _l("Referral credit given"),
 }
 STAGE_LABELS = {
     "new": _l("New"),

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import audit
+from core import audit, outbox
 from core.extensions import db
 from core.leads import record_stage
 from core.models import LEAD_STAGES, Lead, ListItem, User
@@ -117,14 +117,15 @@ def lead_move(lead_id: int):
     try:
         if parse_int(request.form.get("version")) != lead.version_id:
             raise changed_elsewhere(lead)
-        move_lead(
-            lead,
-            chosen["stage"],
-            current_user,
-            lost_reason_id=chosen["lost_reason"],
-            note=chosen["note"],
-        )
-        db.session.commit()
+        with outbox.written() as email_ids:  # the referrer's news at a milestone
+            move_lead(
+                lead,
+                chosen["stage"],
+                current_user,
+                lost_reason_id=chosen["lost_reason"],
+                note=chosen["note"],
+            )
+            db.session.commit()
     except MoveRefused as refusal:
         db.session.rollback()
         return _refused(lead_id, refusal, chosen)
@@ -133,6 +134,7 @@ def lead_move(lead_id: int):
         db.session.rollback()
         lead = get_lead_or_404(lead_id, "lead.move", joinedload(Lead.owner))
         return _refused(lead_id, changed_elsewhere(lead), chosen)
+    outbox.send_now(email_ids)
     message = gettext(
         "Moved %(lead)s to %(stage)s.", lead=lead_name(lead), stage=stage_label(lead.stage)
     )

@@ -118,6 +118,8 @@ class InquiryForm(FlaskForm):
     marketing = BooleanField(
         _l("Also send me news about the park and invitations to events (optional).")
     )
+    # Shown only on a referral link: PIPL's separate consent to share with the named enterprise.
+    share = BooleanField()
     # Spam trap: hidden by CSS, so only robots fill it in.
     website = StringField(_l("Leave this field empty"))
     form_token = HiddenField()
@@ -145,11 +147,26 @@ class InquiryForm(FlaskForm):
     def phone_e164(self) -> str | None:
         return getattr(self.phone, "e164", None) if self.phone.data else None
 
+    def set_referrer(self, name: str | None) -> None:
+        """Name the enterprise whose referral link brought the visitor in the sharing consent."""
+        self.share.label.text = (
+            _l(
+                "Let %(enterprise)s, who recommended the park to me, know that I enquired "
+                "and how my inquiry progresses (optional).",
+                enterprise=name,
+            )
+            if name
+            else ""
+        )
+
     def consent_texts(self) -> dict[str, str]:
         """The consent wording exactly as shown on the page, for the consent record's hash."""
-        return {
+        texts = {
             "legend": str(CONSENT_LEGEND),
             "hint": str(CONSENT_HINT),
             "processing": str(self.processing.label.text),
             "marketing": str(self.marketing.label.text),
         }
+        if self.share.label.text:
+            texts["sharing"] = str(self.share.label.text)
+        return texts

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, leads
+from core import audit, leads, referrals
 from core.content import get_content
 from core.extensions import db
 from core.models import ConsentRecord, Contact, Event, Inquiry, Lead, Plot
@@ -43,6 +43,7 @@ class Submission:
     page: str | None = None
     utm: dict[str, str] = field(default_factory=dict)
     referral_code: str | None = None
+    share_with_referrer: bool = False  # the separate consent to share with the referrer
     event: Event | None = None  # sent from this event's landing page: the lead is attributed
 
 
@@ -111,12 +112,13 @@ def store(sub: Submission) -> list[int]:
         notice_version=version,
         notice_hash=digest,
         processing=True,
-        sharing=False,
+        sharing=sub.share_with_referrer,
         marketing=sub.marketing,
     )
     try:
         db.session.add_all([lead, contact, inquiry, consent])
         leads.on_create(lead)
+        referrals.attribute_inquiry(lead, inquiry, sub.referral_code, sub.share_with_referrer)
         audit.record("create", lead)
         emails = queue_emails(inquiry, consent)
         db.session.commit()

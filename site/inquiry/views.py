@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core import outbox
 from core.content import get_content
 from core.extensions import csrf, db, limiter
-from core.models import Event, Plot
+from core.models import Enterprise, Event, Plot
 from public_site import bp
 from public_site.inquiry import choices, service, spam, tracking
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
@@ -28,6 +28,14 @@ def published_event(slug: str | None) -> Event | None:
     return db.session.scalar(
         select(Event).where(Event.slug == slug.strip(), Event.published.is_(True))
     )
+
+
+def referrer(code: str | None) -> Enterprise | None:
+    """The enterprise whose referral link (?ref=CODE) brought the visitor; else None."""
+    code = tracking.clean_referral_code(code)
+    if not code:
+        return None
+    return db.session.scalar(select(Enterprise).where(Enterprise.referral_code == code))
 
 
 def initial_data(event: Event | None = None) -> dict:
@@ -51,6 +59,8 @@ def _render(form: InquiryForm, problems: list[str] | None = None, status: int = 
     form.plot.data = plot.code if plot else ""
     event = published_event(form.event.data)
     form.event.data = event.slug if event else ""
+    firm = referrer(form.ref.data)
+    form.set_referrer(firm.display_name(g.lang) if firm else None)
     response = make_response(
         render_template(
             "site/inquiry.html",
@@ -58,6 +68,7 @@ def _render(form: InquiryForm, problems: list[str] | None = None, status: int = 
             problems=problems or [],
             plot=plot,
             event=event,
+            referrer=firm,
             notice=get_content().privacy_notice(g.lang),
             consent_legend=CONSENT_LEGEND,
             consent_hint=CONSENT_HINT,
@@ -112,6 +123,7 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
         page=tracking.own_path(form.page.data),
         utm=tracking.clean_utm({key: getattr(form, key).data for key in tracking.UTM_KEYS}),
         referral_code=tracking.clean_referral_code(form.ref.data),
+        share_with_referrer=bool(form.share.data and form.share.label.text),
         event=published_event(form.event.data),
     )
 
@@ -126,6 +138,8 @@ def inquiry():
         return _render(InquiryForm(data=initial_data()))
 
     form = InquiryForm()
+    firm = referrer(form.ref.data)
+    form.set_referrer(firm.display_name(g.lang) if firm else None)
     token, token_problem = _token_problem(form)
     if token and service.find_inquiry(token.submission_key):
         return _thanks()  # this very form was stored already: same answer, no second lead

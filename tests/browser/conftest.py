@@ -95,12 +95,13 @@ def _live_server(browser, tmp_path_factory):
     from core.extensions import db
     from tests.conftest import make_config
 
-    # Every page and form many times from one address: relax the per-IP inquiry limit.
+    # Every page and form many times from one address: relax the per-IP form limits.
     app = create_app(
         make_config(
             tmp_path_factory.mktemp("live"),
             INQUIRY_MIN_SECONDS=0,
             INQUIRY_RATE_LIMIT="10000 per minute",
+            PORTAL_RATE_LIMIT="10000 per minute",
         )
     )
     with app.app_context():
@@ -119,16 +120,19 @@ def _live_server(browser, tmp_path_factory):
 
 @pytest.fixture
 def live_server(_live_server):
-    """The live server with the demo plots present (other test modules may share its database)."""
+    """The live server with the demo plots and enterprises (other modules share its database)."""
     from sqlalchemy import func, select
 
     from core.cli import load_plots
+    from core.enterprises import load_enterprises
     from core.extensions import db
-    from core.models import Plot
+    from core.models import Enterprise, Plot
 
     with _live_server.app.app_context():
         if not db.session.scalar(select(func.count()).select_from(Plot)):
             load_plots()
+        if not db.session.scalar(select(func.count()).select_from(Enterprise)):
+            load_enterprises()
         db.session.remove()
     return _live_server
 

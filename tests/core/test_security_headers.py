@@ -19,6 +19,12 @@ ALL_URLS = [f"/{lang}{path}" for lang in ("zh", "de") for path in PAGES] + [
     "/de/events/eu-china-fair-2026",
     "/de/events/eu-china-fair-2026/qr.svg",
     "/de/events/eu-china-fair-2026/qr.png",
+    # The enterprise portal (without a session: the sign-in page, a dead link, redirects).
+    "/de/portal/",
+    "/de/portal/sign-in",
+    "/de/portal/link/x",
+    "/de/portal/referrals/new",
+    "/de/portal/referrals/1",
 ]
 
 

@@ -288,3 +288,65 @@ def test_business_card_photos_are_exported_listed_and_removed_with_the_person(
     assert not photo.exists()
     with app.app_context():
         assert db.session.scalars(select(LeadFile)).all() == []
+
+
+def referral_of(lead_id: int | None, days: int = 0, person: str = "Anna Müller") -> int:
+    """A referral of the Müller lead by a firm in the park, as the portal stores it."""
+    from core.enterprises import new_referral_code
+    from core.models import Enterprise, Referral
+
+    firm = db.session.scalar(select(Enterprise).where(Enterprise.slug == "wendel"))
+    if firm is None:
+        firm = Enterprise(
+            slug="wendel", name="文德尔", industry="auto-parts", year_entered=2020,
+            referral_code=new_referral_code(),
+        )  # fmt: skip
+        db.session.add(firm)
+    referral = Referral(
+        enterprise=firm, company_name="Müller Präzisionstechnik GmbH", country="DE",
+        industry="precision-machinery", contact_name=person, contact_email="anna@mueller.example",
+        contact_phone="+4930 1234567", contact_language="de", plans="Secret plans",
+        how_known="since spring", lead_id=lead_id,
+        created_at=datetime.now(UTC) - timedelta(days=days),
+    )  # fmt: skip
+    db.session.add(referral)
+    db.session.commit()
+    return referral.id
+
+
+def test_referrals_are_exported_and_anonymised_with_the_person(app, client, cast, lead_id):
+    from core.models import Referral
+
+    with app.app_context():
+        referral_id = referral_of(lead_id)
+    signed_in(app, client, cast.manager)
+    data = json.loads(export(client, lead_id, "json").data)
+    assert [r["plans"] for r in data["referrals"]] == ["Secret plans"]
+    anonymise(client, lead_id)
+    with app.app_context():
+        referral = db.session.get(Referral, referral_id)
+        stored = " ".join(
+            str(v)
+            for v in (referral.company_name, referral.contact_name, referral.contact_email,
+                      referral.contact_phone, referral.plans, referral.how_known)
+        )  # fmt: skip
+        for personal in ("Anna", "anna@mueller.example", "+4930", "Müller", "Secret", "spring"):
+            assert personal not in stored, personal
+        # who referred whom and when stays: the enterprise's credit and the leaderboard
+        assert referral.enterprise.slug == "wendel" and referral.lead_id == lead_id
+
+
+def test_retention_forgets_old_referrals_that_never_became_a_lead(app, cast):
+    from core.models import Referral
+
+    with app.app_context():
+        old = referral_of(None, days=4 * 365, person="Old Person")
+        recent = referral_of(None, days=10, person="Recent Person")
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["apply-retention", "--dry-run"])
+    assert "1 referral(s) that never became a lead would be anonymised" in dry.output
+    real = runner.invoke(args=["apply-retention"])
+    assert "1 referral(s) that never became a lead anonymised" in real.output
+    with app.app_context():
+        assert db.session.get(Referral, old).contact_email is None
+        assert db.session.get(Referral, recent).contact_name == "Recent Person"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from core.enterprises import new_referral_code
 from core.extensions import db
-from core.models import Activity, Event, User
+from core.models import Activity, Enterprise, EnterpriseContact, Event, Referral, User
 from crm import PUBLIC_ENDPOINTS
 from crm.permissions import ROUTE_PERMISSIONS, RULES
 from tests.core.test_security_headers import assert_security_headers
@@ -58,8 +59,22 @@ def world(app):
         today = date.today()
         event = Event(slug="eu-china-fair", name={"en": "Fair"}, starts_on=today, ends_on=today)
         db.session.add(event)
+        firm = Enterprise(
+            slug="wendel", name="文德尔", industry="auto-parts", year_entered=2020,
+            referral_code=new_referral_code(),
+        )  # fmt: skip
+        contact = EnterpriseContact(enterprise=firm, name="K", email="k@wendel.example")
+        referral = Referral(
+            enterprise=firm, submitted_by=contact, company_name="Bianchi Idraulica S.p.A.",
+            country="IT", industry="precision-machinery", contact_name="Luca Bianchi",
+            contact_email="luca@bianchi.example", contact_language="en",
+        )  # fmt: skip
+        db.session.add_all([firm, contact, referral])
         db.session.commit()
         ids = {
+            "enterprise_id": firm.id,
+            "contact_id": contact.id,
+            "referral_id": referral.id,
             "lead_id": lead.id,
             "other_id": other.id,
             "user_id": cast.officer,

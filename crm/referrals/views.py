@@ -1,0 +1,365 @@
+"""The referral queue and a referral's page with the bureau's decisions (core/referrals.py)."""
+
+from collections.abc import Callable
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import audit, outbox
+from core import referrals as rules
+from core.countries import country_name
+from core.extensions import db
+from core.models import DECLINE_REASONS, Enterprise, Lead, Referral
+from core.referral_status import REASON_LABELS, status, status_label
+from core.referrals import Refused
+from crm import bp
+from crm.permissions import MAX_ID, allowed, can, require
+from crm.pipeline.shared import stage_label
+from crm.referrals.forms import AcceptForm, DeclineForm, MergeForm, ShareForm
+from public_site.inquiry.choices import industry_name
+
+ORIGIN_LABELS = {"portal": _l("Enterprise portal"), "link": _l("Referral link")}
+DECISION_LABELS = {
+    "submitted": _l("Waiting for a decision"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+}
+MATCH_REASONS = {"email": _l("email"), "phone": _l("phone"), "company": _l("company name")}
+# Decided referrals are history: the queue shows the latest ones, the filters find older ones.
+DECIDED_SHOWN = 100
+STALE = _l(
+    "This referral was changed by someone else after you opened the page. Nothing was saved: "
+    "check it again before you decide."
+)
+
+
+def get_referral_or_404(referral_id: int, *options) -> Referral:
+    if not 0 < referral_id <= MAX_ID:  # beyond the integer column: no such referral
+        abort(404)
+    statement = select(Referral).where(Referral.id == referral_id).options(*options)
+    referral = db.session.scalar(statement)
+    if referral is None:
+        abort(404)
+    return referral
+
+
+def number(text: str) -> int | None:
+    """A positive id typed or sent in a URL; None for anything else (²: isdigit but no int)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    return int(text) if 0 < int(text) <= MAX_ID else None
+
+
+def optional_url(endpoint: str, **values) -> str | None:
+    # The enterprise pages are built as a separate feature: link to them only once they exist.
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint, **values)
+    return None
+
+
+def shown_status(referral: Referral) -> str:
+    """The decision, and for accepted referrals how far the lead got as the referrer sees it."""
+    if referral.decision == "accepted":
+        return f"{DECISION_LABELS['accepted']} · {status_label(status(referral))}"
+    if referral.decision == "declined" and referral.decline_reason:
+        reason = REASON_LABELS.get(referral.decline_reason, referral.decline_reason)
+        return f"{DECISION_LABELS['declined']}: {reason}"
+    return str(DECISION_LABELS.get(referral.decision, referral.decision))
+
+
+def _helpers() -> dict:
+    return {
+        "country_name": country_name,
+        "industry_name": industry_name,
+        "origin_labels": ORIGIN_LABELS,
+        "shown_status": shown_status,
+        "enterprise_url": lambda e: optional_url("crm.enterprise", enterprise_id=e.id),
+    }
+
+
+# -- the queue ---------------------------------------------------------------------------------
+
+
+def _filters() -> dict:
+    decision = request.args.get("decision", "")
+    enterprise_id = number(request.args.get("enterprise", ""))
+    decision = decision if decision in DECISION_LABELS else ""
+    return {"decision": decision, "enterprise": enterprise_id}
+
+
+@bp.route("/referrals")
+@require("referral.view")
+def referrals():
+    chosen = _filters()
+    where = []
+    if chosen["enterprise"]:
+        where.append(Referral.enterprise_id == chosen["enterprise"])
+    waiting, decided = [], []
+    if chosen["decision"] in ("", "submitted"):
+        # Oldest first: the first referrer of a company earns the credit, so it is decided first.
+        waiting = db.session.scalars(
+            select(Referral)
+            .options(joinedload(Referral.enterprise))
+            .where(Referral.decision == "submitted", *where)
+            .order_by(Referral.created_at, Referral.id)
+        ).all()
+    if chosen["decision"] != "submitted":
+        wanted = [chosen["decision"]] if chosen["decision"] else ["accepted", "declined"]
+        decided = db.session.scalars(
+            select(Referral)
+            .options(joinedload(Referral.enterprise))
+            .where(Referral.decision.in_(wanted), *where)
+            .order_by(Referral.decided_at.desc(), Referral.id.desc())
+            .limit(DECIDED_SHOWN)
+        ).all()
+    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
+    return render_template(
+        "crm/referrals/queue.html",
+        waiting=waiting,
+        decided=decided,
+        chosen=chosen,
+        enterprises=enterprises,
+        decision_labels=DECISION_LABELS,
+        decided_shown=DECIDED_SHOWN,
+        may_leaderboard=allowed("referral.leaderboard"),
+        **_helpers(),
+    )
+
+
+# -- one referral ------------------------------------------------------------------------------
+
+
+def _matches(referral: Referral) -> list[dict]:
+    found = []
+    for lead, reasons, score in rules.matching_leads(referral):
+        found.append(
+            {
+                "lead": lead,
+                "reasons": [str(MATCH_REASONS.get(r, r)) for r in reasons],
+                "score": score,
+                "credit": rules.earns_credit(referral, lead),
+                "may_view": can("lead.view", lead),
+                "may_merge": can("lead.edit", lead),
+            }
+        )
+    return found
+
+
+def _same_company(referral: Referral) -> list[Referral]:
+    if not referral.company_key:
+        return []
+    return db.session.scalars(
+        select(Referral)
+        .options(joinedload(Referral.enterprise))
+        .where(Referral.company_key == referral.company_key, Referral.id != referral.id)
+        .order_by(Referral.created_at, Referral.id)
+    ).all()
+
+
+def _page(referral_id: int, status_code: int = 200, problems=(), form=None):
+    referral = get_referral_or_404(
+        referral_id,
+        joinedload(Referral.enterprise),
+        joinedload(Referral.submitted_by),
+        joinedload(Referral.decided_by),
+        joinedload(Referral.lead),
+        selectinload(Referral.updates),
+    )
+    forms = {
+        "accept_form": AcceptForm(formdata=None),
+        "merge_form": MergeForm(formdata=None),
+        "decline_form": DeclineForm(formdata=None),
+        "share_form": ShareForm(formdata=None),
+    }
+    if form is not None:  # the form just sent, with its values and errors
+        forms[{AcceptForm: "accept_form", MergeForm: "merge_form", DeclineForm: "decline_form",
+               ShareForm: "share_form"}[type(form)]] = form  # fmt: skip
+    forms["decline_form"].fill_choices()
+    undecided = referral.decision == "submitted"
+    lead = referral.lead
+    return (
+        render_template(
+            "crm/referrals/detail.html",
+            referral=referral,
+            problems=list(problems),
+            failed=form,
+            undecided=undecided,
+            matches=_matches(referral) if undecided else [],
+            earlier=rules.earlier_referrals(referral) if undecided else [],
+            same_company=_same_company(referral),
+            lead=lead,
+            lead_visible=lead is not None and can("lead.view", lead),
+            credited=lead is not None and lead.referrer_enterprise_id == referral.enterprise_id,
+            may_decide=allowed("referral.decide"),
+            may_override=allowed("referral.override"),
+            decision_labels=DECISION_LABELS,
+            reason_labels=REASON_LABELS,
+            status_label=status_label,
+            stage_label=stage_label,
+            **forms,
+            **_helpers(),
+        ),
+        status_code,
+    )
+
+
+@bp.route("/referrals/<int:referral_id>")
+@require("referral.view")
+def referral(referral_id: int):
+    return _page(referral_id)
+
+
+# -- the decisions -----------------------------------------------------------------------------
+
+
+Outcome = tuple[str, str] | None  # (flash message, where to go next), or None: errors on the form
+
+
+def _decide(referral_id: int, form, act: Callable[[Referral, object], Outcome]):
+    """Run one decision: form checks, version check, the rule, one commit, then the emails."""
+    referral = get_referral_or_404(referral_id)
+    if not form.validate_on_submit():
+        return _page(referral_id, 422, form=form)
+    if form.version.data != str(referral.version_id):
+        return _page(referral_id, 409, [str(STALE)], form=form)
+    with outbox.written() as email_ids:
+        try:
+            outcome = act(referral, form)
+            if outcome is None:
+                db.session.rollback()
+                return _page(referral_id, 422, form=form)
+            db.session.commit()
+        except Refused as refusal:
+            db.session.rollback()
+            return _page(referral_id, 422, [str(refusal)], form=form)
+        except StaleDataError:  # decided or changed by another request since we read it
+            db.session.rollback()
+            return _page(referral_id, 409, [str(STALE)], form=form)
+    outbox.send_now(email_ids)
+    message, target = outcome
+    flash(message, "success")
+    return redirect(target)
+
+
+def _referral_url(referral: Referral) -> str:
+    return url_for("crm.referral", referral_id=referral.id)
+
+
+def _accept(referral: Referral, form: AcceptForm) -> Outcome:
+    lead = rules.accept(referral, current_user, different_company=form.different_company.data)
+    message = gettext("The referral was accepted: it is now lead %(code)s.", code=lead.code_name)
+    return message, url_for("crm.lead", lead_id=lead.id)
+
+
+@bp.route("/referrals/<int:referral_id>/accept", methods=["POST"])
+@require("referral.decide")
+def referral_accept(referral_id: int):
+    return _decide(referral_id, AcceptForm(), _accept)
+
+
+def _merge_target(form: MergeForm) -> Lead | None:
+    """The lead chosen from the matches or typed (number or code name); errors go on the form."""
+    typed = (form.lead_number.data or "").strip().lstrip("#")
+    field = form.lead_number if typed else form.match
+    wanted = typed or (form.match.data or "")
+    if not wanted:
+        form.match.errors.append(gettext("Choose a lead from the matches or type its number."))
+        return None
+    if wanted.isascii() and wanted.isdigit():
+        lead_id = number(wanted)
+        lead = db.session.get(Lead, lead_id) if lead_id else None
+    else:
+        lead = db.session.scalar(select(Lead).where(func.lower(Lead.code_name) == wanted.lower()))
+    if lead is None:
+        field.errors.append(gettext("There is no lead %(number)s.", number=wanted))
+        return None
+    if lead.merged_into_id is not None:
+        field.errors.append(
+            gettext(
+                "Lead %(code)s was merged into another lead: merge the referral into that one.",
+                code=lead.code_name,
+            )
+        )
+        return None
+    if lead.anonymised_at is not None:
+        field.errors.append(gettext("Lead %(code)s was anonymised.", code=lead.code_name))
+        return None
+    if not can("lead.edit", lead):
+        field.errors.append(
+            gettext(
+                "You may merge a referral only into a lead you may change. Ask the lead's "
+                "owner or a manager."
+            )
+        )
+        return None
+    return lead
+
+
+def _merge(referral: Referral, form: MergeForm) -> Outcome:
+    lead = _merge_target(form)
+    if lead is None:
+        return None
+    # Field-level rule: only managers may override; the field is gone for everyone else.
+    reason = (form.override_reason.data or "") if "override_reason" in form else ""
+    credit = rules.merge(referral, lead, current_user, override_reason=reason)
+    if credit:
+        message = gettext(
+            "The referral was added to lead %(code)s; the referring enterprise has the credit.",
+            code=lead.code_name,
+        )
+    else:
+        message = gettext(
+            "The referral was added to lead %(code)s. The company was already known, so the "
+            "referral was declined as “already known” and the enterprise was told.",
+            code=lead.code_name,
+        )
+    return message, url_for("crm.lead", lead_id=lead.id)
+
+
+@bp.route("/referrals/<int:referral_id>/merge", methods=["POST"])
+@require("referral.decide")
+def referral_merge(referral_id: int):
+    form = MergeForm()
+    if not allowed("referral.override"):
+        del form.override_reason  # not shown to them, so neither read nor checked
+    return _decide(referral_id, form, _merge)
+
+
+def _decline(referral: Referral, form: DeclineForm) -> Outcome:
+    if form.reason.data not in DECLINE_REASONS:
+        form.reason.errors.append(gettext("Choose a reason from the list."))
+        return None
+    rules.decline(referral, current_user, form.reason.data, form.decline_message.data or "")
+    return gettext("The referral was declined; the enterprise was told why."), _referral_url(
+        referral
+    )
+
+
+@bp.route("/referrals/<int:referral_id>/decline", methods=["POST"])
+@require("referral.decide")
+def referral_decline(referral_id: int):
+    form = DeclineForm()
+    form.fill_choices()
+    return _decide(referral_id, form, _decline)
+
+
+def _share(referral: Referral, _form: ShareForm) -> Outcome:
+    old = referral.share_amounts
+    referral.share_amounts = not old
+    audit.record("update", referral, {"share_amounts": [old, not old]})
+    if referral.share_amounts:
+        message = gettext("The enterprise now sees the planned investment of this referral.")
+    else:
+        message = gettext("The enterprise no longer sees the planned investment.")
+    return message, _referral_url(referral)
+
+
+@bp.route("/referrals/<int:referral_id>/share", methods=["POST"])
+@require("referral.decide")
+def referral_share(referral_id: int):
+    return _decide(referral_id, ShareForm(), _share)

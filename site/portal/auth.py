@@ -1,0 +1,137 @@
+"""Signing in to the portal by an emailed single-use link, and signing out."""
+
+import logging
+import math
+import time
+
+import limits
+from flask import (
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext, ngettext
+from flask_wtf import FlaskForm
+
+from core import audit, enterprises, outbox
+from core.extensions import db, limiter
+from public_site import bp
+from public_site.portal import session as portal_session
+from public_site.portal.forms import SignInForm
+from public_site.portal.session import portal_required
+
+log = logging.getLogger(__name__)
+
+
+def _address_item():
+    # Whoever asks and from wherever: a known address is not flooded, and an unknown one is
+    # throttled the same way, so the limit reveals nothing.
+    return limits.parse(current_app.config["PORTAL_ADDRESS_LIMIT"])
+
+
+def _address_key(address: str) -> tuple[str, str]:
+    return ("portal-link-requests", address)
+
+
+def address_blocked_minutes(address: str) -> int:
+    """0 when another link may be sent to this address, else the minutes until it may."""
+    if not limiter.enabled:
+        return 0
+    item = _address_item()
+    if limiter.limiter.test(item, *_address_key(address)):
+        return 0
+    reset = limiter.limiter.get_window_stats(item, *_address_key(address)).reset_time
+    return max(1, math.ceil((reset - time.time()) / 60))
+
+
+def count_request(address: str) -> None:
+    if limiter.enabled:
+        limiter.limiter.hit(_address_item(), *_address_key(address))
+
+
+def _render_sign_in(form: SignInForm, status: int = 200, sent: bool = False, problem: str = ""):
+    return make_response(
+        render_template("site/portal/sign_in.html", form=form, sent=sent, problem=problem), status
+    )
+
+
+@bp.route("/portal/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PORTAL_RATE_LIMIT"], methods=["POST"])
+def portal_sign_in():
+    if request.method == "GET":
+        if portal_session.current_contact() is not None:
+            return redirect(url_for("site.portal_home"), code=303)
+        return _render_sign_in(SignInForm(next=portal_session.safe_next(request.args.get("next"))))
+
+    form = SignInForm()
+    if not form.validate():
+        return _render_sign_in(form, 400 if form.csrf_token.errors else 422)
+    address = enterprises.normalise_address(form.email.data)
+    minutes = address_blocked_minutes(address)
+    if minutes:
+        log.warning("portal link requests throttled for an address ip=%s", request.remote_addr)
+        problem = ngettext(
+            "Several sign-in links were asked for this address in a short time. Please use the "
+            "latest link we sent, or wait %(num)s minute and ask again.",
+            "Several sign-in links were asked for this address in a short time. Please use the "
+            "latest link we sent, or wait %(num)s minutes and ask again.",
+            minutes,
+        )
+        return _render_sign_in(form, 429, problem=problem)
+    count_request(address)
+    email = enterprises.request_link(address)
+    db.session.commit()
+    # Remembered in this browser only: where to go after the link is used here.
+    target = portal_session.safe_next(form.next.data)
+    if target:
+        session[portal_session.NEXT_KEY] = target
+    log.info("portal link requested (known=%s) ip=%s", email is not None, request.remote_addr)
+    # The same page for every address, known or not, and as quickly.
+    response = _render_sign_in(SignInForm(formdata=None), sent=True)
+    return outbox.send_after_response(response, [email.id] if email is not None else [])
+
+
+def _invalid_link():
+    return make_response(render_template("site/portal/link_invalid.html"), 410)
+
+
+@bp.route("/portal/link/<token>", methods=["GET", "POST"])
+def portal_link(token: str):
+    # GET only shows a button: mail scanners open links, and must not use them up.
+    if request.method == "GET":
+        if enterprises.valid_link(token) is None:
+            return _invalid_link()
+        return render_template("site/portal/link.html", form=FlaskForm(), token=token)
+
+    contact = enterprises.redeem(token)
+    if contact is None:
+        db.session.rollback()
+        return _invalid_link()
+    g.actor = f"contact:{contact.id}"
+    if contact.language != g.lang:
+        audit.record("update", contact, {"language": [contact.language, g.lang]})
+        contact.language = g.lang
+    db.session.commit()
+    portal_session.start(contact)
+    log.info("portal sign-in contact=%s ip=%s", contact.id, request.remote_addr)
+    target = portal_session.safe_next(session.pop(portal_session.NEXT_KEY, None))
+    return redirect(target or url_for("site.portal_home"), code=303)
+
+
+@bp.route("/portal/sign-out", methods=["POST"])
+@portal_required
+def portal_sign_out():
+    contact = g.portal_contact
+    # Every copy of this session cookie dies with the old version.
+    contact.session_version += 1
+    audit.record("sign_out", contact)
+    db.session.commit()
+    portal_session.end()
+    flash(gettext("You are signed out of the enterprise portal."), "info")
+    return redirect(url_for("site.portal_sign_in"), code=303)

@@ -1,0 +1,32 @@
+"""The demo enterprises and referrals `make run` loads: every road a referral can take, once."""
+
+from sqlalchemy import func, select
+
+from core.demo_enterprises import DEMO_REFERRALS
+from core.extensions import db
+from core.models import Enterprise, EnterpriseContact, Lead, Referral
+from core.referral_status import status
+
+
+def test_load_demo_makes_enterprises_contacts_and_referrals_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["load-demo"])
+    assert result.exit_code == 0, result.output
+    assert "enterprises: 20 created" in result.output
+    assert f"demo referrals: {len(DEMO_REFERRALS)} created" in result.output
+    again = runner.invoke(args=["load-demo"]).output
+    assert "enterprises: 0 created" in again and "demo referrals: 0 created" in again
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 20
+        assert db.session.scalar(select(func.count()).select_from(EnterpriseContact)) >= 4
+        referrals = db.session.scalars(select(Referral)).all()
+        assert {status(r) for r in referrals} >= {"submitted", "declined", "site_visit", "signed"}
+        for referral in referrals:
+            history = [u.status for u in referral.updates]
+            assert history[0] == "submitted" and history[-1] == status(referral)
+            if referral.lead is not None:
+                lead = referral.lead
+                assert lead.referrer_enterprise_id == referral.enterprise_id
+                assert lead.referred_at <= lead.created_at  # referred first: the credit is fair
+        credited = db.session.scalars(select(Lead).where(Lead.referrer_enterprise_id.is_not(None)))
+        assert all(lead.source == "referral" for lead in credited)
