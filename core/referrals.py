@@ -10,10 +10,12 @@ import hashlib
 import json
 from types import SimpleNamespace
 
-from flask_babel import gettext
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from core import audit, leads
+from core import audit, leads, outbox
+from core.countries import country_name
 from core.enterprises import matching_enterprise, normalise_address
 from core.extensions import db
 from core.matching import normalise_company
@@ -92,7 +94,36 @@ def submit(contact: EnterpriseContact, data: dict, consent_text: str, lang: str)
     db.session.add(referral)
     _add_update(referral, "submitted")
     audit.record("create", referral, actor=f"contact:{contact.id}")
+    _tell_the_bureau(referral, contact)
     return referral
+
+
+def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
+    """The bureau hears of a new referral at once, in Chinese, with the way to its queue."""
+    from public_site.seo import absolute  # the public site builds on core, not the reverse
+
+    db.session.flush()
+    with force_locale("zh"):
+        enterprise = contact.enterprise.display_name("zh")
+        body = render_template(
+            "site/email/referral_notification.txt",
+            referral=referral,
+            enterprise=enterprise,
+            country=country_name(referral.country),
+            url=absolute(url_for("crm.referral", referral_id=referral.id)),
+        )
+        subject = gettext(
+            "New referral from %(enterprise)s: %(company)s",
+            enterprise=enterprise,
+            company=referral.company_name,
+        )
+    outbox.queue(
+        kind="referral_notification",
+        to=current_app.config["BUREAU_EMAIL"],
+        language="zh",
+        subject=subject,
+        body=body,
+    )
 
 
 def attribute_inquiry(lead: Lead, inquiry: Inquiry, code: str | None, shared: bool) -> None:

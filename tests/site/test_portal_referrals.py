@@ -327,3 +327,16 @@ def test_no_amount_unless_the_bureau_shares_it(app, client, signed_in):
         db.session.commit()
     html = page(client.get(url))
     assert "Planned investment" in html and "123,000,000" in html
+
+
+def test_the_bureau_hears_of_a_new_referral_in_chinese(app, client, signed_in):
+    from core.models import OutboxEmail
+
+    assert send(client, open_form(client)).status_code == 303
+    with app.app_context():
+        email = db.session.scalar(
+            select(OutboxEmail).where(OutboxEmail.kind == "referral_notification")
+        )
+        assert email.to_address == app.config["BUREAU_EMAIL"] and email.language == "zh"
+        referral_id = db.session.scalar(select(Referral.id))
+        assert f"/crm/referrals/{referral_id}" in email.body_text
