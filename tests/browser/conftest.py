@@ -102,6 +102,7 @@ def _live_server(browser, tmp_path_factory):
             INQUIRY_MIN_SECONDS=0,
             INQUIRY_RATE_LIMIT="10000 per minute",
             PORTAL_RATE_LIMIT="10000 per minute",
+            LOGIN_RATE_LIMIT="10000 per minute",
         )
     )
     with app.app_context():
