@@ -96,6 +96,9 @@ def init_app(app) -> None:
     from core.imports import command as import_command  # import-leads lives beside the import
 
     import_command.register(app)
+    from core import approvals  # escalate-approvals lives beside the escalation rules
+
+    approvals.register(app)
 
     @app.cli.command("load-demo")
     def load_demo():
@@ -134,6 +137,28 @@ def init_app(app) -> None:
         sent, failed = send_due(limit=limit)
         click.echo(f"outbox: {sent} sent, {failed} failed (retried later, or parked)")
         current_app.logger.info("outbox run: %s sent, %s failed", sent, failed)
+
+    @app.cli.command("release-reservations")
+    def release_reservations():
+        """Make plots available again whose reservation is past its last day (cron, nightly)."""
+        from core.projects import release_expired
+
+        codes = release_expired()
+        db.session.commit()
+        click.echo(f"released: {len(codes)} plot(s)" + (f": {', '.join(codes)}" if codes else ""))
+
+    @app.cli.command("check-deadlines")
+    def check_deadlines():
+        """Flag for review the incentives of projects past their construction deadline (nightly)."""
+        from core.projects import flag_missed_deadlines
+
+        late = flag_missed_deadlines()
+        db.session.commit()
+        for project in late:
+            click.echo(
+                f"project {project.id}: construction deadline {project.construction_deadline}"
+            )
+        click.echo(f"flagged for review: {len(late)} project(s)")
 
 
 def _register_user_commands(app) -> None:

@@ -12,7 +12,10 @@ from flask import current_app
 from core.i18n import FALLBACK, PUBLIC_LANGUAGES
 
 SECTIONS = ("pages", "policies", "news", "privacy")
-DATA_FILES = ("site", "plots", "infrastructure", "events", "enterprises", "holidays")
+DATA_FILES = (
+    "site", "plots", "infrastructure", "events", "enterprises", "holidays", "approvals",
+    "targets",
+)  # fmt: skip
 
 
 class ContentError(Exception):
@@ -61,6 +64,8 @@ class Content:
         self.root = Path(root)
         self.pages: dict[tuple[str, str], dict[str, Page]] = {}
         self.data: dict[str, dict] = {}
+        # Incentive policies by version (content/incentives/<version>.yaml).
+        self.policies: dict[str, dict] = {}
         digest = hashlib.sha256()
         for path in sorted(self.root.rglob("*")):
             if path.is_file() and path.suffix in {".md", ".yaml"} and path.name != "README.md":
@@ -88,6 +93,14 @@ class Content:
                 self.data[name] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             except (OSError, yaml.YAMLError) as exc:
                 raise ContentError(f"{path}: {exc}") from exc
+        for path in sorted((self.root / "incentives").glob("*.yaml")):
+            try:
+                policy = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except yaml.YAMLError as exc:
+                raise ContentError(f"{path}: {exc}") from exc
+            if str(policy.get("version")) != path.stem:
+                raise ContentError(f"{path}: version must be the file's name ({path.stem})")
+            self.policies[path.stem] = policy
 
     # -- pages -----------------------------------------------------------
     def page(self, section: str, slug: str, lang: str) -> Page | None:

@@ -1,15 +1,24 @@
 """Demo portal contacts and referrals for `make run`: one of each road a referral can take.
 Never in production."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from core.audit import record
 from core.extensions import db
 from core.matching import normalise_company
-from core.models import Enterprise, EnterpriseContact, Lead, Referral, ReferralUpdate, StageChange
+from core.models import (
+    Enterprise,
+    EnterpriseContact,
+    Lead,
+    Project,
+    Referral,
+    ReferralUpdate,
+    StageChange,
+)
 from core.referral_status import STAGE_PROGRESS
+from core.workdays import CHINA
 
 # (enterprise slug, name, email, language, position)
 DEMO_CONTACTS = (
@@ -115,4 +124,10 @@ def _credit(referral: Referral, lead: Lead) -> None:
         if step != seen and step != "accepted":
             referral.updates.append(ReferralUpdate(status=step, at=change.at))
             seen = step
+    project = db.session.scalar(select(Project).where(Project.lead_id == lead.id))
+    for milestone in project.milestones if project is not None else ():
+        if milestone.stage != "signed":
+            moment = datetime.combine(milestone.reached_on, time(9), CHINA)
+            referral.updates.append(ReferralUpdate(status=milestone.stage, at=moment))
+            seen = milestone.stage
     referral.progress = seen

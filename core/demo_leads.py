@@ -7,9 +7,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core import leads as lifecycle
+from core import projects
 from core.audit import record
 from core.extensions import db
-from core.models import Contact, Event, Lead, ListItem, StageChange, User
+from core.models import Contact, Event, Lead, ListItem, Plot, ProjectMilestone, StageChange, User
+from core.workdays import CHINA
 
 # (company, Latin name, country, language, industry, planned CNY million, contact, email, phone,
 #  source, event slug, furthest stage, days ago created, owner, rating)
@@ -116,5 +118,30 @@ def load_demo_leads(now: datetime | None = None) -> int:
             lead.first_response_at = created + timedelta(hours=20)
             lead.last_contact_at = moment
         record("create", lead, {"company_name": [None, company]}, actor="system")
+        if furthest == "signed":
+            _project(lead, moment, owner)
     db.session.commit()
     return len(DEMO_LEADS)
+
+
+def _project(lead: Lead, signed_at: datetime, owner: User | None) -> None:
+    """The signed demo lead's project: a plot, its agreement on file, construction under way."""
+    project = projects.open_project(lead, owner)
+    signed_on = signed_at.astimezone(CHINA).date()
+    project.signed_on = project.milestones[0].reached_on = signed_on
+    project.milestones[0].evidence_kind = "reference"
+    project.milestones[0].reference = "QYGY-2026-017 投资协议"
+    project.construction_deadline = signed_on + timedelta(days=90)
+    project.production_deadline = signed_on + timedelta(days=365)
+    project.jobs_planned = 260
+    plot = db.session.scalar(select(Plot).where(Plot.code == "N-03", Plot.status == "available"))
+    if plot is not None:
+        projects.allocate(project, [plot])
+    started = min(signed_on + timedelta(days=45), projects.park_today())
+    project.milestones.append(
+        ProjectMilestone(
+            stage="construction", reached_on=started, evidence_kind="reference",
+            reference="510129202607150101 施工许可证",
+        )
+    )  # fmt: skip
+    project.stage = "construction"

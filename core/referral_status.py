@@ -10,13 +10,17 @@ from core.extensions import db
 from core.models import DECLINE_REASONS, EnterpriseContact, Referral
 
 # What the referrer sees, in order; "declined" and "closed" end the road.
-PROGRESS = ("submitted", "accepted", "contacted", "site_visit", "signed")
+PROGRESS = (
+    "submitted", "accepted", "contacted", "site_visit", "signed", "construction", "production"
+)  # fmt: skip
 STATUS_LABELS = {
     "submitted": _l("Submitted"),
     "accepted": _l("Accepted"),
     "contacted": _l("Contacted"),
     "site_visit": _l("Site visit"),
     "signed": _l("Signed"),
+    "construction": _l("Under construction"),
+    "production": _l("In production"),
     "declined": _l("Declined"),
     "closed": _l("Closed without a project"),
 }
@@ -29,7 +33,7 @@ REASON_LABELS = {
 }
 assert set(REASON_LABELS) == set(DECLINE_REASONS)
 # The referrer is emailed on the decision and at each milestone from the site visit on.
-EMAILED = {"accepted", "declined", "site_visit", "signed"}
+EMAILED = {"accepted", "declined", "site_visit", "signed", "construction", "production"}
 # Where a lead's stage puts its referral on the referrer's road.
 STAGE_PROGRESS = {
     "new": "accepted",

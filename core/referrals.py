@@ -27,6 +27,7 @@ from core.models import (
     EnterpriseContact,
     Inquiry,
     Lead,
+    Project,
     Referral,
     ReferralUpdate,
     User,
@@ -361,6 +362,10 @@ def sync(referral: Referral) -> None:
     if referral.decision != "accepted" or lead is None:
         return
     target = STAGE_PROGRESS.get(lead.stage, "accepted")
+    if lead.stage == "signed":  # after signing, the project's own stages carry on the road
+        project = db.session.scalar(select(Project).where(Project.lead_id == lead.id))
+        if project is not None and project.stage != "signed":
+            target = project.stage
     current = referral.progress
     if target == current:
         return

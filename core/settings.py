@@ -9,6 +9,9 @@ DEFAULTS: dict[str, object] = {
     "response_working_days": 2,
     "liaison_threshold_cny": 500_000_000,
     "retention_years": 3,
+    # An overdue approval step goes to the department and the liaison leader after this many
+    # working days past its due day (the agent is told on the first).
+    "escalation_working_days": 3,
 }
 
 

@@ -22,10 +22,12 @@ STAFF_LANG_COOKIE = "staff_lang"
 
 # The sections in the CRM's navigation, shown to those who may open them.
 NAV = (
+    ("crm.dashboard", _l("Dashboard")),
     ("crm.my_day", _l("My day")),
     ("crm.leads", _l("Leads")),
     ("crm.import_new", _l("Import")),
     ("crm.board", _l("Pipeline")),
+    ("crm.projects", _l("Projects")),
     ("crm.events", _l("Events")),
     ("crm.referrals", _l("Referrals")),
     ("crm.enterprises", _l("Enterprises")),
@@ -78,6 +80,7 @@ from crm import (  # noqa: E402,F401  (registers the views)
     admin,
     auth,
     capture,
+    dashboard,
     enterprises,
     events,
     home,
@@ -86,5 +89,6 @@ from crm import (  # noqa: E402,F401  (registers the views)
     password_reset,
     pipeline,
     privacy,
+    projects,
     referrals,
 )

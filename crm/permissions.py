@@ -37,6 +37,11 @@ RULES: dict[str, frozenset[str]] = {
     "referral.decide": frozenset({"admin", "manager", "officer"}),
     "referral.override": frozenset({"admin", "manager"}),
     "referral.leaderboard": frozenset({"admin", "manager", "leader"}),
+    "project.view": frozenset({"admin", "manager", "officer", "leader"}),
+    "project.edit": frozenset({"admin", "manager"}),
+    "plot.reserve": frozenset({"admin", "manager"}),
+    "approval.edit": frozenset({"admin", "manager", "officer"}),
+    "project.file": frozenset({"admin", "manager", "officer"}),
     "admin.users": frozenset({"admin"}),
     "admin.settings": frozenset({"admin"}),
 }

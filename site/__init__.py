@@ -28,4 +28,14 @@ def add_lang(endpoint, values):
         values["lang"] = g.lang
 
 
-from public_site import events, inquiry, land, page_cache, pages, portal, seo  # noqa: E402,F401  (registers the views)
+from public_site import (  # noqa: E402,F401  (registers the views)
+    estimator,
+    events,
+    inquiry,
+    land,
+    page_cache,
+    pages,
+    portal,
+    project_status,
+    seo,
+)

@@ -88,6 +88,7 @@ def sitemap_entries():
         ("site.home", {}, all_langs),
         ("site.land", {}, all_langs),
         ("site.policies", {}, all_langs),
+        ("site.estimator", {}, all_langs),
         ("site.infrastructure", {}, all_langs),
         ("site.news", {}, all_langs),
         ("site.enterprises", {}, all_langs),

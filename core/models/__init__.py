@@ -7,6 +7,13 @@ from core.models.consent import CONSENT_PURPOSES, ConsentRecord
 from core.models.enterprise import ZONES, Enterprise, EnterpriseContact, PortalLink, enterprise_plot
 from core.models.event import Event, event_staff
 from core.models.export import Export, export_lead
+from core.models.facilitation import (
+    APPROVAL_STATUSES,
+    ActionItem,
+    ApprovalStep,
+    Meeting,
+    ProjectIssue,
+)
 from core.models.lead import (
     LEAD_RATINGS,
     LEAD_SOURCES,
@@ -29,6 +36,14 @@ from core.models.pipeline import (
     StageChange,
 )
 from core.models.plot import PLOT_STATUSES, UTILITIES, UTILITY_STATES, Plot, PlotUtility
+from core.models.project import (
+    EVIDENCE_KINDS,
+    PROJECT_STAGES,
+    DeadlineExtension,
+    Project,
+    ProjectMilestone,
+    project_plot,
+)
 from core.models.referral import (
     DECLINE_REASONS,
     REFERRAL_DECISIONS,
@@ -60,6 +75,17 @@ __all__ = [
     "Enterprise",
     "EnterpriseContact",
     "PortalLink",
+    "EVIDENCE_KINDS",
+    "DeadlineExtension",
+    "APPROVAL_STATUSES",
+    "ActionItem",
+    "ApprovalStep",
+    "Meeting",
+    "ProjectIssue",
+    "PROJECT_STAGES",
+    "Project",
+    "ProjectMilestone",
+    "project_plot",
     "REFERRAL_DECISIONS",
     "Referral",
     "ReferralUpdate",

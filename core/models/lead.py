@@ -147,6 +147,8 @@ class Inquiry(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
     utm: Mapped[dict] = mapped_column(JSON, default=dict)
     referral_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The incentive estimate the visitor made before enquiring (core/incentives.py), as shown.
+    estimate: Mapped[dict | None] = mapped_column(JSON)
 
     lead: Mapped[Lead] = relationship(back_populates="inquiries")
     contact: Mapped["Contact | None"] = relationship()

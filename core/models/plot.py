@@ -25,6 +25,11 @@ class Plot(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     status: Mapped[str] = mapped_column(String(16), index=True, default="available")
     outline: Mapped[str] = mapped_column(Text)
+    # A plot held for a lead until a day; after it the plot is available again.
+    reserved_for_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lead.id", ondelete="SET NULL"), index=True
+    )
+    reserved_until: Mapped[date | None]
     notes: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -47,12 +47,20 @@ class SettingsForm(FlaskForm):
     retention_years = WholeNumber(
         _l("Keep personal data of closed leads for (years)"), validators=_whole(1, 30)
     )
+    escalation_working_days = WholeNumber(
+        _l("Escalate overdue approvals to the department and the liaison after (working days)"),
+        validators=_whole(1, 60),
+    )
 
 
 HINTS = {
     "response_working_days": _l("New leads must get a first answer within this many working days."),
     "liaison_threshold_cny": _l("Leads planning at least this much get a county leader."),
     "retention_years": _l("After this, the retention job anonymises them unless on legal hold."),
+    "escalation_working_days": _l(
+        "The park's agent is told on the first working day a step is overdue; the department's "
+        "contact and the project's liaison leader this many working days later."
+    ),
 }
 
 

@@ -4,6 +4,7 @@ import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +21,7 @@ from crm.leads.detail import _changed_since
 from crm.leads.forms import check_phone
 from crm.permissions import MAX_ID, require
 
-CONFLICT = (
+CONFLICT = _l(
     "This contact was changed by someone else while you were editing. Nothing was saved. "
     "Compare the values below; save again to keep yours."
 )
@@ -162,7 +163,7 @@ def _render(firm, contact, form, conflicts=(), status=200):
             form=form,
             labels=labels,
             conflicts=list(conflicts),
-            conflict_message=gettext(CONFLICT) if conflicts else "",
+            conflict_message=str(CONFLICT) if conflicts else "",
         ),
         status,
     )

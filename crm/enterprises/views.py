@@ -30,7 +30,7 @@ from crm.permissions import MAX_ID, allowed, can, require
 from public_site.inquiry.choices import industry_name
 from public_site.seo import absolute
 
-CONFLICT = (
+CONFLICT = _l(
     "This enterprise was changed by someone else while you were editing. Nothing was saved. "
     "Compare the values below; save again to keep yours."
 )
@@ -287,7 +287,7 @@ def _render_form(form, firm, conflicts=(), conflict=False, status=200):
             languages=LANGUAGES,
             labels=labels,
             conflicts=list(conflicts),
-            conflict_message=gettext(CONFLICT) if conflict else "",
+            conflict_message=str(CONFLICT) if conflict else "",
         ),
         status,
     )

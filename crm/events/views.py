@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -21,7 +22,7 @@ from crm.permissions import MAX_ID, allowed, require
 from public_site.inquiry.choices import industry_name
 from public_site.seo import absolute
 
-EVENT_CONFLICT = (
+EVENT_CONFLICT = _l(
     "This event was changed by someone else while you were editing. Nothing was saved. "
     "Compare the values below; save again to keep yours."
 )
@@ -235,7 +236,7 @@ def _render_form(form, event, conflicts=(), conflict=False, status=200):
             languages=LANGUAGES,
             labels=_labels(form),
             conflicts=list(conflicts),
-            conflict_message=gettext(EVENT_CONFLICT) if conflict else "",
+            conflict_message=str(EVENT_CONFLICT) if conflict else "",
         ),
         status,
     )

@@ -4,6 +4,7 @@ import json
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -14,6 +15,7 @@ from core.countries import country_name
 from core.extensions import db
 from core.leads import on_create, refresh_search_text
 from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
+from core.projects import project_of
 from crm import bp
 from crm.leads import timeline
 from crm.leads.forms import (
@@ -28,7 +30,7 @@ from crm.leads.forms import (
 from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
 from public_site.inquiry.choices import industry_name
 
-CONFLICT = (
+CONFLICT = _l(
     "This lead was changed by someone else while you were editing. Nothing was saved. "
     "Compare the values below; save again to keep yours."
 )
@@ -126,6 +128,7 @@ def lead(lead_id: int):
         may_merge=can("lead.merge", lead),
         may_privacy=can("lead.privacy", lead),
         may_see_enterprise=can("enterprise.view"),
+        project=project_of(lead) if allowed("project.view") else None,
     )
 
 
@@ -178,7 +181,7 @@ def lead_edit(lead_id: int):
         form=form,
         may_hold=may_hold,
         conflicts=conflicts,
-        conflict_message=gettext(CONFLICT) if request.method == "POST" and not form.errors else "",
+        conflict_message=str(CONFLICT) if request.method == "POST" and not form.errors else "",
     )
 
 
@@ -248,7 +251,7 @@ def _contact_form(lead: Lead, contact: Contact | None):
         contact=contact,
         form=form,
         conflicts=conflicts,
-        conflict_message=gettext(CONFLICT) if conflicts else "",
+        conflict_message=str(CONFLICT) if conflicts else "",
     )
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import audit, outbox
+from core import audit, outbox, projects
 from core.extensions import db
 from core.leads import record_stage
 from core.models import LEAD_STAGES, Lead, ListItem, User
@@ -84,6 +84,10 @@ def move_lead(
         changes["first_response_at"] = [None, lead.first_response_at]
     record_stage(lead, to_stage, user, lost_reason_id=reason.id if reason else None, note=note)
     audit.record("move", lead, changes)
+    if to_stage == "signed":
+        projects.open_project(lead, user)
+    elif to_stage == "lost":
+        projects.clear_reservations_of(lead)
 
 
 def _refused(lead_id: int, refusal: MoveRefused, chosen: dict):

@@ -1,7 +1,7 @@
 """The yearly referral leaderboard per enterprise (for the commendation list), and its export."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from core.exports import download
 from core.extensions import db
-from core.models import Enterprise, Lead, Referral, StageChange
+from core.models import Enterprise, Lead, Project, ProjectMilestone, Referral, StageChange
 from crm import bp
 from crm.permissions import allowed, require
 
@@ -29,6 +29,7 @@ class Row:
     accepted: int = 0
     signed: int = 0
     investment: Decimal = Decimal(0)
+    production: int = 0
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -93,12 +94,27 @@ def leaderboard(year: int) -> tuple[list[Row], Row]:
     ):
         row = rows.setdefault(enterprise_id, Row(None))
         row.signed, row.investment = int(signed), Decimal(str(amount or 0))
+    # Credit follows the lead to its project: production reached in the year, with its proof.
+    for enterprise_id, producing in db.session.execute(
+        select(Lead.referrer_enterprise_id, func.count(Project.id))
+        .join(Project, Project.lead_id == Lead.id)
+        .join(ProjectMilestone, ProjectMilestone.project_id == Project.id)
+        .where(
+            Lead.referrer_enterprise_id.is_not(None),
+            ProjectMilestone.stage == "production",
+            ProjectMilestone.evidence_kind.is_not(None),
+            ProjectMilestone.reached_on >= date(year, 1, 1),
+            ProjectMilestone.reached_on < date(year + 1, 1, 1),
+        )
+        .group_by(Lead.referrer_enterprise_id)
+    ):
+        rows.setdefault(enterprise_id, Row(None)).production = int(producing)
     if rows:
         for enterprise in db.session.scalars(select(Enterprise).where(Enterprise.id.in_(rows))):
             rows[enterprise.id].enterprise = enterprise
     ranked = sorted(
         (row for row in rows.values() if row.enterprise is not None),
-        key=lambda r: (-r.signed, -r.accepted, -r.made, r.enterprise.name),
+        key=lambda r: (-r.production, -r.signed, -r.accepted, -r.made, r.enterprise.name),
     )
     totals = Row(
         None,
@@ -106,6 +122,7 @@ def leaderboard(year: int) -> tuple[list[Row], Row]:
         accepted=sum(r.accepted for r in ranked),
         signed=sum(r.signed for r in ranked),
         investment=sum((r.investment for r in ranked), Decimal(0)),
+        production=sum(r.production for r in ranked),
     )
     return ranked, totals
 
@@ -154,6 +171,7 @@ def _header() -> list[str]:
         gettext("Accepted"),
         gettext("Signed"),
         gettext("Planned investment brought (CNY)"),
+        gettext("Projects in production"),
     ]
 
 
@@ -175,10 +193,20 @@ def referral_leaderboard_export(fmt: str):
             row.accepted,
             row.signed,
             row.investment,
+            row.production,
         ]
         for rank, row in enumerate(rows, start=1)
     ]
     table.append(
-        [None, gettext("Total"), "", totals.made, totals.accepted, totals.signed, totals.investment]
+        [
+            None,
+            gettext("Total"),
+            "",
+            totals.made,
+            totals.accepted,
+            totals.signed,
+            totals.investment,
+            totals.production,
+        ]
     )
     return download(fmt, f"referral-leaderboard-{year}.{fmt}", _header(), table)

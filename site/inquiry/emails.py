@@ -8,6 +8,7 @@ from core.content import get_content
 from core.countries import country_name
 from core.i18n import area, translated
 from core.models import ConsentRecord, Inquiry, OutboxEmail
+from public_site import estimator_words  # the module: it imports this package as it loads
 from public_site.inquiry import choices
 from public_site.inquiry.choices import LABELS
 from public_site.seo import absolute
@@ -114,6 +115,7 @@ def _notification(inquiry: Inquiry, consent: ConsentRecord) -> OutboxEmail:
             "site/email/inquiry_notification.txt",
             inquiry=inquiry,
             rows=summary_rows(inquiry) + _bureau_rows(inquiry, consent),
+            estimate=estimator_words.estimate_rows(inquiry.estimate) if inquiry.estimate else [],
             plot_url=inquiry.plot and _link("site.plot", BUREAU_LANGUAGE, code=inquiry.plot.code),
             days=get_content().site["response_working_days"],
             reply_language=choices.language_name(lead.language),

@@ -133,6 +133,8 @@ class InquiryForm(FlaskForm):
     ref = HiddenField()
     # The slug of the event whose landing page the form was sent from (attribution).
     event = HiddenField()
+    # The incentive estimator's signed inputs (public_site/estimator.py); figures are recomputed.
+    estimate = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from core import audit, leads, referrals
 from core.content import get_content
 from core.extensions import db
 from core.models import ConsentRecord, Contact, Event, Inquiry, Lead, Plot
+from public_site import estimator
 from public_site.inquiry.choices import Band
 from public_site.inquiry.emails import queue_emails
 
@@ -45,6 +46,8 @@ class Submission:
     referral_code: str | None = None
     share_with_referrer: bool = False  # the separate consent to share with the referrer
     event: Event | None = None  # sent from this event's landing page: the lead is attributed
+    # Checked inputs of the incentive estimator (never its figures: those are recomputed here).
+    estimate_inputs: dict | None = None
 
 
 def find_inquiry(submission_key: str) -> Inquiry | None:
@@ -102,6 +105,7 @@ def store(sub: Submission) -> list[int]:
         message=sub.message,
         utm=dict(sub.utm),
         referral_code=sub.referral_code,
+        estimate=estimator.estimate_for(sub.estimate_inputs) if sub.estimate_inputs else None,
     )
     version, digest = notice_fingerprint(sub.consent_texts, sub.form_language)
     consent = ConsentRecord(

@@ -1,5 +1,7 @@
 """The inquiry pages: the form (GET shows it, POST checks and stores it) and the thanks page."""
 
+from decimal import Decimal
+
 from flask import g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
@@ -8,7 +10,7 @@ from core import outbox
 from core.content import get_content
 from core.extensions import csrf, db, limiter
 from core.models import Enterprise, Event, Plot
-from public_site import bp
+from public_site import bp, estimator, estimator_words  # modules: they import this package
 from public_site.inquiry import choices, service, spam, tracking
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
 from public_site.rendering import render_page
@@ -38,6 +40,44 @@ def referrer(code: str | None) -> Enterprise | None:
     return db.session.scalar(select(Enterprise).where(Enterprise.referral_code == code))
 
 
+def _band_of(value: str | None, bands) -> str:
+    """The band a figure falls in (lower bound included); "" when none does."""
+    if value is None:
+        return ""
+    amount = Decimal(value)
+    for key, (low, high) in bands:
+        if low <= amount and (high is None or amount < high):
+            return key
+    return ""
+
+
+def _from_estimate(token: str | None) -> dict:
+    """An estimate link (?estimate=TOKEN) fills in industry, investment and land; bad: ignored."""
+    inputs = estimator.inputs_from_token(token)
+    if inputs is None:
+        return {}
+    return {
+        "estimate": token,
+        "industry": inputs["industry"],
+        "investment": _band_of(inputs["investment"], choices.investment_bands()),
+        "land_need": _band_of(inputs["land_mu"], choices.land_need_bands()),
+    }
+
+
+def _estimate_notice(form: InquiryForm) -> dict | None:
+    """What the form says about the estimate it carries; a bad token is dropped silently."""
+    inputs = estimator.inputs_from_token(form.estimate.data)
+    result = estimator.estimate_for(inputs) if inputs else None
+    if result is None:
+        form.estimate.data = ""
+        return None
+    return {
+        "summary": estimator_words.estimate_summary(result),
+        "version": result["version"],
+        "url": url_for("site.estimator", **estimator.url_args(inputs, g.lang)),
+    }
+
+
 def initial_data(event: Event | None = None) -> dict:
     """Defaults for a fresh form: the page's language, and what the link brought with it."""
     args = request.args
@@ -51,6 +91,7 @@ def initial_data(event: Event | None = None) -> dict:
         "page": tracking.page_from_referrer() or "",
         "ref": tracking.clean_referral_code(args.get("ref")) or "",
         **tracking.clean_utm(args),
+        **_from_estimate(args.get("estimate")),
     }
 
 
@@ -61,6 +102,7 @@ def _render(form: InquiryForm, problems: list[str] | None = None, status: int = 
     form.event.data = event.slug if event else ""
     firm = referrer(form.ref.data)
     form.set_referrer(firm.display_name(g.lang) if firm else None)
+    estimate = _estimate_notice(form)
     response = make_response(
         render_template(
             "site/inquiry.html",
@@ -69,6 +111,7 @@ def _render(form: InquiryForm, problems: list[str] | None = None, status: int = 
             plot=plot,
             event=event,
             referrer=firm,
+            estimate=estimate,
             notice=get_content().privacy_notice(g.lang),
             consent_legend=CONSENT_LEGEND,
             consent_hint=CONSENT_HINT,
@@ -125,6 +168,7 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
         referral_code=tracking.clean_referral_code(form.ref.data),
         share_with_referrer=bool(form.share.data and form.share.label.text),
         event=published_event(form.event.data),
+        estimate_inputs=estimator.inputs_from_token(form.estimate.data),
     )
 
 

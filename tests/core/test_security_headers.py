@@ -25,6 +25,7 @@ ALL_URLS = [f"/{lang}{path}" for lang in ("zh", "de") for path in PAGES] + [
     "/de/portal/link/x",
     "/de/portal/referrals/new",
     "/de/portal/referrals/1",
+    "/de/project-status/x",
 ]
 
 

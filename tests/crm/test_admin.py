@@ -229,6 +229,7 @@ def test_settings_validation(app, admin, values):
         "response_working_days": "3",
         "liaison_threshold_cny": "300000000",
         "retention_years": "5",
+        "escalation_working_days": "3",
     }
     data.update(values)
     response = post(admin, "/crm/admin/settings", data, "/crm/admin/settings")
@@ -244,6 +245,7 @@ def test_settings_saved_with_one_audit_entry(app, admin):
         "response_working_days": "3",
         "liaison_threshold_cny": "300000000",
         "retention_years": "3",
+        "escalation_working_days": "5",
     }
     assert post(admin, "/crm/admin/settings", data, "/crm/admin/settings").status_code == 302
     with app.app_context():
@@ -253,6 +255,7 @@ def test_settings_saved_with_one_audit_entry(app, admin):
     assert entry.changes == {
         "response_working_days": [2, 3],
         "liaison_threshold_cny": [500_000_000, 300_000_000],
+        "escalation_working_days": [3, 5],
     }
     post(admin, "/crm/admin/settings", data, "/crm/admin/settings")  # no change: no entry
     assert len(audit(app)) == 1

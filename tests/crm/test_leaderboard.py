@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 
 from core.extensions import db
 from core.leads import record_stage
@@ -98,6 +99,36 @@ def test_counts_for_a_year(app, year_2025):
     assert (start, end) == (at(2024, 12, 31, 16), at(2025, 12, 31, 16))
 
 
+def test_projects_in_production_count_with_their_proof(app, year_2025):
+    from datetime import date
+
+    from core.models import Lead, Project, ProjectMilestone
+
+    with app.app_context(), app.test_request_context():
+
+        def project(company: str, reached_on: date, proof: str | None) -> None:
+            lead = db.session.scalar(select(Lead).where(Lead.company_name == company))
+            built = Project(lead=lead, signed_on=date(2025, 1, 1), stage="production")
+            built.milestones.append(
+                ProjectMilestone(
+                    stage="production", reached_on=reached_on,
+                    evidence_kind=proof, reference="Proof of first output" if proof else "",
+                )
+            )  # fmt: skip
+            db.session.add(built)
+
+        project("Signed One", date(2025, 10, 1), "reference")
+        project("Signed Two", date(2025, 11, 1), None)  # no proof yet: not counted
+        project("Signed Twice", date(2026, 1, 5), "reference")  # another year
+        db.session.commit()
+        rows, totals = leaderboard(2025)
+        assert {r.enterprise.slug: r.production for r in rows} == {
+            "lingnan": 1, "tianfu": 0, "quiet": 0,
+        }  # fmt: skip
+        assert totals.production == 1
+        assert {r.enterprise.slug: r.production for r in leaderboard(2026)[0]} == {"tianfu": 1}
+
+
 def test_one_query_per_figure_not_per_enterprise(app, year_2025):
     statements = []
     with app.app_context(), app.test_request_context():
@@ -108,7 +139,7 @@ def test_one_query_per_figure_not_per_enterprise(app, year_2025):
             leaderboard(2025)
         finally:
             sa_event.remove(engine, "before_cursor_execute", listener)
-    assert len(statements) == 3
+    assert len(statements) == 4  # referrals, signed leads, projects in production, names
 
 
 def test_page_for_leaders_not_for_officers(app, cast, year_2025):  # noqa: F811

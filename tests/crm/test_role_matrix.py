@@ -5,10 +5,23 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from core import approvals, projects
 from core.enterprises import new_referral_code
 from core.extensions import db
-from core.models import Activity, Enterprise, EnterpriseContact, Event, Referral, User
+from core.models import (
+    ActionItem,
+    Activity,
+    Enterprise,
+    EnterpriseContact,
+    Event,
+    Meeting,
+    Plot,
+    ProjectIssue,
+    Referral,
+    User,
+)
 from crm import PUBLIC_ENDPOINTS
 from crm.permissions import ROUTE_PERMISSIONS, RULES
 from tests.core.test_security_headers import assert_security_headers
@@ -70,8 +83,27 @@ def world(app):
             contact_email="luca@bianchi.example", contact_language="en",
         )  # fmt: skip
         db.session.add_all([firm, contact, referral])
+        # A signed project of the lead with something in every part of its file.
+        lead.stage = "signed"
+        project = projects.open_project(lead, officer)
+        step = approvals.steps_of(project)[0]
+        meeting = Meeting(project_id=project.id, held_on=today, title="Kick-off")
+        meeting.actions.append(ActionItem(project_id=project.id, text="Send the plans"))
+        issue = ProjectIssue(
+            project_id=project.id, raised_on=today, description="Power", department="taxation"
+        )
+        plot = db.session.scalar(select(Plot).where(Plot.status == "available"))
+        plot.status, plot.reserved_for_id, plot.reserved_until = "reserved", lead.id, today
+        db.session.add_all([meeting, issue])
         db.session.commit()
         ids = {
+            "project_id": project.id,
+            "milestone_id": project.milestones[0].id,
+            "step_id": step.id,
+            "meeting_id": meeting.id,
+            "action_id": meeting.actions[0].id,
+            "issue_id": issue.id,
+            "plot_id": plot.id,
             "enterprise_id": firm.id,
             "contact_id": contact.id,
             "referral_id": referral.id,

@@ -41,7 +41,17 @@ def _translated_fields(node, where="") -> list[tuple[str, dict]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["site", "plots", "infrastructure", "events", "enterprises", "holidays"]
+    "name",
+    [
+        "site",
+        "plots",
+        "infrastructure",
+        "events",
+        "enterprises",
+        "holidays",
+        "approvals",
+        "targets",
+    ],
 )
 def test_every_translated_data_field_has_four_languages(name):
     data = yaml.safe_load((ROOT / "data" / f"{name}.yaml").read_text(encoding="utf-8"))

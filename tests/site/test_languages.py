@@ -13,6 +13,7 @@ PAGES = [
     "/land/N-01",
     "/policies",
     "/policies/on-time-construction-bonus",
+    "/incentives/estimator",
     "/infrastructure",
     "/news",
     "/news/north-road-skeleton-completed",

@@ -1,0 +1,65 @@
+"""Projects in the CRM: who sees which project, the list and page, the form, stages with proof."""
+
+from flask import abort
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import false, or_, select, true
+
+from core.extensions import db
+from core.models import Lead, Project, User
+from crm.permissions import MAX_ID, allowed, can, visible_leads
+
+
+def visible_projects(user: User | None = None):
+    """A WHERE clause (on Project joined with its Lead) limiting projects to the user's scope."""
+    user = user or current_user
+    if user.role in ("admin", "manager"):
+        return true()
+    if user.role == "officer":
+        return visible_leads(user)
+    if user.role == "leader":
+        # The county leader follows the projects they are liaison for, on the project or the lead.
+        return or_(Project.liaison_id == user.id, Lead.liaison_id == user.id)
+    return false()
+
+
+def may_see(project: Project, user: User | None = None) -> bool:
+    user = user or current_user
+    if not allowed("project.view", user):
+        return False
+    if user.role in ("admin", "manager"):
+        return True
+    if user.role == "leader":
+        return user.id in (project.liaison_id, project.lead.liaison_id)
+    return can("lead.view", project.lead, user)
+
+
+def get_project_or_404(project_id: int, permission: str = "project.view", *options) -> Project:
+    """A project in the user's scope; others' projects are 404, as if they did not exist."""
+    if not 0 < project_id <= MAX_ID:  # beyond the integer column: no such project, not a DB error
+        abort(404)
+    project = db.session.scalar(select(Project).where(Project.id == project_id).options(*options))
+    if project is None or not may_see(project):
+        abort(404)
+    if not allowed(permission):
+        abort(403)
+    return project
+
+
+def company(lead: Lead, in_list: bool = False) -> str:
+    """The company; its code name for leaders in lists and for those who may not open the lead."""
+    if (in_list and current_user.role == "leader") or not can("lead.view", lead):
+        return lead.code_name or gettext("Lead %(id)s", id=lead.id)
+    return lead.company_name
+
+
+from crm.projects import (  # noqa: E402,F401  (registers the views)
+    approvals,
+    departments,
+    evidence,
+    incentives,
+    issues,
+    meetings,
+    status_link,
+    views,
+)

@@ -1,0 +1,120 @@
+"""Documents proving a project's stage: checked by their first bytes, kept in UPLOAD_DIR, served."""
+
+import uuid
+from pathlib import Path
+
+from flask import abort, current_app, send_file
+from flask_babel import gettext
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from core.extensions import db
+from core.models import ProjectMilestone
+from crm import bp
+from crm.permissions import MAX_ID, require
+from crm.projects import get_project_or_404
+
+MAX_DOCUMENT_MB = 10
+MAX_DOCUMENT_BYTES = MAX_DOCUMENT_MB * 1024 * 1024
+# Content type -> (extension we store it under, extensions a file of that type may be sent with).
+TYPES = {
+    "application/pdf": ("pdf", {"pdf"}),
+    "image/jpeg": ("jpg", {"jpg", "jpeg", "jpe", "jfif"}),
+    "image/png": ("png", {"png"}),
+}
+FOLDER = "projects"
+
+
+class DocumentError(ValueError):
+    """The upload is not a document we keep; the message is for the person who sent it."""
+
+
+def sniff(head: bytes) -> str | None:
+    """The document type from its first bytes, whatever its name or claimed type says."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
+
+
+def read_document(upload: FileStorage | None) -> tuple[bytes, str, str] | None:
+    """(data, content type, file name as sent) of an uploaded document; None when none was sent."""
+    if upload is None or not upload.filename:
+        return None
+    data = upload.stream.read(MAX_DOCUMENT_BYTES + 1)
+    if not data:
+        raise DocumentError(gettext("The file is empty. Choose the document again."))
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(gettext("The document is larger than %(mb)d MB.", mb=MAX_DOCUMENT_MB))
+    content_type = sniff(data[:8])
+    name = Path(upload.filename.replace("\\", "/")).name.strip()[:200]
+    suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
+    # A name that promises another type (a text file called permit.pdf) is refused too.
+    if content_type is None or (suffix and suffix not in TYPES[content_type][1]):
+        raise DocumentError(gettext("The document must be a PDF, JPEG or PNG file."))
+    return data, content_type, name or f"document.{TYPES[content_type][0]}"
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def store(data: bytes, content_type: str) -> str:
+    """Write the document under a random name; return its path under UPLOAD_DIR."""
+    relative = f"{FOLDER}/{uuid.uuid4().hex}.{TYPES[content_type][0]}"
+    target = upload_root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return relative
+
+
+def remove(relative: str | None) -> None:
+    """Remove a stored document (its record was not saved, or now points to another file)."""
+    if relative and relative.startswith(f"{FOLDER}/"):
+        (upload_root() / relative).unlink(missing_ok=True)
+
+
+def _file_of(milestone: ProjectMilestone) -> Path | None:
+    if not milestone.path:
+        return None
+    root = upload_root().resolve()
+    path = (root / milestone.path).resolve()
+    # Paths are ours, but a file outside the upload folder is never served, whatever the row says.
+    return path if path.is_relative_to(root) and path.is_file() else None
+
+
+def download_name(milestone: ProjectMilestone) -> str:
+    """The name as sent when it has the right extension, else one made of the stage."""
+    extension, extensions = TYPES.get(milestone.content_type or "", ("bin", set()))
+    name = milestone.reference.strip()
+    if "." in name and name.rsplit(".", 1)[1].lower() in extensions:
+        return name
+    return f"project-{milestone.project_id}-{milestone.stage}.{extension}"
+
+
+@bp.route("/projects/<int:project_id>/evidence/<int:milestone_id>")
+@require("project.view")
+def project_evidence(project_id: int, milestone_id: int):
+    project = get_project_or_404(project_id)
+    if not 0 < milestone_id <= MAX_ID:
+        abort(404)
+    milestone = db.session.scalar(
+        select(ProjectMilestone).where(
+            ProjectMilestone.id == milestone_id, ProjectMilestone.project_id == project.id
+        )
+    )
+    path = _file_of(milestone) if milestone is not None else None
+    if path is None:
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=milestone.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=download_name(milestone),
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
