@@ -127,6 +127,9 @@ def init_app(app) -> None:
             from core.demo_enterprises import load_demo_referrals
 
             click.echo(f"demo referrals: {load_demo_referrals()} created")
+            from core.demo_projects import load_demo_projects
+
+            click.echo(f"demo projects: {load_demo_projects()} created")
 
     @app.cli.command("send-outbox")
     @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from core import approvals, projects
 from core import leads as lifecycle
-from core import projects
 from core.audit import record
 from core.extensions import db
 from core.models import Contact, Event, Lead, ListItem, Plot, ProjectMilestone, StageChange, User
-from core.workdays import CHINA
+from core.workdays import CHINA, add_working_days
 
 # (company, Latin name, country, language, industry, planned CNY million, contact, email, phone,
 #  source, event slug, furthest stage, days ago created, owner, rating)
@@ -138,6 +138,16 @@ def _project(lead: Lead, signed_at: datetime, owner: User | None) -> None:
     if plot is not None:
         projects.allocate(project, [plot])
     started = min(signed_on + timedelta(days=45), projects.park_today())
+    agent = _user("officer2")
+    project.agent_id = agent.id if agent else None
+    # Its approvals, carried in parallel, all granted before construction began.
+    for offset, step in enumerate(approvals.steps_of(project)):
+        submitted = min(signed_on + timedelta(days=2 + offset), started)
+        approvals.update(
+            step, status="approved", submitted_on=submitted,
+            approved_on=min(add_working_days(submitted, step.limit_days - 1), started),
+            notes="", agent_id=project.agent_id, today=projects.park_today(),
+        )  # fmt: skip
     project.milestones.append(
         ProjectMilestone(
             stage="construction", reached_on=started, evidence_kind="reference",

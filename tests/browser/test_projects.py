@@ -95,7 +95,7 @@ def test_project_pages_have_no_accessibility_violations(new_page, signed, axe, l
 
 def test_signed_project_escalates_and_starts_construction(new_page, signed, mailbox):  # noqa: F811
     """Allocate a plot, record approvals with one overdue, the escalation email arrives, start
-    construction with evidence: the plot is allocated on the public site."""
+    construction with evidence: the plot is allocated on the public site, the dashboard moves."""
     from core import approvals, projects
     from core.extensions import db
     from core.models import ApprovalStep
@@ -143,6 +143,12 @@ def test_signed_project_escalates_and_starts_construction(new_page, signed, mail
     overdue = [m for m in mailbox.received if "li@bureau.example" in m.rcpt_tos]
     assert overdue, "no escalation email"
 
+    def construction_actual() -> int:
+        page.goto("/crm/dashboard")
+        return int(page.locator("tr[data-measure=construction] td").nth(1).inner_text())
+
+    before = construction_actual()
+
     # Start construction with a reference as evidence.
     page.goto(project)
     form = page.locator("form[action$='/stage']")
@@ -153,3 +159,5 @@ def test_signed_project_escalates_and_starts_construction(new_page, signed, mail
     form.locator("button[type=submit]").click()
     page.get_by_role("status").first.wait_for()
     assert t("Under construction") in page.locator("main").inner_text()
+    # The dashboard counts it: a stage with its proof.
+    assert construction_actual() == before + 1

@@ -16,7 +16,7 @@ def rules(app):
     with app.app_context():
         policy = incentives.current_policy(date(2026, 11, 30))
         assert policy["version"] == "2026-1"
-        assert incentives.current_policy(date(2026, 2, 28)) is None  # adopted 1 March 2026
+        assert incentives.current_policy(date(2025, 12, 31)) is None  # adopted 1 January 2026
         yield policy
 
 
