@@ -118,3 +118,25 @@ def sign_in_as(client, user_id: int) -> None:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         stamp_session(session)
+
+
+def two_signed_projects(cast: "Cast") -> dict:
+    """Project a: a lead of the officer's team A with the leader as liaison; project b: team B.
+    Both signed by the manager, the officer as their agent (and of every approval step)."""
+    from core import approvals, projects
+
+    officer = db.session.get(User, cast.officer)
+    leader = db.session.get(User, cast.leader)
+    other = db.session.get(User, cast.other_officer)
+    manager = db.session.get(User, cast.manager)
+    lead_a = make_lead("Müller Präzisionstechnik GmbH", owner=officer, liaison=leader)
+    lead_b = make_lead("Bianchi Idraulica S.p.A.", owner=other, email="luca@bianchi.example")
+    made = {}
+    for key, lead in (("a", lead_a), ("b", lead_b)):
+        lead.stage = "signed"
+        project = projects.open_project(lead, manager)
+        project.agent_id = officer.id
+        for step in approvals.steps_of(project):  # the file opened before the agent was named
+            step.agent_id = officer.id
+        made[key] = project
+    return made

@@ -11,7 +11,7 @@ from core import approvals, projects
 from core.extensions import db
 from core.models import ApprovalStep, AuditEntry, Project, User
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead
+from tests.crm.helpers import english_cast, make_lead, two_signed_projects
 from tests.crm.test_projects import sign, signed_in
 
 DEFAULT_STEPS = {
@@ -35,23 +35,12 @@ def cast(app):
 def world(app, cast):
     """Project A (lead of the officer's team A, the leader as liaison), project B (team B)."""
     with app.app_context():
-        officer = db.session.get(User, cast.officer)
-        leader = db.session.get(User, cast.leader)
-        other = db.session.get(User, cast.other_officer)
-        manager = db.session.get(User, cast.manager)
-        lead_a = make_lead("Müller Präzisionstechnik GmbH", owner=officer, liaison=leader)
-        lead_b = make_lead("Bianchi Idraulica S.p.A.", owner=other, email="luca@bianchi.example")
+        made = two_signed_projects(cast)
         ids = {}
-        for key, lead in (("a", lead_a), ("b", lead_b)):
-            lead.stage = "signed"
-            project = projects.open_project(lead, manager)
-            project.agent_id = officer.id
-            steps = approvals.steps_of(project)
-            for each in steps:  # the file opened before the agent was named
-                each.agent_id = officer.id
+        for key, project in made.items():
             ids[key] = project.id
-            ids[f"{key}_steps"] = {s.kind: s.id for s in steps}
-        ids["code_b"] = lead_b.code_name
+            ids[f"{key}_steps"] = {s.kind: s.id for s in approvals.steps_of(project)}
+        ids["code_b"] = made["b"].lead.code_name
         db.session.commit()
         return ids
 

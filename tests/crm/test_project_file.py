@@ -6,13 +6,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core import projects
 from core.extensions import db
 from core.models import ActionItem, AuditEntry, Meeting, ProjectIssue, User
 from core.projects import park_today
 from crm.permissions import MAX_ID
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
+from tests.crm.helpers import english_cast, sign_in_as, two_signed_projects
 
 TODAY = park_today()
 YESTERDAY = TODAY - timedelta(days=1)
@@ -29,16 +28,7 @@ def cast(app):
 def world(app, cast):
     """Project A (lead of the officer's team A, the leader as liaison), project B (team B)."""
     with app.app_context():
-        officer = db.session.get(User, cast.officer)
-        leader = db.session.get(User, cast.leader)
-        other = db.session.get(User, cast.other_officer)
-        manager = db.session.get(User, cast.manager)
-        lead_a = make_lead("Müller Präzisionstechnik GmbH", owner=officer, liaison=leader)
-        lead_b = make_lead("Bianchi Idraulica S.p.A.", owner=other, email="luca@bianchi.example")
-        ids = {}
-        for key, lead in (("a", lead_a), ("b", lead_b)):
-            lead.stage = "signed"
-            ids[key] = projects.open_project(lead, manager).id
+        ids = {key: project.id for key, project in two_signed_projects(cast).items()}
         db.session.commit()
         return ids
 
