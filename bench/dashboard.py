@@ -324,7 +324,7 @@ def _timed(call: Callable[[], object], requests: int = REQUESTS) -> tuple[float,
 
 
 def _core_calls(year: int) -> list[tuple[str, Callable[[], object]]]:
-    from core import targets
+    from core import lead_flow, targets
 
     calls = [
         ("signed_by_month", lambda: targets.signed_by_month(year)),
@@ -333,8 +333,8 @@ def _core_calls(year: int) -> list[tuple[str, Callable[[], object]]]:
         ("zone_deadlines", lambda: targets.zone_deadlines(year)),
         ("at_risk", lambda: targets.at_risk()),
         ("major_projects", lambda: targets.major_projects(year)),
-        ("lead_flow (funnel and time in stage)", lambda: targets.lead_flow(year)),
-        ("breakdowns", lambda: targets.breakdowns(year, [])),
+        ("lead_flow (funnel and time in stage)", lambda: lead_flow.lead_flow(year)),
+        ("breakdowns", lambda: lead_flow.breakdowns(year, [])),
     ]
 
     def everything():

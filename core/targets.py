@@ -10,31 +10,28 @@ Written rules (content/data/targets.yaml holds the figures):
 Every figure comes from grouped SQL: the number of statements does not grow with the projects.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import Integer, and_, case, extract, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, extract, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from core import projects
 from core.content import get_content
 from core.extensions import db
 from core.models import (
-    LEAD_STAGES,
     ApprovalStep,
     AuditEntry,
     Lead,
     Project,
     ProjectMilestone,
-    StageChange,
 )
 from core.workdays import CHINA
 
 MEASURES = ("signed", "construction", "production")
-# The funnel's stages in order (Lost is where a lead leaves it, not a step of it).
-FUNNEL_STAGES = LEAD_STAGES[:-1]
-STAGE_RANK = {stage: rank for rank, stage in enumerate(FUNNEL_STAGES)}
+
+
 # The lead attributes the dashboard breaks leads and signed investment down by.
 DIMENSIONS = ("source", "event_id", "country", "referrer_enterprise_id")
 
@@ -112,7 +109,7 @@ def cumulative(monthly: list) -> list:
     return out
 
 
-def _in_year(column, year: int):
+def in_year(column, year: int):
     return and_(column >= date(year, 1, 1), column < date(year + 1, 1, 1))
 
 
@@ -127,7 +124,7 @@ def proven(milestone=ProjectMilestone):
     )
 
 
-def _signed_proof():
+def signed_proof():
     """Project joined to its proven "signed" milestone: one row per project, never two."""
     signed = aliased(ProjectMilestone)
     return signed, and_(signed.project_id == Project.id, signed.stage == "signed", proven(signed))
@@ -135,19 +132,19 @@ def _signed_proof():
 
 def counted_signed(year: int):
     """A statement of the projects counted as signed in the year (proven, signed_on in the year)."""
-    signed, on = _signed_proof()
-    return select(Project).join(signed, on).where(_in_year(Project.signed_on, year))
+    signed, on = signed_proof()
+    return select(Project).join(signed, on).where(in_year(Project.signed_on, year))
 
 
 def signed_by_month(year: int) -> tuple[list[int], list[Decimal]]:
     """Projects signed per month (each once, proven), and the sum of their current investment."""
-    signed, on = _signed_proof()
+    signed, on = signed_proof()
     month = extract("month", Project.signed_on)
     counts, amounts = [0] * 12, [Decimal(0)] * 12
     for m, n, amount in db.session.execute(
         select(month, func.count(Project.id), func.coalesce(func.sum(Project.investment), 0))
         .join(signed, on)
-        .where(_in_year(Project.signed_on, year))
+        .where(in_year(Project.signed_on, year))
         .group_by(month)
     ):
         counts[int(m) - 1], amounts[int(m) - 1] = int(n), Decimal(str(amount))
@@ -163,7 +160,7 @@ def reached_by_month(year: int) -> dict[str, list[int]]:
         .where(
             ProjectMilestone.stage.in_(found),
             proven(),
-            _in_year(ProjectMilestone.reached_on, year),
+            in_year(ProjectMilestone.reached_on, year),
         )
         .group_by(ProjectMilestone.stage, month)
     ):
@@ -211,7 +208,7 @@ def investment_changes(year: int) -> list[InvestmentChange]:
     ).all()
     if not entries:
         return []
-    signed, on = _signed_proof()
+    signed, on = signed_proof()
     counted = {
         project_id: (signed_on, dict(zip(DIMENSIONS, dims, strict=True)))
         for project_id, signed_on, *dims in db.session.execute(
@@ -290,7 +287,7 @@ def zone_deadlines(year: int) -> list[ZoneResult]:
     }
     if not results:
         return []
-    signed, on = _signed_proof()
+    signed, on = signed_proof()
     built = aliased(ProjectMilestone)
     deadline = case(
         *((Project.zone == code, r.deadline) for code, r in results.items()), else_=None
@@ -300,7 +297,7 @@ def zone_deadlines(year: int) -> list[ZoneResult]:
         select(Project.zone, func.count(Project.id), func.sum(case((in_time, 1), else_=0)))
         .join(signed, on)
         .outerjoin(built, and_(built.project_id == Project.id, built.stage == "construction"))
-        .where(_in_year(Project.signed_on, year), Project.zone.in_(results))
+        .where(in_year(Project.signed_on, year), Project.zone.in_(results))
         .group_by(Project.zone)
     ):
         results[zone].signed, results[zone].started = int(n), int(started or 0)
@@ -365,145 +362,3 @@ def major_projects(year: int) -> dict[Decimal, list[Project]]:
         .order_by(Project.investment.desc(), Project.id)
     ).all()
     return {t: [p for p in found if p.investment >= t] for t in thresholds}
-
-
-# -- the lead funnel -----------------------------------------------------------------------------
-
-
-def _cohort(year: int) -> tuple:
-    start, end = year_bounds(year)
-    return (Lead.created_at >= start, Lead.created_at < end, Lead.merged_into_id.is_(None))
-
-
-@dataclass(frozen=True)
-class LeadFlow:
-    """The funnel of the year's leads and how long they stayed in each stage."""
-
-    reached: list[int]  # per FUNNEL_STAGES: leads that reached that stage or a later one
-    stays: dict[str, tuple[int, float]]  # stage -> (stays that ended, median days)
-
-
-def _hours(later, earlier):
-    """Whole hours between two UTC times, rounded (the stays' histogram buckets)."""
-    if db.engine.dialect.name == "sqlite":
-        return func.cast(
-            func.round((func.julianday(later) - func.julianday(earlier)) * 24), Integer
-        )
-    return func.cast(func.round(func.date_part("epoch", later - earlier) / 3600.0), Integer)
-
-
-def _median(histogram: list[tuple[int, int]]) -> tuple[int, float]:
-    """(count, median) of values given as sorted (value, how many) pairs."""
-    total = sum(n for _, n in histogram)
-    wanted = {(total + 1) // 2, (total + 2) // 2}  # the middle one, or the two middle ones
-    found, seen = [], 0
-    for value, n in histogram:
-        found += [value] * len({w for w in wanted if seen < w <= seen + n})
-        seen += n
-    return total, sum(found) / len(found)
-
-
-def lead_flow(year: int) -> LeadFlow:
-    """Leads created in the year: the furthest stage each reached, and the stays in each stage.
-
-    Reached: the furthest stage in the lead's stage changes, or its current stage if further
-    (every lead's history starts with its creation: core.leads.on_create, imports). A stay runs
-    from a change to the lead's next one; a lead still in a stage is left out of that stage.
-    The median is exact to the hour: one statement returns the stays as a histogram of hours.
-    """
-    rank = case(STAGE_RANK, value=StageChange.to_stage, else_=-1)
-    order = (StageChange.at, StageChange.id)
-    changes = (
-        select(
-            StageChange.to_stage.label("stage"),
-            _hours(
-                func.lead(StageChange.at).over(partition_by=StageChange.lead_id, order_by=order),
-                StageChange.at,
-            ).label("hours"),
-            func.row_number().over(partition_by=StageChange.lead_id, order_by=order).label("k"),
-            func.max(rank).over(partition_by=StageChange.lead_id).label("top"),
-            case(STAGE_RANK, value=Lead.stage, else_=-1).label("now"),
-        )
-        .join(Lead, Lead.id == StageChange.lead_id)
-        # A lead's changes come after its creation: the index on the time narrows the scan.
-        .where(*_cohort(year), StageChange.at >= year_bounds(year)[0])
-        .cte("changes")
-    )
-    best = case((changes.c.top > changes.c.now, changes.c.top), else_=changes.c.now)
-    stays = (
-        select(literal("stay"), changes.c.stage, changes.c.hours, func.count())
-        .where(changes.c.hours.is_not(None), changes.c.stage.in_(FUNNEL_STAGES))
-        .group_by(changes.c.stage, changes.c.hours)
-    )
-    furthest = (
-        select(literal("reach"), literal(""), best, func.count())
-        .where(changes.c.k == 1)
-        .group_by(best)
-    )
-    tops: dict[int, int] = {}
-    histograms: dict[str, list[tuple[int, int]]] = {}
-    for kind, stage, value, n in db.session.execute(union_all(stays, furthest)):
-        if kind == "reach":
-            tops[int(value)] = int(n)
-        else:
-            histograms.setdefault(stage, []).append((int(value), int(n)))
-    reached = [sum(n for top, n in tops.items() if top >= r) for r in STAGE_RANK.values()]
-    medians = {}
-    for stage, histogram in histograms.items():
-        total, hours = _median(sorted(histogram))
-        medians[stage] = (total, hours / 24)
-    return LeadFlow(reached, medians)
-
-
-def funnel(year: int) -> list[int]:
-    """Leads created in the year that reached each funnel stage (that stage or a later one)."""
-    return lead_flow(year).reached
-
-
-def median_days_in_stage(year: int) -> dict[str, tuple[int, float]]:
-    """Per stage: stays that ended (the lead moved on) and their median length in days."""
-    return lead_flow(year).stays
-
-
-@dataclass
-class Breakdown:
-    leads: int = 0
-    signed: int = 0
-    investment: Decimal = field(default_factory=lambda: Decimal(0))
-
-
-def breakdowns(
-    year: int, changes: list[InvestmentChange] | None = None
-) -> dict[str, dict[object, Breakdown]]:
-    """Per dimension (source, event, country, referring enterprise) and value: leads created in
-    the year, projects counted as signed in it, and their signed investment (same rule as the
-    monthly figure). Two grouped statements for all four dimensions."""
-    if changes is None:
-        changes = investment_changes(year)
-    out: dict[str, dict[object, Breakdown]] = {d: {} for d in DIMENSIONS}
-    columns = [getattr(Lead, d) for d in DIMENSIONS]
-    for *keys, n in db.session.execute(
-        select(*columns, func.count(Lead.id)).where(*_cohort(year)).group_by(*columns)
-    ):
-        for dimension, key in zip(DIMENSIONS, keys, strict=True):
-            out[dimension].setdefault(key, Breakdown()).leads += int(n)
-    signed, on = _signed_proof()
-    for *keys, n, amount in db.session.execute(
-        select(*columns, func.count(Project.id), func.coalesce(func.sum(Project.investment), 0))
-        .join(signed, on)
-        .join(Lead, Lead.id == Project.lead_id)
-        .where(_in_year(Project.signed_on, year))
-        .group_by(*columns)
-    ):
-        for dimension, key in zip(DIMENSIONS, keys, strict=True):
-            row = out[dimension].setdefault(key, Breakdown())
-            row.signed += int(n)
-            row.investment += Decimal(str(amount))
-    for change in changes:
-        delta = (change.delta if change.on.year == year else 0) - (
-            change.delta if change.signed_on.year == year else 0
-        )
-        if delta:
-            for dimension in DIMENSIONS:
-                out[dimension].setdefault(change.lead[dimension], Breakdown()).investment += delta
-    return out

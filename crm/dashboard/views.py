@@ -10,7 +10,7 @@ from flask_babel import format_percent, get_locale, gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import projects, targets
+from core import lead_flow, projects, targets
 from core.countries import country_name
 from core.extensions import db
 from core.i18n import date as date_text
@@ -275,10 +275,9 @@ def _majors(year: int, make_row: _Rows) -> list[dict]:
     ]
 
 
-def _funnel(year: int) -> dict:
-    flow = targets.lead_flow(year)  # one statement for both
+def _funnel(year: int, flow: lead_flow.LeadFlow) -> dict:
     reached, stays = flow.reached, flow.stays
-    stages = targets.FUNNEL_STAGES
+    stages = lead_flow.FUNNEL_STAGES
     rows = []
     for i, stage in enumerate(stages):
         following = reached[i + 1] if i + 1 < len(stages) else None
@@ -331,7 +330,7 @@ def _names(found: dict) -> dict[str, dict]:
 
 
 def _breakdowns(year: int, changes) -> list[dict]:
-    found = targets.breakdowns(year, changes)
+    found = lead_flow.breakdowns(year, changes)
     names = _names(found)
     nothing = {
         "source": gettext("Unknown"),
@@ -387,6 +386,7 @@ def build(year: int) -> Dashboard:
     signed, amounts = targets.signed_by_month(year)
     changes = targets.investment_changes(year)
     make_row = _Rows()
+    flow = lead_flow.lead_flow(year)  # one pass: the funnel and the stays
     return Dashboard(
         year=year,
         goals=goals,
@@ -397,7 +397,7 @@ def build(year: int) -> Dashboard:
         zones=_zones(year),
         risks=_risks(today, make_row),
         majors=_majors(year, make_row),
-        funnel=_funnel(year),
+        funnel=_funnel(year, flow),
         breakdowns=_breakdowns(year, changes),
     )
 

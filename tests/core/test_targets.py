@@ -6,7 +6,7 @@ from itertools import count
 
 import pytest
 
-from core import projects, targets
+from core import lead_flow, projects, targets
 from core.extensions import db
 from core.models import (
     ApprovalStep,
@@ -178,7 +178,7 @@ def test_signed_investment_counts_an_increase_only_as_its_increment(ctx):
     assert monthly[4] == Decimal(50_000_000)
     assert sum(monthly) == Decimal(180_000_000)
     assert targets.signed_investment_by_month(YEAR + 1)[0] == Decimal(10_000_000)
-    by_source = targets.breakdowns(YEAR)["source"]["website"]
+    by_source = lead_flow.breakdowns(YEAR)["source"]["website"]
     assert by_source.signed == 2 and by_source.investment == Decimal(180_000_000)
 
 
@@ -207,8 +207,8 @@ def test_months_are_the_park_calendar(ctx):
     db.session.flush()
     created = db.session.query(Lead).filter(Lead.company_name == "Zeitzone AG").count()
     assert created == 2
-    this_year = targets.breakdowns(YEAR)["country"]["DE"].leads
-    next_year = targets.breakdowns(YEAR + 1)["country"]["DE"].leads
+    this_year = lead_flow.breakdowns(YEAR)["country"]["DE"].leads
+    next_year = lead_flow.breakdowns(YEAR + 1)["country"]["DE"].leads
     assert next_year == 1
     assert this_year == 1 + 1  # and the project's own lead, created the day it was signed
 
@@ -306,13 +306,38 @@ def test_funnel_reached_stages_and_median_days(ctx):
     _lead_with_history("E", [("new", day(0))])
     _lead_with_history("Old", [("new", beijing(YEAR - 1, 5, 1, 9)), ("contacted", day(1))])
     db.session.flush()
-    assert targets.funnel(YEAR) == [5, 4, 2, 1, 1, 1]
-    stays = targets.median_days_in_stage(YEAR)
+    assert lead_flow.funnel(YEAR) == [5, 4, 2, 1, 1, 1]
+    stays = lead_flow.median_days_in_stage(YEAR)
     # New: 2, 4 and 10 days (E is still new; D never was): median 4.
     assert stays["new"][0] == 3 and stays["new"][1] == pytest.approx(4, abs=1e-3)
     # Contacted: 4 days (A) and 2 days (C, until lost): the mean of the two middle ones.
     assert stays["contacted"][0] == 2 and stays["contacted"][1] == pytest.approx(3, abs=1e-3)
     assert "qualified" not in stays
+
+
+def test_funnel_counts_the_furthest_stage_of_leads_that_went_back(ctx):
+    start = beijing(YEAR, 3, 1, 9, 0)
+
+    def day(n):
+        return start + timedelta(days=n)
+
+    forward = [("new", day(0)), ("contacted", day(1)), ("qualified", day(2))]
+    # Back from negotiation to qualified, where it still is: it reached negotiation.
+    _lead_with_history("Back", [*forward, ("negotiation", day(3)), ("qualified", day(9))])
+    # Lost after qualification, then reopened as contacted: it reached qualified.
+    _lead_with_history("Reopened", [*forward, ("lost", day(4)), ("contacted", day(8))])
+    # Signed, back to negotiation, signed again: it reached signed (once).
+    _lead_with_history(
+        "Again",
+        [*forward, ("site_visit", day(3)), ("negotiation", day(4)), ("signed", day(5)),
+         ("negotiation", day(6)), ("signed", day(7))],
+    )  # fmt: skip
+    _lead_with_history("Plain", forward)
+    db.session.flush()
+    assert lead_flow.funnel(YEAR) == [4, 4, 4, 2, 2, 1]
+    stays = lead_flow.median_days_in_stage(YEAR)
+    # Negotiation: 6 days (Back), 1 day and 1 day (Again): median 1.
+    assert stays["negotiation"] == (3, pytest.approx(1))
 
 
 def test_breakdowns_by_source_event_country_and_referrer(ctx):
@@ -331,7 +356,7 @@ def test_breakdowns_by_source_event_country_and_referrer(ctx):
     project = make_project(source="referral", country="IT", investment=70_000_000)
     project.lead.referrer_enterprise_id = firm.id
     db.session.flush()
-    found = targets.breakdowns(YEAR)
+    found = lead_flow.breakdowns(YEAR)
     assert found["source"]["event"].leads == 2
     assert found["event_id"][event.id].leads == 2 and found["event_id"][None].leads == 2
     assert found["country"]["FR"].leads == 2 and found["country"]["IT"].leads == 2
