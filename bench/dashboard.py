@@ -4,14 +4,13 @@ and all together, in the same run."""
 
 import os
 import random
-import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bench.database import _describe, fresh_database, settle
+from bench.inprocess import bench_app, say, timed
 from bench.leads import _lead
 from bench.report import Line, Row
 from bench.settings import Options
@@ -29,10 +28,6 @@ EVENTS, ENTERPRISES = 12, 40
 STEP_KINDS = ("business-registration", "tax-registration", "planning-permit", "construction-permit")
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def run(options: Options) -> list[Row | Line]:
     if options.database_url:
         return [
@@ -41,7 +36,7 @@ def run(options: Options) -> list[Row | Line]:
         ]  # fmt: skip
     with fresh_database(options, "dashboard") as url:
         label = _describe(url).label
-        app = _app(url)
+        app = bench_app(url, "dashboard")
         started = time.perf_counter()
         facts = _generate(app)
         load_seconds = time.perf_counter() - started
@@ -80,19 +75,6 @@ def run(options: Options) -> list[Row | Line]:
             "in an app context, without rendering; req/s and the ratio column do not apply",
         ),
     ]
-
-
-def _app(url: str):
-    from core import create_app
-    from core.config import database_url
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url(url),
-            "SECRET_KEY": "bench-dashboard-" + "x" * 32,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
 
 
 def _insert(conn, table, rows: list[dict]) -> None:
@@ -311,37 +293,26 @@ def _sequences(engine) -> None:
             )
 
 
-def _timed(call: Callable[[], object], requests: int = REQUESTS) -> tuple[float, float]:
-    for _ in range(WARMUP):
-        call()
-    samples = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-
-
-def _core_calls(year: int) -> list[tuple[str, Callable[[], object]]]:
+def _core_calls(year: int) -> list[tuple[str, str, Callable[[], object]]]:
+    """(label, module, call) for each query function the page uses, and for all of them in turn."""
     from core import lead_flow, targets
 
     calls = [
-        ("signed_by_month", lambda: targets.signed_by_month(year)),
-        ("reached_by_month", lambda: targets.reached_by_month(year)),
-        ("investment_changes", lambda: targets.investment_changes(year)),
-        ("zone_deadlines", lambda: targets.zone_deadlines(year)),
-        ("at_risk", lambda: targets.at_risk()),
-        ("major_projects", lambda: targets.major_projects(year)),
-        ("lead_flow (funnel and time in stage)", lambda: lead_flow.lead_flow(year)),
-        ("breakdowns", lambda: lead_flow.breakdowns(year, [])),
+        ("signed_by_month", "targets", lambda: targets.signed_by_month(year)),
+        ("reached_by_month", "targets", lambda: targets.reached_by_month(year)),
+        ("investment_changes", "targets", lambda: targets.investment_changes(year)),
+        ("zone_deadlines", "targets", lambda: targets.zone_deadlines(year)),
+        ("at_risk", "targets", lambda: targets.at_risk()),
+        ("major_projects", "targets", lambda: targets.major_projects(year)),
+        ("lead_flow (funnel and time in stage)", "lead_flow", lambda: lead_flow.lead_flow(year)),
+        ("breakdowns", "lead_flow", lambda: lead_flow.breakdowns(year, [])),
     ]
 
     def everything():
-        for _, call in calls:
+        for _, _, call in calls:
             call()
 
-    return [("all of the above, in turn", everything), *calls]
+    return [("all of the above, in turn", "targets", everything), *calls]
 
 
 def _measure(app) -> list[Row]:
@@ -367,18 +338,18 @@ def _measure(app) -> list[Row]:
         if first.status_code != 200:
             rows.append(Row(label, alarm=f"answers {first.status_code}: not measured"))
             continue
-        _say(f"measuring {label} …")
+        say(f"measuring {label} …")
 
         def get(path=path):
             response = client.get(path)
             assert response.status_code == 200
             return response
 
-        p50, p99 = _timed(get)
+        p50, p99 = timed(get, WARMUP, REQUESTS)
         rows.append(Row(label, p50_ms=p50, p99_ms=p99, note=f"{path} ({len(first.data):,} bytes)"))
     with app.app_context():
-        for label, call in _core_calls(year):
-            _say(f"measuring core: {label} …")
-            p50, p99 = _timed(lambda call=call: (call(), db.session.rollback()))
-            rows.append(Row(f"core: {label}", p50_ms=p50, p99_ms=p99, note="core/targets.py"))
+        for label, module, call in _core_calls(year):
+            say(f"measuring core: {label} …")
+            p50, p99 = timed(lambda call=call: (call(), db.session.rollback()), WARMUP, REQUESTS)
+            rows.append(Row(f"core: {label}", p50_ms=p50, p99_ms=p99, note=f"core/{module}.py"))
     return rows

@@ -4,8 +4,6 @@ raw SQLAlchemy Core in the same run."""
 
 import os
 import random
-import statistics
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,6 +13,7 @@ from urllib.parse import parse_qsl
 from werkzeug.datastructures import MultiDict
 
 from bench.database import _describe, fresh_database, settle
+from bench.inprocess import bench_app, say, timed
 from bench.report import Line, Row
 from bench.settings import Options
 
@@ -49,10 +48,6 @@ TARGETS = (
 )
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def run(options: Options) -> list[Row | Line]:
     if options.database_url:
         return [
@@ -61,7 +56,7 @@ def run(options: Options) -> list[Row | Line]:
         ]  # fmt: skip
     with fresh_database(options, "leads") as url:
         label = _describe(url).label
-        app = _app(url)
+        app = bench_app(url, "leads")
         started = time.perf_counter()
         _generate(app)
         load_seconds = time.perf_counter() - started
@@ -97,19 +92,6 @@ def run(options: Options) -> list[Row | Line]:
             "rendering; req/s and the ratio column do not apply",
         ),
     ]
-
-
-def _app(url: str):
-    from core import create_app
-    from core.config import database_url
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url(url),
-            "SECRET_KEY": "bench-leads-" + "x" * 32,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
 
 
 def _generate(app) -> None:
@@ -210,18 +192,6 @@ def _lead(rng: random.Random, lead_id: int, now: datetime) -> tuple[dict, dict]:
     return lead, contact
 
 
-def _timed(call: Callable[[], object]) -> tuple[float, float]:
-    for _ in range(WARMUP):
-        call()
-    samples = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-
-
 def _deep_cursor(app) -> str:
     """The 'after' cursor that opens page DEEP_PAGE, as the list's own next links carry it."""
     from sqlalchemy import select, true
@@ -291,16 +261,16 @@ def _measure(app) -> list[Row]:
         if first.status_code != 200:
             rows.append(Row(f"app: {label}", alarm=f"answers {first.status_code}: not measured"))
             continue
-        _say(f"measuring {label} …")
+        say(f"measuring {label} …")
 
         def get(path=path):
             response = client.get(path)
             assert response.status_code == 200
             return response
 
-        app_p50, app_p99 = _timed(get)
+        app_p50, app_p99 = timed(get, WARMUP, REQUESTS)
         with app.app_context():
-            core_p50, core_p99 = _timed(_core_call(app, query_string))
+            core_p50, core_p99 = timed(_core_call(app, query_string), WARMUP, REQUESTS)
         note = path if len(path) < 60 else path[:57] + "…"
         rows.append(Row(f"app: {label}", p50_ms=app_p50, p99_ms=app_p99, note=note))
         rows.append(Row(f"core: {label}", p50_ms=core_p50, p99_ms=core_p99, note="raw Core"))
