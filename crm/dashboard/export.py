@@ -13,7 +13,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from core.exports import MIMETYPES, neutralise
 from crm import bp
-from crm.dashboard.views import Dashboard, build, read_year
+from crm.dashboard.board import Dashboard, build, read_year
 from crm.permissions import require
 
 # Characters a sheet title may not hold (Excel), and its length limit.
