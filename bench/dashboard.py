@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bench.database import _describe, fresh_database, settle
-from bench.inprocess import bench_app, say, timed
+from bench.inprocess import bench_app, say, signed_in_client, timed
 from bench.leads import _lead
 from bench.report import Line, Row
 from bench.settings import Options
@@ -318,16 +318,8 @@ def _core_calls(year: int) -> list[tuple[str, str, Callable[[], object]]]:
 def _measure(app) -> list[Row]:
     from core import projects
     from core.extensions import db
-    from core.models import User
-    from crm.auth import stamp_session
 
-    client = app.test_client()
-    with app.app_context():
-        manager = db.session.get(User, 1)
-        with client.session_transaction() as session:
-            session["_user_id"] = manager.get_id()  # signed in as the login view would
-            session["_fresh"] = True
-            stamp_session(session)
+    client = signed_in_client(app)  # the generated manager
     year = projects.park_today().year
     rows = []
     for label, path in (

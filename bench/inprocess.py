@@ -35,3 +35,19 @@ def timed(call: Callable[[], object], warmup: int, requests: int) -> tuple[float
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def signed_in_client(app, user_id: int = 1):
+    """A test client signed in as the user, as the login view would leave the session."""
+    from core.extensions import db
+    from core.models import User
+    from crm.auth import stamp_session
+
+    client = app.test_client()
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+            stamp_session(session)
+    return client

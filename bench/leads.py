@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 from werkzeug.datastructures import MultiDict
 
 from bench.database import _describe, fresh_database, settle
-from bench.inprocess import bench_app, say, timed
+from bench.inprocess import bench_app, say, signed_in_client, timed
 from bench.report import Line, Row
 from bench.settings import Options
 
@@ -241,17 +241,8 @@ def _core_call(app, query_string: str) -> Callable[[], object]:
 
 
 def _measure(app) -> list[Row]:
-    from core.extensions import db
-    from core.models import User
-    from crm.auth import stamp_session
-
-    client = app.test_client()
+    client = signed_in_client(app)  # the generated manager
     with app.app_context():
-        manager = db.session.get(User, 1)
-        with client.session_transaction() as session:
-            session["_user_id"] = manager.get_id()  # signed in as the login view would
-            session["_fresh"] = True
-            stamp_session(session)
         deep = f"after={_deep_cursor(app)}"
     rows = []
     for label, query_string in TARGETS:
