@@ -96,7 +96,10 @@ def _history(rng, lead: dict, now: datetime) -> list[dict]:
     if stage == "lost":
         rows.append({"lead_id": lead["id"], "from_stage": previous, "to_stage": "lost", "at": at,
                      "note": ""})  # fmt: skip
+    for row, following in zip(rows, [*rows[1:], None], strict=True):
+        row["ended_at"] = following["at"] if following else None  # as core/leads.py keeps it
     lead["stage_changed_at"] = rows[-1]["at"]
+    lead["furthest_stage"] = FORWARD[last]
     return rows
 
 

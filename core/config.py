@@ -96,4 +96,11 @@ def engine_options(uri: str) -> dict:
     """Per backend: SQLite waits for the writer's lock; server pools drop dead connections."""
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+    options = {"pool_pre_ping": True}
+    if uri.startswith("postgresql+psycopg"):
+        # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for
+        # any parameters: reports over a year of rows got nested loops meant for a few rows
+        # (the dashboard's funnel took 1.6 times as long). Plan each statement for its values;
+        # this also suits a transaction-pooling PgBouncer, which cannot keep prepared statements.
+        options["connect_args"] = {"prepare_threshold": None}
+    return options

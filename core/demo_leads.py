@@ -114,6 +114,7 @@ def load_demo_leads(now: datetime | None = None) -> int:
                 lead.lost_reason_id = db.session.scalar(
                     select(ListItem.id).where(ListItem.kind == "lost_reason").order_by(ListItem.id)
                 )
+        lifecycle.restate_history([lead.id])  # the moves were dated after they were recorded
         if furthest != "new":
             lead.first_response_at = created + timedelta(hours=20)
             lead.last_contact_at = moment

@@ -282,6 +282,7 @@ def _lead(rng, item: Plan, owner: User, leader, events: list, firms: list) -> Le
     for stage, moment in zip(LEAD_PATH, moments, strict=True):
         change = lifecycle.record_stage(lead, stage, owner)
         change.at = lead.stage_changed_at = moment
+    lifecycle.restate_history([lead.id])  # the moves were dated after they were recorded
     lead.first_response_at, lead.last_contact_at = moments[0], signed_at
     record("create", lead, {"company_name": [None, firm.company]}, actor="system")
     return lead

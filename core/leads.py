@@ -1,13 +1,16 @@
-"""What every new lead goes through, whoever creates it: code name, clock, owner, duplicates."""
+"""What every new lead goes through, whoever creates it (code name, clock, owner, duplicates),
+and its moves from stage to stage."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from rapidfuzz import process
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from core.extensions import db
 from core.matching import match_score, normalise_company, normalise_email, normalise_phone
 from core.models import (
+    FORWARD_RANK,
     AssignmentRule,
     Contact,
     DuplicateCandidate,
@@ -51,17 +54,71 @@ def start_response_clock(lead: Lead, hours: int | None = None, now: datetime | N
         lead.response_due_at = deadline_after(now, int(setting("response_working_days")))
 
 
+def further(stage: str, other: str) -> str:
+    """The further forward of two stages (Lost and unknown stages are behind New)."""
+    return other if FORWARD_RANK.get(other, -1) > FORWARD_RANK.get(stage, -1) else stage
+
+
+def _end_stay(lead: Lead, now: datetime) -> None:
+    """The stay the lead's last change began ends now, whether that change is written yet or
+    not; without a flush, so a move stays one write of the lead (one version)."""
+    for change in db.session.new:
+        if isinstance(change, StageChange) and change.lead_id == lead.id:
+            change.ended_at = change.ended_at or now
+    with db.session.no_autoflush:
+        db.session.execute(
+            update(StageChange)
+            .where(StageChange.lead_id == lead.id, StageChange.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+
+
 def record_stage(lead: Lead, to_stage: str, user: User | None = None, **extra) -> StageChange:
+    now = utcnow()
+    _end_stay(lead, now)
     change = StageChange(lead_id=lead.id, from_stage=lead.stage, to_stage=to_stage, **extra)
     if user is not None:
         change.user_id = user.id
     lead.stage = to_stage
-    lead.stage_changed_at = change.at = utcnow()
+    lead.stage_changed_at = change.at = now
+    lead.furthest_stage = further(lead.furthest_stage or "new", to_stage)
     db.session.add(change)
     from core.referrals import lead_moved  # imports this module: the referrer hears of moves
 
     lead_moved(lead)
     return change
+
+
+def restate_history(lead_ids: Iterable[int]) -> None:
+    """Work out again, from the leads' stage changes in order, when each stay ended and the
+    furthest stage each lead reached: after a merge interleaves two histories, or a load that
+    wrote the times itself."""
+    ids = sorted(set(lead_ids))
+    db.session.flush()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        leads = {
+            lead.id: lead for lead in db.session.scalars(select(Lead).where(Lead.id.in_(chunk)))
+        }
+        for lead in leads.values():
+            lead.furthest_stage = further("new", lead.stage)
+        ended, previous = [], None
+        for change in db.session.execute(
+            select(StageChange.id, StageChange.lead_id, StageChange.to_stage, StageChange.at)
+            .where(StageChange.lead_id.in_(chunk))
+            .order_by(StageChange.lead_id, StageChange.at, StageChange.id)
+        ):
+            if previous is not None:
+                same = previous.lead_id == change.lead_id
+                ended.append({"id": previous.id, "ended_at": change.at if same else None})
+            lead = leads[change.lead_id]
+            lead.furthest_stage = further(lead.furthest_stage, change.to_stage)
+            previous = change
+        if previous is not None:
+            ended.append({"id": previous.id, "ended_at": None})
+        if ended:
+            db.session.execute(update(StageChange), ended)
+    db.session.flush()
 
 
 def needs_liaison(lead: Lead) -> bool:
@@ -164,6 +221,7 @@ def on_create(lead: Lead, *, user: User | None = None, response_hours: int | Non
     assign_code_name(lead)
     refresh_search_text(lead)
     change = StageChange(lead_id=lead.id, from_stage=None, to_stage=lead.stage or "new")
+    lead.furthest_stage = further("new", lead.stage or "new")
     change.user_id = user.id if user is not None else None
     db.session.add(change)
     start_response_clock(lead, hours=response_hours)

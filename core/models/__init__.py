@@ -15,6 +15,8 @@ from core.models.facilitation import (
     ProjectIssue,
 )
 from core.models.lead import (
+    FORWARD_RANK,
+    FORWARD_STAGES,
     LEAD_RATINGS,
     LEAD_SOURCES,
     LEAD_STAGES,
@@ -65,6 +67,8 @@ __all__ = [
     "CONSENT_PURPOSES",
     "LEAD_RATINGS",
     "LEAD_SOURCES",
+    "FORWARD_RANK",
+    "FORWARD_STAGES",
     "LEAD_STAGES",
     "PLOT_STATUSES",
     "ROLES",

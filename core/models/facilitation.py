@@ -57,6 +57,9 @@ class Meeting(db.Model):
     decisions: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     actions: Mapped[list["ActionItem"]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="ActionItem.id"

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -15,11 +15,18 @@ LIST_KINDS = ("industry", "lost_reason")
 class StageChange(db.Model):
     """One move of a lead between stages; the source of conversion and time-in-stage reports."""
 
+    # Time in stage reads the stays of a period's changes from the index alone.
+    __table_args__ = (
+        Index("ix_stage_change_at", "at", postgresql_include=["lead_id", "to_stage", "ended_at"]),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
     from_stage: Mapped[str | None] = mapped_column(String(20))
     to_stage: Mapped[str] = mapped_column(String(20), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the lead's next change came, ending the stay this one began (kept by core/leads.py).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     lost_reason_id: Mapped[int | None] = mapped_column(ForeignKey("list_item.id"))
     note: Mapped[str] = mapped_column(Text, default="")

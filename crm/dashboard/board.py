@@ -15,7 +15,7 @@ from core.countries import country_name
 from core.extensions import db
 from core.i18n import date as date_text
 from core.i18n import money, money_compact, number, translated
-from core.models import Enterprise, Event, Project
+from core.models import FORWARD_STAGES, Enterprise, Event, Project
 from crm.dashboard.charts import bar_chart, cumulative_chart
 from crm.enterprises.forms import zone_name
 from crm.leads.forms import SOURCE_LABELS
@@ -275,7 +275,7 @@ def _majors(year: int, make_row: _Rows) -> list[dict]:
 
 def _funnel(year: int, flow: lead_flow.LeadFlow) -> dict:
     reached, stays = flow.reached, flow.stays
-    stages = lead_flow.FUNNEL_STAGES
+    stages = FORWARD_STAGES
     rows = []
     for i, stage in enumerate(stages):
         following = reached[i + 1] if i + 1 < len(stages) else None

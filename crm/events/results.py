@@ -10,12 +10,11 @@ from sqlalchemy import and_, case, func, or_, select
 from core.exports import download
 from core.extensions import db
 from core.i18n import current_language
-from core.models import Activity, Event, Lead, StageChange, User
+from core.models import FORWARD_RANK, Activity, Event, Lead, User
 from core.models.base import utcnow
 from crm import bp
 from crm.events.views import get_event_or_404
 from crm.permissions import require
-from crm.pipeline.reports import STAGE_RANK
 
 # A fair contact counts as answered in time if first contact came within this many hours.
 RESPONSE_HOURS = 48
@@ -50,16 +49,8 @@ def _hours_between(later, earlier):
 
 
 def _figures_query(event_ids: list[int], by_staff: bool):
-    """One GROUP BY over the events' leads; the stage history says how far each lead got."""
+    """One GROUP BY over the events' leads; their furthest stage says how far each got."""
     attributed = (Lead.event_id.in_(event_ids), Lead.merged_into_id.is_(None))
-    rank = case(STAGE_RANK, value=StageChange.to_stage, else_=-1)
-    furthest = (
-        select(StageChange.lead_id, func.max(rank).label("top"))
-        .join(Lead, Lead.id == StageChange.lead_id)
-        .where(*attributed)
-        .group_by(StageChange.lead_id)
-        .subquery()
-    )
     visited = (
         select(Activity.lead_id)
         .join(Lead, Lead.id == Activity.lead_id)
@@ -67,10 +58,10 @@ def _figures_query(event_ids: list[int], by_staff: bool):
         .group_by(Activity.lead_id)
         .subquery()
     )
-    now_rank = case(STAGE_RANK, value=Lead.stage, else_=-1)
+    furthest = case(FORWARD_RANK, value=Lead.furthest_stage, else_=-1)
 
     def reached(stage: str):
-        return or_(furthest.c.top >= STAGE_RANK[stage], now_rank >= STAGE_RANK[stage])
+        return furthest >= FORWARD_RANK[stage]
 
     def tally(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -96,7 +87,6 @@ def _figures_query(event_ids: list[int], by_staff: bool):
     keys = [Lead.event_id] + ([Lead.captured_by_id] if by_staff else [])
     return (
         select(*keys, *columns)
-        .outerjoin(furthest, furthest.c.lead_id == Lead.id)
         .outerjoin(visited, visited.c.lead_id == Lead.id)
         .where(*attributed)
         .group_by(*keys)

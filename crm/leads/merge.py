@@ -11,7 +11,7 @@ from core.audit import record
 from core.countries import country_name
 from core.extensions import db
 from core.i18n import area_mu, money
-from core.leads import refresh_search_text
+from core.leads import refresh_search_text, restate_history
 from core.models import (
     Activity,
     Contact,
@@ -112,7 +112,7 @@ def _merge(survivor: Lead, loser: Lead, taken: list[str]) -> None:
         survivor.first_response_at = loser.first_response_at
     _move_history(survivor, loser)
     loser.merged_into_id = survivor.id
-    db.session.flush()
+    restate_history([survivor.id])  # its history now interleaves both leads' changes
     referrals.after_merge(survivor, loser)
     db.session.expire(survivor, ["contacts", "inquiries"])
     db.session.expire(loser, ["contacts", "inquiries"])

@@ -7,18 +7,17 @@ from zoneinfo import ZoneInfo
 from flask import render_template, request
 from flask_babel import format_percent, gettext
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
+from core import lead_flow
 from core.extensions import db
-from core.models import Lead, StageChange
-from core.models.base import UTCDateTime, utcnow
+from core.models import FORWARD_STAGES, Lead, StageChange
+from core.models.base import utcnow
 from crm import bp
 from crm.permissions import require
-from crm.pipeline.shared import FORWARD_STAGES, stage_label
+from crm.pipeline.shared import stage_label
 
 DEFAULT_DAYS = 90
-# How far the report reaches: a stage is "reached" if the lead got there or beyond.
-STAGE_RANK = {stage: rank for rank, stage in enumerate(FORWARD_STAGES)}
 
 
 def _zone() -> ZoneInfo:
@@ -58,18 +57,7 @@ def cohort(start: date, end: date) -> tuple:
 
 def conversion(where: tuple) -> list[dict]:
     """Leads that reached each stage, and the share of them that reached the next one."""
-    rank = case(STAGE_RANK, value=StageChange.to_stage, else_=-1)
-    furthest = (
-        select(StageChange.lead_id, func.max(rank).label("top"))
-        .join(Lead, Lead.id == StageChange.lead_id)
-        .where(*where)
-        .group_by(StageChange.lead_id)
-        .subquery()
-    )
-    tops = dict(
-        db.session.execute(select(furthest.c.top, func.count()).group_by(furthest.c.top)).all()
-    )
-    reached = [sum(n for top, n in tops.items() if top >= rank) for rank in STAGE_RANK.values()]
+    reached = lead_flow.reached(where)
     rows = []
     for rank, stage in enumerate(FORWARD_STAGES):
         following = reached[rank + 1] if rank + 1 < len(reached) else None
@@ -93,16 +81,14 @@ def conversion(where: tuple) -> list[dict]:
 
 def time_in_stage(where: tuple) -> list[dict]:
     """Average and median days a lead stayed in each stage before it moved on."""
-    left_at = func.lead(StageChange.at, type_=UTCDateTime()).over(
-        partition_by=StageChange.lead_id, order_by=(StageChange.at, StageChange.id)
-    )
     stays: dict[str, list[float]] = {}
-    history = select(StageChange.to_stage, StageChange.at, left_at.label("left_at")).join(
+    history = select(StageChange.to_stage, StageChange.at, StageChange.ended_at).join(
         Lead, Lead.id == StageChange.lead_id
     )
-    for stage, entered, left in db.session.execute(history.where(*where)):
-        if left is not None:
-            stays.setdefault(stage, []).append((left - entered) / timedelta(days=1))
+    for stage, entered, left in db.session.execute(
+        history.where(*where, StageChange.ended_at.is_not(None))
+    ):
+        stays.setdefault(stage, []).append((left - entered) / timedelta(days=1))
     return [
         {
             "stage": stage,

@@ -22,8 +22,6 @@ STAGE_LABELS = {
     "signed": _l("Signed"),
     "lost": _l("Lost"),
 }
-# The stages a lead goes through in order; Lost can be reached from any of them.
-FORWARD_STAGES = LEAD_STAGES[:-1]
 NOTE_MAX = 2000
 
 

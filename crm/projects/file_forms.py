@@ -111,6 +111,9 @@ class MeetingForm(FlaskForm):
         _l("Decisions"), filters=[no_nul], validators=[Length(max=5000, message=TOO_LONG)]
     )
     actions = Rows(FormField(ActionRow), min_entries=NEW_ACTIONS, max_entries=NEW_ACTIONS)
+    version = HiddenField()
+    # The values the form was opened with, to show what someone else changed meanwhile.
+    original = HiddenField()
 
     def fill_choices(self) -> None:
         choices = staff_choices()

@@ -1,25 +1,35 @@
 """Coordination meetings of a project: minutes, decisions, action items and when they were done."""
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
 from core.extensions import db
+from core.i18n import date as date_text
 from core.models import ActionItem, Meeting, Project
 from core.projects import park_today
 from crm import bp
+from crm.leads.detail import _changed_since
 from crm.permissions import MAX_ID, allowed, require
 from crm.projects import company, get_project_or_404
 from crm.projects.file_forms import MEETING_FIELDS, MeetingForm
 
 # Characters of a meeting's decisions shown in the project page's list.
 EXCERPT = 160
+CONFLICT = _l(
+    "This meeting was changed by someone else while you were editing. Nothing was saved. "
+    "Compare the values below; save again to keep yours."
+)
 
 
 def excerpt(text: str, length: int = EXCERPT) -> str:
@@ -86,7 +96,21 @@ def _meeting_or_404(project: Project, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _render(project: Project, meeting: Meeting | None, form: MeetingForm | None, status=200):
+def _current(meeting: Meeting) -> dict:
+    return {name: getattr(meeting, name) for name in MEETING_FIELDS}
+
+
+def _shown(values: dict) -> dict[str, str]:
+    """Values as plain text, to spot what someone else changed meanwhile."""
+    return {
+        name: date_text(value) if hasattr(value, "isoformat") else (value or "")
+        for name, value in values.items()
+    }
+
+
+def _render(
+    project: Project, meeting: Meeting | None, form: MeetingForm | None, status=200, conflicts=None
+):
     today = park_today()
     return (
         render_template(
@@ -99,6 +123,9 @@ def _render(project: Project, meeting: Meeting | None, form: MeetingForm | None,
             problems=form.problems() if form else [],
             today=today,
             may_file=allowed("project.file"),
+            labels={f.name: str(f.label.text) for f in form} if form else {},
+            conflicts=conflicts or [],
+            conflict_message=str(CONFLICT) if conflicts is not None else "",
         ),
         status,
     )
@@ -150,6 +177,8 @@ def project_meeting(project_id: int, meeting_id: int):
         form.fill_choices()
         for name in MEETING_FIELDS:
             getattr(form, name).data = getattr(meeting, name)
+        form.version.data = str(meeting.version_id)
+        form.original.data = json.dumps(_shown(_current(meeting)))
     return _render(project, meeting, form)
 
 
@@ -162,22 +191,35 @@ def project_meeting_save(project_id: int, meeting_id: int):
     form.fill_choices()
     if not form.validate_on_submit():
         return _render(project, meeting, form, 422)
-    changes = {}
-    for name, new in form.values().items():
-        old = getattr(meeting, name)
-        if old != new:
+    values = form.values()
+    if form.version.data == str(meeting.version_id):
+        old_values = _current(meeting)
+        changes = {k: [old_values[k], v] for k, v in values.items() if old_values[k] != v}
+        rows = form.new_actions()
+        if not changes and not rows:
+            flash(gettext("Nothing changed."), "info")
+            return _back_to(project)
+        for name, (_old, new) in changes.items():
             setattr(meeting, name, new)
-            changes[name] = [old, new]
-    rows = form.new_actions()
-    if not changes and not rows:
-        flash(gettext("Nothing changed."), "info")
-        return _back_to(project)
-    if changes:
-        record("update", meeting, changes)
-    _add_actions(project, meeting, rows)
-    db.session.commit()
-    flash(gettext("The meeting was saved."), "success")
-    return _back_to(project)
+        if changes:
+            record("update", meeting, changes)
+        else:  # new action items alone change the meeting too: a stale form must not add them
+            flag_modified(meeting, "title")
+        _add_actions(project, meeting, rows)
+        try:
+            db.session.commit()
+        except StaleDataError:  # saved by someone else between our read and our write
+            db.session.rollback()
+            project = get_project_or_404(project_id, "project.file")
+            meeting = _meeting_or_404(project, meeting_id)
+        else:
+            flash(gettext("The meeting was saved."), "success")
+            return _back_to(project)
+    current = _shown(_current(meeting))
+    conflicts = _changed_since(current, form.original.data, _shown(values))
+    # The next save is a deliberate choice made with the other person's values in view.
+    form.version.data, form.original.data = str(meeting.version_id), json.dumps(current)
+    return _render(project, meeting, form, 409, conflicts=conflicts)
 
 
 @bp.route("/projects/<int:project_id>/actions/<int:action_id>/done", methods=["POST"])

@@ -59,13 +59,25 @@ def audits(entity: str, action: str | None = None) -> list[AuditEntry]:
     return list(db.session.scalars(statement.order_by(AuditEntry.id)))
 
 
+def opened_with(html: str) -> dict:
+    """The hidden version and original values an edit form was opened with."""
+    data = {}
+    for name in ("version", "original"):
+        found = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
+        if found:
+            data[name] = found.group(1).replace("&#34;", '"').replace("&quot;", '"')
+    return data
+
+
 def meeting_data(client, url: str, **values) -> dict:
+    html = client.get(url).get_data(as_text=True)
     data = {
-        "csrf_token": token(client, url),
+        "csrf_token": csrf_token(html),
         "held_on": YESTERDAY.isoformat(),
         "title": "Land handover",
         "minutes": "The natural resources bureau and the firm met on site.",
         "decisions": "The land is handed over on the first of next month.",
+        **opened_with(html),
     }
     data.update(values)
     return data
@@ -86,11 +98,8 @@ def issue_data(client, url: str, **values) -> dict:
         "due_on": (TODAY + timedelta(days=10)).isoformat(),
         "resolution": "",
         "resolved_on": "",
+        **opened_with(html),
     }
-    for name in ("version", "original"):
-        found = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
-        if found:
-            data[name] = found.group(1).replace("&#34;", '"').replace("&quot;", '"')
     data.update(values)
     return data
 
@@ -464,6 +473,45 @@ def test_a_stale_issue_form_is_refused_with_the_other_persons_values(app, cast, 
     assert client.post(url, data=again).status_code == 302
     with app.app_context():
         assert db.session.get(ProjectIssue, issue_id).description == "Power and water delayed"
+
+
+def test_a_stale_meeting_form_is_refused_and_keeps_what_was_typed(app, cast, world):
+    with app.app_context():
+        meeting_id, _ = make_meeting(world["a"])
+    client = signed_in(app, cast.officer)
+    url = f"/crm/projects/{world['a']}/meetings/{meeting_id}"
+    opened = meeting_data(client, url, title="Kick-off")
+    # Meanwhile a manager writes the decisions.
+    manager = signed_in(app, cast.manager)
+    theirs = meeting_data(manager, url, title="Kick-off", decisions="Handover on 1 December.")
+    assert manager.post(url, data=theirs).status_code == 302
+    with app.app_context():
+        before = counts()
+    mine = {**opened, "minutes": "Met on site.", "actions-0-text": "Fence the plot",
+            "actions-0-owner_name": "The firm"}  # fmt: skip
+    response = client.post(url, data=mine)
+    assert response.status_code == 409
+    html = response.text
+    assert "This meeting was changed by someone else" in html
+    assert "Handover on 1 December." in html  # their value, beside ours
+    assert "Met on site.</textarea>" in html and "Fence the plot</textarea>" in html  # kept
+    with app.app_context():
+        assert counts() == before  # no minutes, no action item, no audit entry
+        meeting = db.session.get(Meeting, meeting_id)
+        assert meeting.minutes != "Met on site." and meeting.version_id == 2
+    # A new action item alone, from a form opened before another change, is refused too.
+    stale = meeting_data(client, url, title="Kick-off", decisions="Handover on 1 December.")
+    assert manager.post(url, data={**theirs, **opened_with(manager.get(url).text),
+                                   "minutes": "Signed off."}).status_code == 302  # fmt: skip
+    response = client.post(url, data={**stale, "actions-0-text": "X", "actions-0-owner_name": "Y"})
+    assert response.status_code == 409
+    # Sent again from the conflict page (its version now current): saved.
+    again = {**mine, **opened_with(response.text), "decisions": "Handover on 1 December."}
+    assert client.post(url, data=again).status_code == 302
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        assert meeting.minutes == "Met on site." and meeting.decisions == "Handover on 1 December."
+        assert "Fence the plot" in [a.text for a in meeting.actions]
 
 
 # -- scope and roles -------------------------------------------------------------------------
