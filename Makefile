@@ -50,7 +50,7 @@ test: catalogs lint
 	$(BIN)/pytest
 
 bench: catalogs
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
