@@ -15,9 +15,9 @@ from core.extensions import db
 from core.models import Enterprise, EnterpriseContact, PortalLink
 from core.models.base import utcnow
 from crm import bp
+from crm.conflicts import changed_since
 from crm.enterprises.forms import CONTACT_FIELDS, ContactForm
 from crm.enterprises.views import get_enterprise_or_404
-from crm.leads.detail import _changed_since
 from crm.leads.forms import check_phone
 from crm.permissions import MAX_ID, require
 
@@ -106,7 +106,7 @@ def _contact_form(firm: Enterprise, contact: EnterpriseContact | None):
             form.email.errors.append(_taken_message(other))
         elif contact is not None and json.dumps(current) != form.original.data:
             submitted = {name: _shown(v) for name, v in values.items()}
-            conflicts = _changed_since(current, form.original.data, submitted)
+            conflicts = changed_since(current, form.original.data, submitted)
             form.original.data = json.dumps(current)
             return _render(firm, contact, form, conflicts, status=409)
         else:

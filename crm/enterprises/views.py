@@ -17,6 +17,7 @@ from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import ZONES, Enterprise, Lead, Plot, Referral
 from crm import bp
+from crm.conflicts import arm, refuse
 from crm.enterprises.forms import (
     ENTERPRISE_FIELDS,
     EnterpriseForm,
@@ -24,7 +25,6 @@ from crm.enterprises.forms import (
     slug_taken,
     zone_name,
 )
-from crm.leads.detail import _changed_since
 from crm.leads.listing import STAGE_LABELS
 from crm.permissions import MAX_ID, allowed, can, require
 from public_site.inquiry.choices import industry_name
@@ -248,7 +248,7 @@ def enterprise_edit(enterprise_id: int):
     current = _shown(_current(firm))
     if request.method == "GET":
         _fill(form, firm)
-        form.version.data, form.original.data = str(firm.version_id), json.dumps(current)
+        arm(form, firm.version_id, current)
         return _render_form(form, firm)
     form.slug.data = firm.slug  # in the public page's address: shown, never changed here
     if not form.validate_on_submit():
@@ -269,9 +269,7 @@ def enterprise_edit(enterprise_id: int):
             flash(gettext("The enterprise was saved."), "success")
             return redirect(url_for("crm.enterprise", enterprise_id=firm.id))
         current = _shown(_current(firm))
-    conflicts = _changed_since(current, form.original.data, _shown(values))
-    # The next save is a deliberate choice made with the other person's values in view.
-    form.version.data, form.original.data = str(firm.version_id), json.dumps(current)
+    conflicts = refuse(form, firm.version_id, current, _shown(values))
     return _render_form(form, firm, conflicts=conflicts, conflict=True, status=409)
 
 

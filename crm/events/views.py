@@ -16,8 +16,8 @@ from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, Lead, User
 from crm import bp
+from crm.conflicts import arm, refuse
 from crm.events.forms import EVENT_FIELDS, TRANSLATED, EventForm, slug_taken
-from crm.leads.detail import _changed_since
 from crm.permissions import MAX_ID, allowed, require
 from public_site.inquiry.choices import industry_name
 from public_site.seo import absolute
@@ -190,7 +190,7 @@ def event_edit(event_id: int):
     current = _shown(event)
     if request.method == "GET":
         _fill(form, event)
-        form.version.data, form.original.data = str(event.version_id), json.dumps(current)
+        arm(form, event.version_id, current)
         return _render_form(form, event)
     # The slug is in printed QR codes once published: it is shown but never changed here.
     form.slug.data = event.slug
@@ -218,9 +218,7 @@ def event_edit(event_id: int):
             else ("" if v is None else (f"{v:f}" if hasattr(v, "as_tuple") else str(v)))
             for k, v in values.items()
         }
-        conflicts = _changed_since(current, form.original.data, submitted)
-        # The next save is a deliberate choice made with the other person's values in view.
-        form.version.data, form.original.data = str(event.version_id), json.dumps(current)
+        conflicts = refuse(form, event.version_id, current, submitted)
         return _render_form(form, event, conflicts=conflicts, conflict=True, status=409)
     return _render_form(form, event, status=422)
 

@@ -17,6 +17,7 @@ from core.leads import on_create, refresh_search_text
 from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
 from core.projects import project_of
 from crm import bp
+from crm.conflicts import arm, changed_since, refuse
 from crm.leads import timeline
 from crm.leads.forms import (
     CONTACT_FIELDS,
@@ -56,21 +57,6 @@ def _shown(value) -> str:
     if isinstance(value, bool):
         return "1" if value else ""
     return f"{value:f}" if hasattr(value, "as_tuple") else str(value)
-
-
-def _changed_since(current: dict, original: str, submitted: dict) -> list[tuple[str, str, str]]:
-    """Fields someone else changed after the form was opened: (field, theirs, yours)."""
-    try:
-        baseline = json.loads(original or "")
-    except ValueError:
-        baseline = None
-    if not isinstance(baseline, dict):
-        baseline = submitted  # without a baseline, show every field where the two differ
-    return [
-        (name, current[name], submitted.get(name, ""))
-        for name in current
-        if current[name] != baseline.get(name, "")
-    ]
 
 
 def _duplicates(lead: Lead) -> list[tuple[DuplicateCandidate, Lead]]:
@@ -147,7 +133,7 @@ def lead_edit(lead_id: int):
             getattr(form, name).data = (
                 getattr(lead, name) if name == "legal_hold" else current[name]
             )
-        form.version.data, form.original.data = str(lead.version_id), json.dumps(current)
+        arm(form, lead.version_id, current)
     conflicts = []
     if form.validate_on_submit():
         values = form.lead_values()
@@ -172,9 +158,7 @@ def lead_edit(lead_id: int):
                 return redirect(url_for("crm.lead", lead_id=lead.id))
             current = {name: _shown(getattr(lead, name)) for name in fields}
         submitted = {name: _shown(v) for name, v in values.items()}
-        conflicts = _changed_since(current, form.original.data, submitted)
-        # The next save is a deliberate choice made with the other person's values in view.
-        form.version.data, form.original.data = str(lead.version_id), json.dumps(current)
+        conflicts = refuse(form, lead.version_id, current, submitted)
     return render_template(
         "crm/leads/edit.html",
         lead=lead,
@@ -220,7 +204,7 @@ def _contact_form(lead: Lead, contact: Contact | None):
         values = form.contact_values()
         submitted = {name: _shown(v) for name, v in values.items()}
         if contact is not None and json.dumps(current) != form.original.data:
-            conflicts = _changed_since(current, form.original.data, submitted)
+            conflicts = changed_since(current, form.original.data, submitted)
             form.original.data = json.dumps(current)
         else:
             if contact is None:

@@ -1,6 +1,5 @@
 """Approval steps in a project's file: the table on the project page, adding a step, editing one."""
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +20,7 @@ from core.i18n import number
 from core.models import ApprovalStep, Project
 from core.workdays import working_days_between
 from crm import bp
-from crm.leads.detail import _changed_since
+from crm.conflicts import arm, refuse
 from crm.permissions import MAX_ID, allowed, require
 from crm.projects import company, get_project_or_404
 from crm.projects.approval_forms import (
@@ -223,7 +222,7 @@ def project_step(project_id: int, step_id: int):
     current = _shown(_current(step), people)
     if request.method == "GET":
         _fill(form, step)
-        form.version.data, form.original.data = str(step.version_id), json.dumps(current)
+        arm(form, step.version_id, current)
         return _render(form, project, step)
     if not form.validate_on_submit():
         return _render(form, project, step, status=422)
@@ -250,9 +249,7 @@ def project_step(project_id: int, step_id: int):
             )
             return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
         current = _shown(_current(step), people)
-    conflicts = _changed_since(current, form.original.data, _shown(values, people))
-    # The next save is a deliberate choice made with the other person's values in view.
-    form.version.data, form.original.data = str(step.version_id), json.dumps(current)
+    conflicts = refuse(form, step.version_id, current, _shown(values, people))
     return _render(form, project, step, conflicts=conflicts, conflict=True, status=409)
 
 

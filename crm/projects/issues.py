@@ -1,13 +1,10 @@
 """A project's issue log: difficulties, the department owning each, due days and resolutions."""
 
-import json
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.approvals import department_name
 from core.audit import record
@@ -16,7 +13,7 @@ from core.i18n import date as date_text
 from core.models import Project, ProjectIssue
 from core.projects import park_today
 from crm import bp
-from crm.leads.detail import _changed_since
+from crm.conflicts import arm, committed, refuse
 from crm.permissions import MAX_ID, allowed, require
 from crm.projects import company, get_project_or_404
 from crm.projects.file_forms import ISSUE_FIELDS, IssueForm
@@ -95,8 +92,7 @@ def _shown(values: dict) -> dict[str, str]:
 def _fill(form: IssueForm, issue: ProjectIssue) -> None:
     for name in ISSUE_FIELDS:
         getattr(form, name).data = getattr(issue, name)
-    form.version.data = str(issue.version_id)
-    form.original.data = json.dumps(_shown(_current(issue)))
+    arm(form, issue.version_id, _shown(_current(issue)))
 
 
 def _render(project, issue, form, status=200, conflicts=(), conflict=False):
@@ -177,17 +173,11 @@ def project_issue_save(project_id: int, issue_id: int):
         for name, (_old, new) in changes.items():
             setattr(issue, name, new)
         record("update", issue, changes)
-        try:
-            db.session.commit()
-        except StaleDataError:  # saved by someone else between our read and our write
-            db.session.rollback()
-            project = get_project_or_404(project_id, "project.file")
-            issue = _issue_or_404(project, issue_id)
-        else:
+        if committed():
             flash(gettext("The issue was saved."), "success")
             return _back_to(project)
+        project = get_project_or_404(project_id, "project.file")
+        issue = _issue_or_404(project, issue_id)
     current = _shown(_current(issue))
-    conflicts = _changed_since(current, form.original.data, _shown(values))
-    # The next save is a deliberate choice made with the other person's values in view.
-    form.version.data, form.original.data = str(issue.version_id), json.dumps(current)
+    conflicts = refuse(form, issue.version_id, current, _shown(values))
     return _render(project, issue, form, 409, conflicts=conflicts, conflict=True)

@@ -1,6 +1,5 @@
 """Coordination meetings of a project: minutes, decisions, action items and when they were done."""
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +10,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
 from core.extensions import db
@@ -19,7 +17,7 @@ from core.i18n import date as date_text
 from core.models import ActionItem, Meeting, Project
 from core.projects import park_today
 from crm import bp
-from crm.leads.detail import _changed_since
+from crm.conflicts import arm, committed, refuse
 from crm.permissions import MAX_ID, allowed, require
 from crm.projects import company, get_project_or_404
 from crm.projects.file_forms import MEETING_FIELDS, MeetingForm
@@ -177,8 +175,7 @@ def project_meeting(project_id: int, meeting_id: int):
         form.fill_choices()
         for name in MEETING_FIELDS:
             getattr(form, name).data = getattr(meeting, name)
-        form.version.data = str(meeting.version_id)
-        form.original.data = json.dumps(_shown(_current(meeting)))
+        arm(form, meeting.version_id, _shown(_current(meeting)))
     return _render(project, meeting, form)
 
 
@@ -206,19 +203,13 @@ def project_meeting_save(project_id: int, meeting_id: int):
         else:  # new action items alone change the meeting too: a stale form must not add them
             flag_modified(meeting, "title")
         _add_actions(project, meeting, rows)
-        try:
-            db.session.commit()
-        except StaleDataError:  # saved by someone else between our read and our write
-            db.session.rollback()
-            project = get_project_or_404(project_id, "project.file")
-            meeting = _meeting_or_404(project, meeting_id)
-        else:
+        if committed():
             flash(gettext("The meeting was saved."), "success")
             return _back_to(project)
+        project = get_project_or_404(project_id, "project.file")
+        meeting = _meeting_or_404(project, meeting_id)
     current = _shown(_current(meeting))
-    conflicts = _changed_since(current, form.original.data, _shown(values))
-    # The next save is a deliberate choice made with the other person's values in view.
-    form.version.data, form.original.data = str(meeting.version_id), json.dumps(current)
+    conflicts = refuse(form, meeting.version_id, current, _shown(values))
     return _render(project, meeting, form, 409, conflicts=conflicts)
 
 

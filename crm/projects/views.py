@@ -1,7 +1,5 @@
 """Projects in the CRM: the list, a project's page, its form, a stage recorded with its proof."""
 
-import json
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -17,8 +15,8 @@ from core.models import PROJECT_STAGES, ZONES, Plot, Project, ProjectMilestone
 from core.models.base import utcnow
 from core.projects import STAGE_LABELS, Refused, allocate, deadline, park_today, reach
 from crm import bp
+from crm.conflicts import arm, refuse
 from crm.enterprises.forms import zone_name
-from crm.leads.detail import _changed_since
 from crm.permissions import allowed, can, require
 from crm.projects import company, evidence, get_project_or_404, visible_projects
 from crm.projects.forms import (
@@ -289,7 +287,7 @@ def project_edit(project_id: int):
     current = _shown(_current(project), names)
     if request.method == "GET":
         _fill(form, project)
-        form.version.data, form.original.data = str(project.version_id), json.dumps(current)
+        arm(form, project.version_id, current)
         return _render_form(form, project)
     if not form.validate_on_submit():
         return _render_form(form, project, status=422)
@@ -319,9 +317,7 @@ def project_edit(project_id: int):
             flash(gettext("The project was saved."), "success")
             return redirect(url_for("crm.project", project_id=project.id))
         current = _shown(_current(project), names)
-    conflicts = _changed_since(current, form.original.data, _shown(values, names))
-    # The next save is a deliberate choice made with the other person's values in view.
-    form.version.data, form.original.data = str(project.version_id), json.dumps(current)
+    conflicts = refuse(form, project.version_id, current, _shown(values, names))
     return _render_form(form, project, conflicts=conflicts, conflict=True, status=409)
 
 
