@@ -130,6 +130,9 @@ def init_app(app) -> None:
             from core.demo_projects import load_demo_projects
 
             click.echo(f"demo projects: {load_demo_projects()} created")
+            from core.demo_pipeline import load_demo_pipeline
+
+            click.echo(f"demo pipeline: {load_demo_pipeline()} created")
 
     @app.cli.command("send-outbox")
     @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")

@@ -1,11 +1,12 @@
-"""Demo portal contacts and referrals for `make run`: one of each road a referral can take.
-Never in production."""
+"""Demo portal contacts and referrals for `make run`: one of each road a referral can take, and
+the referrals behind the other demo leads credited to a firm in the park. Never in production."""
 
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from core.audit import record
+from core.demo_texts import REFERRAL_WORDS
 from core.extensions import db
 from core.matching import normalise_company
 from core.models import (
@@ -107,6 +108,35 @@ def load_demo_referrals(now: datetime | None = None) -> int:
         count += 1
     db.session.commit()
     return count
+
+
+def refer(lead: Lead) -> Referral:
+    """The accepted referral behind a demo lead already credited to a firm in the park (its
+    referrer and referred_at set), as one of the firm's contacts sent it if it has any. Call it
+    once the lead's stages, and its project if signed, are written: the referrer's steps follow."""
+    contact = db.session.scalar(
+        select(EnterpriseContact)
+        .where(EnterpriseContact.enterprise_id == lead.referrer_enterprise_id)
+        .order_by(EnterpriseContact.id)
+    )
+    writer = contact.language if contact is not None else lead.language
+    plans, how = REFERRAL_WORDS[lead.id % len(REFERRAL_WORDS)][writer != "zh"]
+    person = lead.primary_contact
+    referral = Referral(
+        enterprise_id=lead.referrer_enterprise_id, submitted_by=contact,
+        created_at=lead.referred_at, company_name=lead.company_name,
+        company_name_latin=lead.company_name_latin,
+        company_key=normalise_company(lead.company_name), country=lead.country,
+        industry=lead.industry, contact_name=person.name, contact_email=person.email,
+        contact_phone=person.phone, contact_language=lead.language, plans=plans, how_known=how,
+        consent_at=lead.referred_at, consent_language=writer,
+    )  # fmt: skip
+    referral.updates.append(ReferralUpdate(status="submitted", at=lead.referred_at))
+    _credit(referral, lead)
+    db.session.add(referral)
+    db.session.flush()
+    record("create", referral, {"company_name": [None, lead.company_name]}, actor="system")
+    return referral
 
 
 def _credit(referral: Referral, lead: Lead) -> None:

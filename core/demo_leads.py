@@ -111,7 +111,7 @@ def load_demo_leads(now: datetime | None = None) -> int:
             change.at = lead.stage_changed_at = moment
             if stage == "lost":
                 change.note = lead.lost_note = "Chose a site in Vietnam for lower labour costs."
-                lead.lost_reason_id = db.session.scalar(
+                change.lost_reason_id = lead.lost_reason_id = db.session.scalar(
                     select(ListItem.id).where(ListItem.kind == "lost_reason").order_by(ListItem.id)
                 )
         lifecycle.restate_history([lead.id])  # the moves were dated after they were recorded

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from core import approvals, incentives, projects
 from core import leads as lifecycle
 from core.audit import record
+from core.demo_enterprises import refer
 from core.demo_leads import LIAISON_FROM
 from core.demo_texts import INDUSTRY_WEIGHTS, ISSUES, MEETINGS, Firm, draw_firm
 from core.extensions import db
@@ -231,6 +232,9 @@ def load_demo_projects(now: datetime | None = None) -> int:
         key=lambda pair: -pair[0].investment,
     )
     _files(rng, majors, today)
+    db.session.flush()  # the projects' stages, which their referrers' steps are read from
+    for lead in (project.lead for _, project in made if project.lead.referrer_enterprise_id):
+        refer(lead)
     db.session.commit()
     return len(made)
 

@@ -1,4 +1,5 @@
-"""Words of the demo year (core/demo_projects.py): firms and their people, minutes and issues."""
+"""Words of the demo year (core/demo_projects.py, core/demo_pipeline.py): firms and their people,
+minutes and issues, why leads were lost, what referrers wrote."""
 
 import random
 from typing import NamedTuple
@@ -58,6 +59,23 @@ EUROPE = {
             "Logística")),
 }  # fmt: skip
 ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "é": "e", "è": "e", "í": "i", "ú": "u"})
+# The year's pipeline (core/demo_pipeline.py) needs hundreds of names beyond the projects': more
+# brand characters and surnames, two more countries, and fewer European firms.
+MORE_BRAND_SECOND = "佳隆润福和宇维普捷元汇朗森"
+MORE_SURNAMES = {
+    "DE": "Schröder Neumann Schwarz Zimmermann Braun Hofmann Schmitt Werner Krause Wolf Schulz "
+          "Jung Hahn Keller Fuchs Vogt Roth Beck Haas Busch Bergmann Pohl Ludwig Dietrich Horn "
+          "Walter Heinrich Thiele Jäger Otto Schumacher Pfeiffer Wagner Lange Berger Scholz",
+    "FR": "Moreau Laurent Michel Leroy Roux Morel Fournier Gauthier Blanc Guérin Boyer André "
+          "Renaud Picard Lemoine Roussel Vincent Masson Marchand Dumas Brun Meunier Barbier "
+          "Arnaud Carpentier Aubert Leclerc Colin",
+    "IT": "Rossi Russo Esposito Romano Gallo Costa Giordano Mancini Lombardi Moretti Barbieri "
+          "Rinaldi Caruso Ferri Santoro Leone Longo Gentile Villa Serra Cattaneo",
+    "AT": "Leitner Eder Aigner Hofer Lechner Bauer Haider Schwaiger Reiter Brunthaler",
+    "NL": "Bos Vos Peters Hendriks Dijkstra Smits Kok Brouwer Meijer Willems",
+    "SE": "Berglund Nyström Lundgren Sjöberg Forsberg Wallin Engström",
+    "ES": "Moreno Jiménez Ruiz Serrano Molina Delgado Rubio Marín Sanz Iglesias Medina",
+}  # fmt: skip
 
 
 class Firm(NamedTuple):
@@ -70,15 +88,41 @@ class Firm(NamedTuple):
     phone: str | None
 
 
+class Pool(NamedTuple):
+    """Where draw_firm takes its names from."""
+
+    chinese_share: float
+    brand_first: str
+    brand_second: str
+    europe: dict
+
+
+YEAR = Pool(CHINESE_SHARE, BRAND_FIRST, BRAND_SECOND, EUROPE)
+PIPELINE = Pool(
+    0.7, BRAND_FIRST, BRAND_SECOND + MORE_BRAND_SECOND,
+    {
+        **{c: (*spec[:2], f"{spec[2]} {MORE_SURNAMES[c]}", *spec[3:])
+           for c, spec in EUROPE.items()},
+        "CH": ("de", 6, "Brunner Gerber Baumgartner Frei Widmer Zürcher Kälin Suter Egli",
+               "Reto Andrea Urs", ("AG", "GmbH"), EUROPE["DE"][5]),
+        "BE": ("fr", 5, "Peeters Janssens Claes Goossens Wouters Lemaire Dumont Jacobs",
+               "Pierre Els Wim", ("SA", "SRL"), EUROPE["FR"][5]),
+    },
+)  # fmt: skip
+
+
 def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text))
 
 
-def _chinese(rng: random.Random, industry: str, taken: set[str]) -> Firm:
+def _chinese(rng: random.Random, industry: str, taken: set[str], pool: Pool) -> Firm:
     city = rng.choice(CITIES)
-    brand = rng.choice(BRAND_FIRST) + rng.choice(BRAND_SECOND)
-    while _pinyin(brand) in taken:
-        brand = rng.choice(BRAND_FIRST) + rng.choice(BRAND_SECOND)
+    brand = rng.choice(pool.brand_first) + rng.choice(pool.brand_second)
+    # As many tries as there are brands: should they all be taken, one is used again elsewhere.
+    for _ in range(len(pool.brand_first) * len(pool.brand_second)):
+        if _pinyin(brand) not in taken:
+            break
+        brand = rng.choice(pool.brand_first) + rng.choice(pool.brand_second)
     taken.add(_pinyin(brand))
     trade, trade_en = rng.choice(TRADES[INDUSTRIES.index(industry)])
     legal = "股份有限公司" if rng.random() < 0.2 else "有限公司"
@@ -104,18 +148,23 @@ def _european(rng: random.Random, industry: str, taken: set[str], left: dict) ->
     return Firm(company, None, country, language, f"{first} {surname}", email, phone)
 
 
-def draw_firm(rng: random.Random, industry: str, taken: set[str], keys: list[str]) -> Firm:
-    """A Chinese or European firm of the industry, its name unlike every one in keys (the
-    normalised names of core.matching; the new one is added) so no duplicate is flagged."""
+def draw_firm(
+    rng: random.Random, industry: str, taken: set[str], keys: list[str], pool: Pool = YEAR
+) -> Firm:
+    """A Chinese or European firm of the industry, its names unlike every one in keys (the
+    normalised names of core.matching; its own is added) so no duplicate is flagged: the check
+    of core.leads compares the Chinese name and the Latin one with every lead's key."""
     while True:
-        left = {c: spec for c, spec in EUROPE.items() if set(spec[2].split()) - taken}
-        if rng.random() < CHINESE_SHARE or not left:
-            found = _chinese(rng, industry, taken)
+        left = {c: spec for c, spec in pool.europe.items() if set(spec[2].split()) - taken}
+        if rng.random() < pool.chinese_share or not left:
+            found = _chinese(rng, industry, taken, pool)
         else:
             found = _european(rng, industry, taken, left)
-        key = normalise_company(found.latin or found.company)
-        if all(match_score(key, other) < DUPLICATE_COMPANY_SCORE for other in keys):
-            keys.append(key)
+        names = {normalise_company(name) for name in (found.company, found.latin) if name}
+        if all(
+            match_score(name, other) < DUPLICATE_COMPANY_SCORE for name in names for other in keys
+        ):
+            keys.append(normalise_company(found.latin or found.company))
             return found
 
 
@@ -146,4 +195,42 @@ ISSUES = (
      "县发改局出具书面答复，企业已确认。", 12),
     ("施工许可需先完成消防设计审查，企业图纸尚未齐全。", "housing-construction", 15, "", None),
     ("危化品仓库安全评价报告待专家评审。", "emergency-management", 45, "", None),
+)  # fmt: skip
+# Why leads were lost, per reason code of the admin list (crm/admin/lists.py), as the officer
+# noted it: (Chinese, English), Chinese on a Chinese-speaking lead, English on the others.
+LOST_NOTES = {
+    "other-location": (
+        ("选择了重庆两江新区，对方给出的地价更低。",
+         "Chose Chongqing Liangjiang for a lower land price."),
+        ("最终落户越南，人工成本更低。", "Chose a site in Vietnam for lower labour costs."),
+        ("集团决定扩建华东现有工厂。",
+         "The group will expand its existing plant in eastern China."),
+    ),
+    "project-cancelled": (
+        ("集团战略调整，取消西部布局。", "The group dropped its plans for western China."),
+        ("市场需求下降，项目取消。", "Demand fell and the project was cancelled."),
+    ),
+    "budget": (
+        ("融资未到位，项目搁置。", "Financing fell through; the project is on hold."),
+        ("投资规模缩减到园区准入门槛以下。", "The investment shrank below the park's threshold."),
+    ),
+    "no-response": (
+        ("多次电话和邮件联系均无回复。", "No answer to calls and emails for two months."),
+        ("联系人已离职，公司无人跟进。", "The contact left the firm and nobody took over."),
+    ),
+    "land-or-power": (
+        ("所需用地超出南片区近期可供地块。",
+         "Needs more land than the south area can offer soon."),
+        ("用电负荷大，新变电站投运前无法满足。",
+         "Its power load must wait for the new substation."),
+    ),
+}  # fmt: skip
+# What a referrer wrote of the firm: (plans, how known) in Chinese and in English.
+REFERRAL_WORDS = (
+    (("在西部新建生产基地。", "我们的长期供应商。"),
+     ("A new production site in western China.", "Our supplier for many years.")),
+    (("扩大产能，正在寻找合适地块。", "我们的客户。"),
+     ("More capacity: looking for a suitable plot.", "One of our customers.")),
+    (("设立区域装配和分拨中心。", "行业协会认识。"),
+     ("A regional assembly and distribution centre.", "We know them from our trade association.")),
 )  # fmt: skip
