@@ -17,20 +17,18 @@ from core import approvals, incentives, projects
 from core import leads as lifecycle
 from core.audit import record
 from core.demo_enterprises import refer
+from core.demo_files import add_files
 from core.demo_leads import LIAISON_FROM
-from core.demo_texts import INDUSTRY_WEIGHTS, ISSUES, MEETINGS, Firm, draw_firm
+from core.demo_texts import INDUSTRY_WEIGHTS, Firm, draw_firm
 from core.extensions import db
 from core.matching import normalise_company
 from core.models import (
-    ActionItem,
     Contact,
     Enterprise,
     Event,
     Lead,
-    Meeting,
     Plot,
     Project,
-    ProjectIssue,
     StageChange,
     User,
 )
@@ -231,7 +229,7 @@ def load_demo_projects(now: datetime | None = None) -> int:
         (pair for pair in made if pair[0].investment >= LIAISON_FROM),
         key=lambda pair: -pair[0].investment,
     )
-    _files(rng, majors, today)
+    add_files(rng, majors, today)
     db.session.flush()  # the projects' stages, which their referrers' steps are read from
     for lead in (project.lead for _, project in made if project.lead.referrer_enterprise_id):
         refer(lead)
@@ -391,48 +389,3 @@ def _plots(made: list[tuple[Plan, Project]]) -> None:
         )
         for plot, project in zip(plots[: max(0, len(plots) - keep)], building, strict=False):
             projects.allocate(project, [plot])
-
-
-def _files(rng, majors: list[tuple[Plan, Project]], today: date) -> None:
-    """Coordination meetings with action items, and issues, on the major projects."""
-    for n, (item, project) in enumerate(majors[:4]):
-        held = [(MEETINGS[n % 2], item.signed_on + timedelta(days=rng.randint(7, 20)))]
-        if item.start is not None:
-            held.append((MEETINGS[2], item.start - timedelta(days=rng.randint(8, 15))))
-        for (title, minutes, decisions, actions), day in held:
-            if day > today:
-                continue
-            meeting = Meeting(
-                project_id=project.id, held_on=day, title=title, minutes=minutes,
-                decisions=decisions, created_by_id=project.agent_id,
-            )  # fmt: skip
-            db.session.add(meeting)
-            record("create", meeting, {"project": [None, project.id], "title": [None, title]})
-            for text, owner, due, done in actions:
-                finished = day + timedelta(days=done) if done is not None else None
-                meeting.actions.append(
-                    ActionItem(
-                        project_id=project.id, text=text, owner_name=owner or "",
-                        owner_id=None if owner else project.agent_id,
-                        due_on=day + timedelta(days=due),
-                        done_on=finished if finished and finished <= today else None,
-                    )
-                )  # fmt: skip
-            db.session.flush()
-            for action in meeting.actions:
-                record(
-                    "create", action, {"meeting": [None, meeting.id], "text": [None, action.text]}
-                )
-    for (item, project), (text, department, due, resolution, after) in zip(
-        majors, ISSUES, strict=False
-    ):
-        raised = min(today, item.signed_on + timedelta(days=rng.randint(10, 30)))
-        solved = raised + timedelta(days=after) if after is not None else None
-        solved = solved if solved is not None and solved <= today else None
-        issue = ProjectIssue(
-            project_id=project.id, raised_on=raised, description=text, department=department,
-            due_on=raised + timedelta(days=due), resolution=resolution if solved else "",
-            resolved_on=solved, created_by_id=project.agent_id,
-        )  # fmt: skip
-        db.session.add(issue)
-        record("create", issue, {"project": [None, project.id], "description": [None, text]})
