@@ -6,11 +6,10 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from html import escape
 
-import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from core import lead_flow, projects
+from core import lead_flow
 from core.demo_leads import DEMO_LEADS
 from core.extensions import db
 from core.models import (
@@ -28,21 +27,9 @@ from core.models.base import utcnow
 from core.referral_status import STAGE_PROGRESS, status, status_label
 from core.targets import year_bounds
 from core.workdays import CHINA
-from crm.twofactor import new_secret
-from tests.crm.helpers import sign_in_as
+from tests.core.conftest import DEMO_TODAY as TODAY
 from tests.site.test_portal_auth import make_contact
 from tests.site.test_portal_auth import sign_in as portal_sign_in
-
-TODAY = date(2026, 11, 30)
-
-
-@pytest.fixture
-def demo(app, monkeypatch):
-    """`flask load-demo` run on a frozen park day late in 2026; its output."""
-    monkeypatch.setattr(projects, "park_today", lambda: TODAY)
-    result = app.test_cli_runner().invoke(args=["load-demo"])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def _cohort() -> list[Lead]:
@@ -182,13 +169,9 @@ def test_credited_demo_leads_have_their_referral_which_the_referrer_sees(app, de
         assert status_label(progress) in detail.get_data(as_text=True)
 
 
-def test_dashboard_funnel_and_lead_list_show_the_pipeline(app, demo):
-    client = app.test_client()
+def test_dashboard_funnel_and_lead_list_show_the_pipeline(app, demo_manager):
+    client = demo_manager
     with app.app_context():
-        manager = db.session.scalar(select(User).where(User.role == "manager"))
-        manager.totp_secret, manager.language = new_secret(), "en"
-        db.session.commit()
-        sign_in_as(client, manager.id)
         reached = lead_flow.lead_flow(TODAY.year).reached
         newest_lost = db.session.scalar(
             select(Lead.company_name).where(Lead.stage == "lost").order_by(Lead.created_at.desc())

@@ -2,12 +2,10 @@
 dashboard and a department report with something to say."""
 
 import re
-from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
-from core import projects, targets
+from core import targets
 from core.content import get_content
 from core.extensions import db
 from core.models import (
@@ -21,22 +19,9 @@ from core.models import (
     Project,
     ProjectIssue,
     StageChange,
-    User,
 )
 from core.workdays import CHINA, add_working_days
-from crm.twofactor import new_secret
-from tests.crm.helpers import sign_in_as
-
-TODAY = date(2026, 11, 30)
-
-
-@pytest.fixture
-def demo(app, monkeypatch):
-    """`flask load-demo` run on a frozen park day late in 2026; its output."""
-    monkeypatch.setattr(projects, "park_today", lambda: TODAY)
-    result = app.test_cli_runner().invoke(args=["load-demo"])
-    assert result.exit_code == 0, result.output
-    return result.output
+from tests.core.conftest import DEMO_TODAY as TODAY
 
 
 def test_load_demo_makes_the_year_once_with_targets_partly_reached(app, demo):
@@ -132,13 +117,9 @@ def test_stages_steps_and_histories_keep_their_order_and_dates(app, demo):
         assert all(db.session.get(Project, pid).investment >= 500_000_000 for pid in filed)
 
 
-def test_dashboard_and_department_report_tell_the_year(app, demo):
-    client = app.test_client()
+def test_dashboard_and_department_report_tell_the_year(app, demo_manager):
+    client = demo_manager
     with app.app_context():
-        manager = db.session.scalar(select(User).where(User.role == "manager"))
-        manager.totp_secret, manager.language = new_secret(), "en"
-        db.session.commit()
-        sign_in_as(client, manager.id)
         major = db.session.scalar(
             select(Meeting.project_id).join(Project).order_by(Project.investment.desc())
         )
