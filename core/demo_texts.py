@@ -4,6 +4,7 @@ minutes and issues, why leads were lost, what referrers wrote."""
 import random
 from typing import NamedTuple
 
+import phonenumbers
 from pypinyin import lazy_pinyin
 
 from core.leads import DUPLICATE_COMPANY_SCORE
@@ -134,6 +135,16 @@ def _chinese(rng: random.Random, industry: str, taken: set[str], pool: Pool) -> 
     return Firm(f"{city}{brand}{trade}{legal}", latin, "CN", "zh", person, email, phone)
 
 
+def _mobile(rng: random.Random, country: str) -> str:
+    """A valid mobile number of the country (E.164, as staff forms store them): editing the
+    contact later must not trip over the demo's own number."""
+    example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    digits = str(example.national_number)
+    number = phonenumbers.parse(f"+{example.country_code}{digits[:-4]}{rng.randrange(10**4):04d}")
+    number = number if phonenumbers.is_valid_number(number) else example
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def _european(rng: random.Random, industry: str, taken: set[str], left: dict) -> Firm:
     country = rng.choices(list(left), [spec[1] for spec in left.values()])[0]
     language, _, surnames, firsts, forms, words = left[country]
@@ -141,7 +152,7 @@ def _european(rng: random.Random, industry: str, taken: set[str], left: dict) ->
     taken.add(surname)
     first = rng.choice(firsts.split())
     domain = surname.lower().translate(ASCII).replace(" ", "-")
-    phone = f"+{rng.choice(('49', '33', '39', '31'))} {rng.randrange(10**8, 10**9)}"
+    phone = _mobile(rng, country)
     email = f"{first.lower().translate(ASCII)}.{domain}@{domain}.example"
     company = f"{surname} {words[INDUSTRIES.index(industry)]} {rng.choice(forms)}"
     phone = phone if rng.random() < 0.7 else None

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from html import escape
 
+import phonenumbers
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from core.extensions import db
 from core.models import (
     FORWARD_RANK,
     FORWARD_STAGES,
+    Contact,
     DuplicateCandidate,
     Enterprise,
     Lead,
@@ -187,3 +189,21 @@ def test_dashboard_funnel_and_lead_list_show_the_pipeline(app, demo_manager):
     listing = client.get("/crm/leads?stage=lost")
     assert listing.status_code == 200
     assert escape(newest_lost) in listing.get_data(as_text=True)
+
+
+def test_demo_phone_numbers_are_valid_for_the_firms_country(app, demo):
+    """Staff who edit a demo contact must not be told its number is invalid."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Lead.country, Contact.phone)
+            .join(Contact, Contact.lead_id == Lead.id)
+            .where(Contact.phone.is_not(None))
+        ).all()
+    assert len(rows) > 300
+    wrong = [
+        (country, phone)
+        for country, phone in rows
+        if not phonenumbers.is_valid_number(number := phonenumbers.parse(phone, country))
+        or phonenumbers.region_code_for_number(number) != country
+    ]
+    assert wrong == []
