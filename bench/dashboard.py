@@ -14,6 +14,7 @@ from bench.inprocess import bench_app, say, signed_in_client, timed
 from bench.leads import _lead
 from bench.report import Line, Row
 from bench.settings import Options
+from core.models import FORWARD_STAGES
 
 LEADS = int(os.environ.get("BENCH_LEADS", "100000"))
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "2000"))
@@ -22,7 +23,6 @@ WARMUP = 10
 TARGET_P99_MS = 300.0
 TITLE = f"Targets dashboard at {PROJECTS:,} projects and {LEADS:,} leads, in-process server time"
 BATCH = 5000
-FORWARD = ("new", "contacted", "qualified", "site_visit", "negotiation", "signed")
 EVENTS, ENTERPRISES = 12, 40
 # Approval steps per project, a few of them submitted and overdue.
 STEP_KINDS = ("business-registration", "tax-registration", "planning-permit", "construction-permit")
@@ -87,9 +87,9 @@ def _insert(conn, table, rows: list[dict]) -> None:
 def _history(rng, lead: dict, now: datetime) -> list[dict]:
     """The lead's stage changes: through the forward stages to its stage, days to weeks apart."""
     stage, at = lead["stage"], lead["created_at"]
-    last = FORWARD.index(stage) if stage in FORWARD else rng.randrange(0, 4)
+    last = FORWARD_STAGES.index(stage) if stage in FORWARD_STAGES else rng.randrange(0, 4)
     rows, previous = [], None
-    for step in FORWARD[: last + 1]:
+    for step in FORWARD_STAGES[: last + 1]:
         rows.append({"lead_id": lead["id"], "from_stage": previous, "to_stage": step, "at": at,
                      "note": ""})  # fmt: skip
         previous, at = step, min(now, at + timedelta(hours=rng.randrange(12, 40 * 24)))
@@ -99,7 +99,7 @@ def _history(rng, lead: dict, now: datetime) -> list[dict]:
     for row, following in zip(rows, [*rows[1:], None], strict=True):
         row["ended_at"] = following["at"] if following else None  # as core/leads.py keeps it
     lead["stage_changed_at"] = rows[-1]["at"]
-    lead["furthest_stage"] = FORWARD[last]
+    lead["furthest_stage"] = FORWARD_STAGES[last]
     return rows
 
 

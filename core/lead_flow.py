@@ -1,5 +1,6 @@
-"""The dashboard's lead figures: the funnel of the year's leads, time in stage, and the breakdowns
-by source, event, country and referring enterprise (counting rules: core/targets.py)."""
+"""Lead figures: the funnel and time in stage of a set of leads, counted from what core/leads.py
+keeps of their history (the dashboard's year, the pipeline report's period), and the dashboard's
+breakdowns by source, event, country and referring enterprise (counting rules: core/targets.py)."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
