@@ -36,7 +36,7 @@ demo: migrate
 	$(FLASK) load-demo
 
 run: catalogs demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -18,7 +18,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
     )
     if app.config["PROXY_FIX"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX"], x_proto=1, x_host=1)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX"],
+            x_proto=1,
+            x_host=app.config["PROXY_FIX_HOST"],
+        )
 
     from core import cli, content, errors, i18n, security
     from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import click
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from core.i18n import translated
 from core.models import APPROVAL_STATUSES, ApprovalStep, Project, User
 from core.models.base import utcnow
 from core.settings import get as setting
+from core.urls import staff_base_url
 from core.workdays import add_working_days, working_days_between
 
 STATUS_LABELS = {
@@ -210,7 +211,7 @@ def _queue(step: ApprovalStep, level: int, address: str, today: date) -> None:
             company=company,
             department=department_name(step.department, STAFF_LANGUAGE),
             days=days_overdue(step, today),
-            base_url=current_app.config.get("PUBLIC_BASE_URL") or "",
+            base_url=staff_base_url(),
         )
     outbox.queue(
         kind="approval_overdue",

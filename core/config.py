@@ -3,8 +3,12 @@
 import os
 from pathlib import Path
 
+from core.urls import check_base_url
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production below
+# `make run` serves here; PUBLIC_BASE_URL overrides it (and must, in production).
+DEV_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -31,6 +35,18 @@ def from_env() -> dict:
     if production and (secret == DEV_SECRET or len(secret) < 32):
         raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters")
     redis_url = os.environ.get("REDIS_URL", "")
+    # Every absolute address the app hands out (mails, QR codes, sitemap) starts with this.
+    public_base_url = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    if production and not public_base_url:
+        raise RuntimeError("PUBLIC_BASE_URL must be set (the site's https origin)")
+    public_base_url = check_base_url(public_base_url or DEV_BASE_URL, production)
+    crm_base_url = os.environ.get("CRM_BASE_URL", "").rstrip("/")
+    if crm_base_url:
+        check_base_url(crm_base_url, production)
+    # Flask answers 400 to a request for any other Host (or X-Forwarded-Host, when trusted).
+    trusted_hosts = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if production and not trusted_hosts:
+        raise RuntimeError("TRUSTED_HOSTS must list the host names the site answers to")
     cfg = {
         "PRODUCTION": production,
         "SECRET_KEY": secret,
@@ -39,7 +55,9 @@ def from_env() -> dict:
         ),
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(ROOT / "content")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "PUBLIC_BASE_URL": public_base_url,
+        "CRM_BASE_URL": crm_base_url,
+        "TRUSTED_HOSTS": trusted_hosts or None,
         "BUREAU_EMAIL": os.environ.get("BUREAU_EMAIL", "invest@qingyuan-port.example"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "8025" if not production else "25")),
@@ -84,7 +102,10 @@ def from_env() -> dict:
         # The __Host- prefix binds the cookie to this host and path; browsers need Secure for it.
         "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Proxies in front that set X-Forwarded-For and -Proto; X-Forwarded-Host is believed only
+        # when PROXY_FIX_HOST says the proxy sets it itself (a client could send one otherwise).
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
+        "PROXY_FIX_HOST": int(os.environ.get("PROXY_FIX_HOST", "0")),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

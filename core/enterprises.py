@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from flask_babel import force_locale, gettext
 from rapidfuzz import process
 from sqlalchemy import select, update
@@ -16,6 +16,7 @@ from core.extensions import db
 from core.matching import match_score, normalise_company
 from core.models import Enterprise, EnterpriseContact, Plot, PortalLink
 from core.models.base import utcnow
+from core.urls import external_url
 
 # The same bar as for duplicate leads: a referred name this close to a park firm is that firm.
 SAME_COMPANY_SCORE = 85
@@ -118,9 +119,7 @@ def redeem(token: str) -> EnterpriseContact | None:
 
 
 def _link_url(contact: EnterpriseContact, token: str) -> str:
-    from public_site.seo import absolute  # the portal is part of the public site
-
-    return absolute(url_for("site.portal_link", lang=contact.language, token=token))
+    return external_url("site.portal_link", lang=contact.language, token=token)
 
 
 def queue_link_email(contact: EnterpriseContact, purpose: str):

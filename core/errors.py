@@ -3,6 +3,7 @@
 import logging
 
 from flask import g, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -45,6 +46,9 @@ def _messages(code: int) -> tuple[str, str]:
 def render_error(code: int, detail: str | None = None):
     g.lang = g.get("lang") or _language_for_path()
     title, message = _messages(code)
+    if request_ctx.url_adapter is None:
+        # A Host outside TRUSTED_HOSTS: no address can be built for it, so no page with links.
+        return f"{title}\n\n{detail or message}\n", code, {"Content-Type": "text/plain"}
     template = "crm/error.html" if request.path.startswith("/crm") else "site/error.html"
     body = render_template(template, code=code, title=title, message=detail or message)
     return body, code

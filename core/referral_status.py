@@ -1,6 +1,6 @@
 """What an enterprise sees of its referrals: the statuses, their wording, and the emails."""
 
-from flask import has_request_context, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from core import outbox
 from core.extensions import db
 from core.models import DECLINE_REASONS, EnterpriseContact, Referral
+from core.urls import external_url
 
 # What the referrer sees, in order; "declined" and "closed" end the road.
 PROGRESS = (
@@ -77,9 +78,6 @@ def recipients(referral: Referral) -> list[EnterpriseContact]:
 
 
 def notify(referral: Referral, state: str) -> None:
-
-    from public_site.seo import absolute  # the portal is part of the public site
-
     if referral.id is None:
         db.session.flush()
     for contact in recipients(referral):
@@ -89,12 +87,8 @@ def notify(referral: Referral, state: str) -> None:
                 company=referral.company_name,
                 status=status_label(state),
             )
-            url = (
-                absolute(
-                    url_for("site.portal_referral", lang=contact.language, referral_id=referral.id)
-                )
-                if has_request_context()
-                else ""
+            url = external_url(
+                "site.portal_referral", lang=contact.language, referral_id=referral.id
             )
             body = render_template(
                 "site/email/referral_status.txt",

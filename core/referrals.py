@@ -10,7 +10,7 @@ import hashlib
 import json
 from types import SimpleNamespace
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
@@ -34,6 +34,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.referral_status import EMAILED, PROGRESS, STAGE_PROGRESS, notify
+from core.urls import external_url
 
 MANAGER_ROLES = ("admin", "manager")
 
@@ -101,7 +102,6 @@ def submit(contact: EnterpriseContact, data: dict, consent_text: str, lang: str)
 
 def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
     """The bureau hears of a new referral at once, in Chinese, with the way to its queue."""
-    from public_site.seo import absolute  # the public site builds on core, not the reverse
 
     db.session.flush()
     with force_locale("zh"):
@@ -111,7 +111,7 @@ def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
             referral=referral,
             enterprise=enterprise,
             country=country_name(referral.country),
-            url=absolute(url_for("crm.referral", referral_id=referral.id)),
+            url=external_url("crm.referral", referral_id=referral.id),
         )
         subject = gettext(
             "New referral from %(enterprise)s: %(company)s",

@@ -17,6 +17,7 @@ from core.audit import record
 from core.extensions import db, limiter
 from core.models import User
 from core.passwords import hash_password
+from core.urls import external_url
 from crm import bp
 from crm.account import PASSWORD_HINT, NewPasswordForm
 from crm.auth import blocked_minutes, count_failure, throttled_message
@@ -65,7 +66,7 @@ def user_for_token(token: str) -> User | None:
 
 
 def _queue_reset_email(user: User) -> int:
-    link = url_for("crm.password_reset", token=make_token(user), _external=True)
+    link = external_url("crm.password_reset", token=make_token(user))
     with force_locale(user.language):
         subject = gettext("Reset your CRM password")
         body = render_template(

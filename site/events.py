@@ -5,16 +5,16 @@ import io
 from datetime import date
 
 import segno
-from flask import abort, current_app, g, make_response, render_template, request, url_for
+from flask import abort, current_app, g, make_response, render_template, request
 from sqlalchemy import func, select
 
 from core.content import get_content
 from core.extensions import db
 from core.models import Event, Plot
+from core.urls import external_url
 from public_site import bp
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
 from public_site.inquiry.views import initial_data
-from public_site.seo import absolute
 
 # Printed codes are scanned from a metre away on a booth wall: error correction M and a
 # four-module quiet zone, as ISO/IEC 18004 asks.
@@ -63,7 +63,7 @@ def event(slug: str):
 
 def _qr(slug: str):
     event = published_or_404(slug)
-    return segno.make(absolute(url_for("site.event", slug=event.slug)), error=QR_ERROR)
+    return segno.make(external_url("site.event", slug=event.slug), error=QR_ERROR)
 
 
 def _cacheable(body: bytes, mimetype: str, filename: str):

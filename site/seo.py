@@ -15,12 +15,8 @@ from flask import (
 
 from core.content import get_content
 from core.i18n import LANG_COOKIE, LANGUAGES, PUBLIC_LANGUAGES, negotiate_language
+from core.urls import absolute
 from public_site import bp, root_bp
-
-
-def absolute(path: str) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
-    return base + path
 
 
 def set_page_languages(languages: list[str]) -> None:

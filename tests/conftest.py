@@ -24,6 +24,8 @@ def make_config(tmp_path, **overrides) -> dict:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": uri,
         "SERVER_NAME": None,
+        # The test client's host: links in mails and pages read as before the setting was required.
+        "PUBLIC_BASE_URL": "http://localhost",
         "RATELIMIT_ENABLED": True,
         "INQUIRY_MIN_SECONDS": 0,
         "MAIL_SERVER": "127.0.0.1",

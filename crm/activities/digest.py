@@ -1,7 +1,5 @@
 """The daily digest: one email per officer listing their overdue items (`flask send-digests`)."""
 
-import os
-
 import click
 from babel.dates import format_datetime
 from flask import current_app
@@ -15,22 +13,13 @@ from core.extensions import db
 from core.i18n import LANGUAGES
 from core.models import AuditEntry, User
 from core.models.base import utcnow
+from core.urls import staff_base_url
 from crm import bp
 from crm.activities.my_day import day_bounds, open_tasks_of, unanswered_leads_of
 from crm.activities.records import lead_url, zone_of
 
 # The audit action that marks a digest sent; it keeps a second run on one day from resending.
 DIGEST_ACTION = "digest"
-
-
-def base_url() -> str:
-    cfg = current_app.config
-    return (
-        cfg.get("CRM_BASE_URL")
-        or os.environ.get("CRM_BASE_URL")
-        or cfg.get("PUBLIC_BASE_URL")
-        or "http://localhost:5000"
-    ).rstrip("/")
 
 
 def overdue_items(officer: User, now) -> tuple[list, list]:
@@ -56,7 +45,7 @@ def _already_sent(officer: User, now) -> bool:
 def compose(officer: User, tasks, leads) -> tuple[str, str, str]:
     """(language, subject, body) in the officer's language and time zone."""
     lang = officer.language if officer.language in LANGUAGES else "zh"
-    zone, base = zone_of(officer), base_url()
+    zone, base = zone_of(officer), staff_base_url()
 
     def when(moment) -> str:
         return format_datetime(moment, "short", tzinfo=zone, locale=lang)

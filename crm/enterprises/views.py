@@ -16,6 +16,7 @@ from core.enterprises import new_referral_code, refresh_keys
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import ZONES, Enterprise, Lead, Plot, Referral
+from core.urls import external_url
 from crm import bp
 from crm.conflicts import arm, refuse
 from crm.enterprises.forms import (
@@ -28,7 +29,6 @@ from crm.enterprises.forms import (
 from crm.leads.listing import STAGE_LABELS
 from crm.permissions import MAX_ID, allowed, can, require
 from public_site.inquiry.choices import industry_name
-from public_site.seo import absolute
 
 CONFLICT = _l(
     "This enterprise was changed by someone else while you were editing. Nothing was saved. "
@@ -128,7 +128,7 @@ def enterprise(enterprise_id: int):
     ).all()
     # Absolute, as the enterprise copies and shares them (PUBLIC_BASE_URL when set).
     links = {
-        code: absolute(url_for("site.inquiry", lang=code, ref=firm.referral_code))
+        code: external_url("site.inquiry", lang=code, ref=firm.referral_code)
         for code in PUBLIC_LANGUAGES
     }
     return render_template(

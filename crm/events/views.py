@@ -15,12 +15,12 @@ from core.audit import record
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, Lead, User
+from core.urls import external_url
 from crm import bp
 from crm.conflicts import arm, refuse
 from crm.events.forms import EVENT_FIELDS, TRANSLATED, EventForm, slug_taken
 from crm.permissions import MAX_ID, allowed, require
 from public_site.inquiry.choices import industry_name
-from public_site.seo import absolute
 
 EVENT_CONFLICT = _l(
     "This event was changed by someone else while you were editing. Nothing was saved. "
@@ -77,8 +77,7 @@ def event(event_id: int):
     event = get_event_or_404(event_id, selectinload(Event.staff))
     # Absolute, as printed and as the QR codes encode them (PUBLIC_BASE_URL when set).
     landing = {
-        lang: absolute(url_for("site.event", lang=lang, slug=event.slug))
-        for lang in PUBLIC_LANGUAGES
+        lang: external_url("site.event", lang=lang, slug=event.slug) for lang in PUBLIC_LANGUAGES
     }
     return render_template(
         "crm/events/detail.html",

@@ -12,11 +12,11 @@ from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES, translated
 from core.models import Contact, Lead, Project
 from core.models.project import new_status_token
+from core.urls import external_url
 from crm import bp
 from crm.permissions import allowed, require
 from crm.projects import get_project_or_404
 from public_site.inquiry.choices import language_name
-from public_site.seo import absolute
 
 # Where the buttons bring staff back to: this part of the project page.
 ANCHOR = "#status-link-title"
@@ -28,7 +28,7 @@ def language_of(lead: Lead) -> str:
 
 
 def status_url(project: Project, lang: str) -> str:
-    return absolute(url_for("site.project_status", lang=lang, token=project.status_token))
+    return external_url("site.project_status", lang=lang, token=project.status_token)
 
 
 def recipient(lead: Lead) -> Contact | None:

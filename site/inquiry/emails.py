@@ -1,6 +1,6 @@
 """The emails of an inquiry: the investor's confirmation in their language, the bureau's note."""
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime, gettext
 
 from core import outbox
@@ -8,17 +8,17 @@ from core.content import get_content
 from core.countries import country_name
 from core.i18n import area, translated
 from core.models import ConsentRecord, Inquiry, OutboxEmail
+from core.urls import external_url
 from public_site import estimator_words  # the module: it imports this package as it loads
 from public_site.inquiry import choices
 from public_site.inquiry.choices import LABELS
-from public_site.seo import absolute
 
 # The bureau works in Chinese, whatever language the investor wrote in.
 BUREAU_LANGUAGE = "zh"
 
 
 def _link(endpoint: str, lang: str, **args) -> str:
-    return absolute(url_for(endpoint, lang=lang, **args))
+    return external_url(endpoint, lang=lang, **args)
 
 
 def _plot_text(inquiry: Inquiry) -> str:

@@ -14,12 +14,12 @@ from core.countries import country_name
 from core.extensions import csrf, db
 from core.models import Referral
 from core.referral_status import REASON_LABELS, status, status_label
+from core.urls import external_url
 from crm.permissions import MAX_ID
 from public_site import bp
 from public_site.inquiry.choices import industry_name, language_name
 from public_site.portal.forms import CONSENT_HINT, CONSENT_LABEL, CONSENT_LEGEND, ReferralForm
 from public_site.portal.session import portal_required
-from public_site.seo import absolute
 
 SUBMISSION_KEY = re.compile(r"[0-9a-f]{32}")
 
@@ -64,7 +64,7 @@ def portal_home():
     return render_template(
         "site/portal/home.html",
         enterprise=enterprise,
-        referral_link=absolute(url_for("site.inquiry", ref=enterprise.referral_code)),
+        referral_link=external_url("site.inquiry", ref=enterprise.referral_code),
         referrals=[(r, status_label(status(r))) for r in rows],
         unshared=unshared,
     )

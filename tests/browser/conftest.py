@@ -110,6 +110,7 @@ def _live_server(browser, tmp_path_factory):
         db.create_all()
         load_plots()
     server = LiveServer(app)
+    app.config["PUBLIC_BASE_URL"] = server.url  # mailed and printed links lead back here
     server.thread.start()
     yield server
     server.server.shutdown()

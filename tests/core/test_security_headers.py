@@ -87,6 +87,8 @@ def test_production_refuses_the_default_secret(monkeypatch):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         from_env()
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://invest.example.cn")
+    monkeypatch.setenv("TRUSTED_HOSTS", "invest.example.cn")
     config = from_env()
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_NAME"] == "__Host-session"
