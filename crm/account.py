@@ -7,13 +7,13 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from core.audit import record
 from core.extensions import db
+from core.forms import Form
 from core.i18n import LANGUAGES, STAFF_LANGUAGES
 from core.passwords import MIN_LENGTH, hash_password, policy_problem, verify_password
 from crm import bp
@@ -44,7 +44,7 @@ PASSWORD_HINT = _l(
 )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """A new password under the policy; the view passes the account's email to compare."""
 
     new_password = PasswordField(_l("New password"), validators=[DataRequired()])
@@ -72,7 +72,7 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     language = SelectField(
         _l("Language of the CRM"),
         choices=[SelectChoice(code, LANGUAGES[code]["name"]) for code in STAFF_LANGUAGES],
@@ -82,7 +82,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class CodeActionForm(FlaskForm):
+class CodeActionForm(Form):
     code = StringField(
         _l("Current code from your authenticator app"),
         validators=[DataRequired(), Length(max=40)],

@@ -18,12 +18,12 @@ from flask import (
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core.extensions import db, limiter, login_manager
+from core.forms import Form
 from core.models import User
 from core.models.base import utcnow
 from core.passwords import hash_password, needs_rehash, verify_password
@@ -130,12 +130,12 @@ def throttled_message(minutes: int) -> str:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         _l("Code from your authenticator app, or a recovery code"),
         validators=[DataRequired(), Length(max=40)],

@@ -6,7 +6,6 @@ import logging
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from wtforms import EmailField, StringField
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from core import outbox
 from core.audit import record
 from core.extensions import db, limiter
+from core.forms import Form
 from core.models import User
 from core.passwords import hash_password
 from core.urls import external_url
@@ -28,7 +28,7 @@ SALT = "crm.password-reset"
 TOKEN_MINUTES = 30
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
 
 

@@ -5,19 +5,19 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 
 from core import privacy
 from core.audit import record
 from core.extensions import db
+from core.forms import Form
 from core.models import Contact
 from crm import bp
 from crm.permissions import get_lead_or_404, require
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     format = RadioField(
         _l("File format"),
         choices=[SelectChoice("json", "JSON"), SelectChoice("csv", "CSV")],
@@ -27,7 +27,7 @@ class ExportForm(FlaskForm):
     contact = HiddenField()
 
 
-class AnonymiseForm(FlaskForm):
+class AnonymiseForm(Form):
     version = HiddenField()
 
 

@@ -1,11 +1,11 @@
 """The forms for logging an activity and composing an email to an investor."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from core.forms import Form
 from core.i18n import LANGUAGES
 from crm.activities.records import BODY_MAX, SUBJECT_MAX
 
@@ -35,7 +35,7 @@ def single_line(form, field):
         raise ValidationError(_l("The subject must be a single line."))
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     kind = SelectField(
         _l("What happened"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()]
     )
@@ -65,7 +65,7 @@ class ActivityForm(FlaskForm):
             raise ValidationError(_l("A task needs a due date and time."))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     contact_id = SelectField(_l("To"), coerce=int, validators=[InputRequired()])
     template = SelectField(
         _l("Template"), choices=[SelectChoice(k, v) for k, v in TEMPLATE_LABELS.items()]

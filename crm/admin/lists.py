@@ -5,7 +5,6 @@ import re
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, StringField
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from core.audit import record
 from core.content import get_content
 from core.extensions import db
+from core.forms import Form
 from core.models import LIST_KINDS, ListItem
 from crm import bp
 from crm.permissions import require
@@ -35,7 +35,7 @@ DEFAULT_LOST_REASONS = (
 )  # fmt: skip
 
 
-class LabelsForm(FlaskForm):
+class LabelsForm(Form):
     zh = StringField(_l("Label in Chinese"), validators=[DataRequired(), Length(max=120)])
     en = StringField(_l("Label in English"), validators=[DataRequired(), Length(max=120)])
     de = StringField(_l("Label in German"), validators=[Optional(), Length(max=120)])

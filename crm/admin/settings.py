@@ -3,13 +3,13 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from core import settings
 from core.audit import current_actor
 from core.extensions import db
+from core.forms import Form
 from core.models import AuditEntry
 from crm import bp
 from crm.permissions import require
@@ -36,7 +36,7 @@ def _whole(low: int, high: int):
     ]
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     response_working_days = WholeNumber(
         _l("First response due within (working days)"), validators=_whole(1, 30)
     )

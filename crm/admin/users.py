@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from core.audit import record
 from core.extensions import db
+from core.forms import Form
 from core.i18n import LANGUAGES, STAFF_LANGUAGES
 from core.models import ROLES, Team, User
 from core.passwords import hash_password
@@ -54,7 +54,7 @@ class UserFields:
             raise ValidationError(gettext("Another account uses this email address."))
 
 
-class UserForm(UserFields, FlaskForm):
+class UserForm(UserFields, Form):
     active = BooleanField(_l("Active (may sign in)"))
     loaded = HiddenField()
 
@@ -77,7 +77,7 @@ class NewUserForm(UserFields, NewPasswordForm):
         self.account_email = (self.email.data or "").strip()
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
 
 

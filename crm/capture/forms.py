@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from core.forms import Form
 from core.models import LEAD_RATINGS
 from core.models.base import utcnow
 from crm.leads.forms import (
@@ -69,7 +69,7 @@ def language_for(country: str) -> str:
     return "en"
 
 
-class CaptureForm(FlaskForm):
+class CaptureForm(Form):
     event_id = SelectField(_l("Event"), coerce=int, validators=[DataRequired()])
     company_name = StringField(
         _l("Company"),

@@ -5,7 +5,6 @@ from datetime import date
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from core.content import get_content
 from core.extensions import db
+from core.forms import Form
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES, translated
 from core.models import ZONES, Enterprise, Plot
 from crm.events.forms import SLUG, CheckboxList
@@ -90,7 +90,7 @@ def _summary_field(lang: str) -> TextAreaField:
     )
 
 
-class EnterpriseForm(FlaskForm):
+class EnterpriseForm(Form):
     name = StringField(
         _l("Name in Chinese (as registered)"),
         validators=[
@@ -176,7 +176,7 @@ def slug_taken(slug: str) -> bool:
     return db.session.scalar(select(Enterprise.id).where(Enterprise.slug == slug)) is not None
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     name = contact_name_field(_l("Name"))
     email = StringField(
         _l("Email"),

@@ -4,7 +4,6 @@ import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.extensions import db
+from core.forms import Form
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, User
 from crm.leads.forms import TOO_LONG, amount_field, lead_industry_choices, single_line
@@ -58,7 +58,7 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     slug = StringField(
         _l("Web address (slug)"),
         validators=[

@@ -2,7 +2,6 @@
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import SelectField, StringField
@@ -10,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from core.extensions import db
+from core.forms import Form
 from core.i18n import current_language
 from core.imports import ENCODINGS
 from core.models import Event
@@ -41,7 +41,7 @@ def default_country_choices() -> list[SelectChoice]:
     return [SelectChoice("", gettext("None: each row gives its country")), *country_choices()[1:]]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(
         _l("File (CSV or Excel)"), validators=[FileRequired(_l("Choose a CSV or Excel file."))]
     )
@@ -63,7 +63,7 @@ class UploadForm(FlaskForm):
         self.encoding.choices = encoding_choices(detect=True)
 
 
-class EncodingForm(FlaskForm):
+class EncodingForm(Form):
     """Read the stored CSV again in the encoding the user knows it has."""
 
     encoding = SelectField(_l("Read the file as"))
@@ -73,5 +73,5 @@ class EncodingForm(FlaskForm):
         self.encoding.choices = encoding_choices(detect=False)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token travels with it."""

@@ -5,13 +5,13 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from core.extensions import db
+from core.forms import Form
 from core.i18n import LANGUAGES, current_language
 from core.models import ListItem
 from public_site.inquiry.choices import country_choices, industry_choices
@@ -146,7 +146,7 @@ class LeadFieldsMixin:
         }
 
 
-class LeadForm(LeadFieldsMixin, FlaskForm):
+class LeadForm(LeadFieldsMixin, Form):
     legal_hold = BooleanField(_l("Legal hold: never anonymise or delete this lead"))
     version = HiddenField()
     # The values the form was opened with, to show what someone else changed meanwhile.
@@ -225,12 +225,12 @@ class ContactFieldsMixin:
         }
 
 
-class ContactForm(ContactFieldsMixin, FlaskForm):
+class ContactForm(ContactFieldsMixin, Form):
     # Contacts carry no version column: the values the form was opened with stand in for one.
     original = HiddenField()
 
 
-class NewLeadForm(LeadFieldsMixin, ContactFieldsMixin, FlaskForm):
+class NewLeadForm(LeadFieldsMixin, ContactFieldsMixin, Form):
     source = SelectField(
         _l("Source"),
         choices=[SelectChoice(s, SOURCE_LABELS[s]) for s in MANUAL_SOURCES],
@@ -238,11 +238,11 @@ class NewLeadForm(LeadFieldsMixin, ContactFieldsMixin, FlaskForm):
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     # Both leads' versions: a merge against a lead someone changed meanwhile is refused.
     version = HiddenField()
     other_version = HiddenField()
 
 
-class DismissForm(FlaskForm):
+class DismissForm(Form):
     pass

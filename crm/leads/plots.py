@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, SelectField
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, ValidationError
 from core import projects
 from core.content import get_content
 from core.extensions import db
+from core.forms import Form
 from core.i18n import area, translated
 from core.i18n import date as date_text
 from core.models import Lead, Plot
@@ -45,7 +45,7 @@ def _plot_id(value) -> int | None:
     return int(text) if 0 < int(text) <= MAX_ID else None
 
 
-class ReserveForm(FlaskForm):
+class ReserveForm(Form):
     # Not checked against the choices: the view looks the plot up and says why it cannot be had.
     plot = SelectField(
         _l("Plot"),

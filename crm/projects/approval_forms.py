@@ -1,13 +1,13 @@
 """Forms of a project's approval steps: adding a step from the list, and editing one step."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core import approvals
 from core.approvals import STATUS_LABELS
+from core.forms import Form
 from core.models import ApprovalStep
 from crm.leads.forms import TOO_LONG
 from crm.projects.forms import STAFF_ROLES, _people
@@ -27,7 +27,7 @@ def missing_kinds(steps: list[ApprovalStep]) -> list[SelectChoice]:
     ]
 
 
-class AddStepForm(FlaskForm):
+class AddStepForm(Form):
     # Not checked against the choices: core.approvals.add_step says why a step cannot be added.
     kind = SelectField(
         _l("Step to add"),
@@ -36,7 +36,7 @@ class AddStepForm(FlaskForm):
     )
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice(code, label) for code, label in STATUS_LABELS.items()],

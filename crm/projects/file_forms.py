@@ -1,13 +1,12 @@
 """The forms of a project's file: a coordination meeting with new action items, an issue."""
 
+import wtforms
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.approvals import department_name, departments
 from core.extensions import db
+from core.forms import Form
 from core.models import User
 from core.projects import park_today
 from crm.leads.forms import TOO_LONG, single_line
@@ -54,7 +54,7 @@ def staff_choices() -> list[SelectChoice]:
     ]
 
 
-class ActionRow(Form):
+class ActionRow(wtforms.Form):
     """One new action item; a row left empty is ignored."""
 
     text = TextAreaField(
@@ -90,7 +90,7 @@ class Rows(FieldList):
             self._add_entry(formdata, index=index)
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     held_on = DateField(
         _l("Held on"),
         validators=[DataRequired(BAD_DAY), not_in_future],
@@ -197,7 +197,7 @@ def department_choices(current: str | None = None) -> list[SelectChoice]:
     ]
 
 
-class IssueForm(FlaskForm):
+class IssueForm(Form):
     raised_on = DateField(
         _l("Raised on"),
         validators=[DataRequired(BAD_DAY), not_in_future],

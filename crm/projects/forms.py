@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import and_, or_, select
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
@@ -13,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from core.extensions import db
+from core.forms import Form
 from core.i18n import area
 from core.models import EVIDENCE_KINDS, PROJECT_STAGES, Plot, Project, User
 from core.projects import STAGE_LABELS
@@ -69,7 +69,7 @@ def offered_plots(project: Project, today: date) -> list[Plot]:
     )
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(Form):
     investment = StringField(
         _l("Investment (CNY)"),
         validators=[Length(max=30, message=TOO_LONG), amount_field(MAX_INVESTMENT)],
@@ -141,7 +141,7 @@ class ProjectForm(FlaskForm):
         }
 
 
-class StageForm(FlaskForm):
+class StageForm(Form):
     # Not checked against the choices: core.projects.reach says why a stage cannot be recorded.
     stage = SelectField(
         _l("Stage"), validators=[DataRequired(_l("Choose a stage."))], validate_choice=False

@@ -2,11 +2,11 @@
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from core.forms import Form
 from core.i18n import date as date_text
 from core.models import Project
 from crm.leads.forms import TOO_LONG
@@ -21,7 +21,7 @@ EXTEND_PREFIX = "extend"
 REVIEW_PREFIX = "review"
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     deadline = RadioField(
         _l("Deadline to extend"),
         choices=[SelectChoice(code, label) for code, label in DEADLINE_LABELS.items()],
@@ -70,7 +70,7 @@ class ExtendForm(FlaskForm):
             )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     note = TextAreaField(
         _l("What was decided"),
         validators=[

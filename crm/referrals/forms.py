@@ -1,10 +1,10 @@
 """Forms of the referral page: accept, merge into a lead, decline, share amounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from core.forms import Form
 from core.models import DECLINE_REASONS
 from core.referral_status import REASON_LABELS
 from crm.leads.forms import TOO_LONG, single_line
@@ -13,7 +13,7 @@ MESSAGE_MAX = 1000
 OVERRIDE_MAX = 1000
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     # The referral's version when the page was opened: a decision on a changed one is refused.
     # The template writes it and the CSRF token as plain inputs without ids (four forms, one page).
     version = HiddenField()

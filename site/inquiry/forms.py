@@ -2,10 +2,10 @@
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from core.forms import Form
 from public_site.inquiry import choices
 from public_site.inquiry.choices import LABELS
 
@@ -48,7 +48,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class InquiryForm(FlaskForm):
+class InquiryForm(Form):
     # Fields in page order, so the error summary lists problems in the order the visitor sees them.
     name = StringField(
         LABELS["name"],

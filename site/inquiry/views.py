@@ -173,7 +173,7 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
 
 
 @bp.route("/inquiry", methods=["GET", "POST"])
-# The form checks its own CSRF token (FlaskForm), so that a stale one sends the visitor's
+# The form checks its own CSRF token (Flask-WTF), so that a stale one sends the visitor's
 # details back to them instead of to an error page that would lose them.
 @csrf.exempt
 @limiter.limit(spam.rate_limit, methods=["POST"])

@@ -17,10 +17,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext, ngettext
-from flask_wtf import FlaskForm
 
 from core import audit, enterprises, outbox
 from core.extensions import db, limiter
+from core.forms import Form
 from public_site import bp
 from public_site.portal import session as portal_session
 from public_site.portal.forms import SignInForm
@@ -107,7 +107,7 @@ def portal_link(token: str):
     if request.method == "GET":
         if enterprises.valid_link(token) is None:
             return _invalid_link()
-        return render_template("site/portal/link.html", form=FlaskForm(), token=token)
+        return render_template("site/portal/link.html", form=Form(), token=token)
 
     contact = enterprises.redeem(token)
     if contact is None:

@@ -1,10 +1,10 @@
 """The portal's forms: asking for a sign-in link, and referring a firm to the bureau."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from core.forms import Form
 from public_site.inquiry import choices
 from public_site.inquiry.forms import TOO_LONG, no_control_characters, single_line, valid_phone
 
@@ -24,7 +24,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = StringField(
         _l("Email address"),
         filters=[_strip],
@@ -38,7 +38,7 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(Form):
     # Fields in page order, so the error summary lists problems in the order they are seen.
     company_name = StringField(
         _l("Company name"),
