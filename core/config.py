@@ -79,6 +79,8 @@ def from_env() -> dict:
         "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes"),
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
+        # Confirmations mailed to one address, however many inquiries name it.
+        "INQUIRY_CONFIRMATION_LIMIT": os.environ.get("INQUIRY_CONFIRMATION_LIMIT", "3 per day"),
         "INQUIRY_MIN_SECONDS": float(os.environ.get("INQUIRY_MIN_SECONDS", "3")),
         # Room for a 10 MB document plus the rest of its form.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(11 * 1024 * 1024))),

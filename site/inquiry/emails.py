@@ -3,7 +3,7 @@
 from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime, gettext
 
-from core import outbox
+from core import outbox, throttle
 from core.content import get_content
 from core.countries import country_name
 from core.i18n import area, translated
@@ -78,6 +78,16 @@ def _bureau_rows(inquiry: Inquiry, consent: ConsentRecord) -> list[tuple[str, st
     ]
 
 
+def confirmation_rows(inquiry: Inquiry) -> list[tuple[str, str]]:
+    """What the confirmation repeats: only what the form checked or offered as a choice.
+
+    The confirmation goes to whatever address was typed, so it quotes nothing free-form (name,
+    company, message): otherwise the form would mail anyone a text of the sender's choosing.
+    """
+    free_form = {str(LABELS["name"]), str(LABELS["company"])}
+    return [(label, value) for label, value in summary_rows(inquiry) if label not in free_form]
+
+
 def _confirmation(inquiry: Inquiry) -> OutboxEmail:
     lead = inquiry.lead
     lang = lead.language
@@ -87,7 +97,7 @@ def _confirmation(inquiry: Inquiry) -> OutboxEmail:
         body = render_template(
             "site/email/inquiry_confirmation.txt",
             inquiry=inquiry,
-            rows=summary_rows(inquiry),
+            rows=confirmation_rows(inquiry),
             park=park,
             bureau=site["bureau"],
             days=site["response_working_days"],
@@ -136,5 +146,13 @@ def _notification(inquiry: Inquiry, consent: ConsentRecord) -> OutboxEmail:
 
 
 def queue_emails(inquiry: Inquiry, consent: ConsentRecord) -> list[OutboxEmail]:
-    """Write both emails to the outbox in the caller's transaction."""
-    return [_confirmation(inquiry), _notification(inquiry, consent)]
+    """Write both emails to the outbox in the caller's transaction.
+
+    An address gets a few confirmations a day (INQUIRY_CONFIRMATION_LIMIT), however many forms
+    name it: past that the inquiry is still stored and the bureau still told.
+    """
+    limit = current_app.config["INQUIRY_CONFIRMATION_LIMIT"]
+    emails = []
+    if throttle.hit(limit, "inquiry-confirmations", inquiry.contact.email.lower()):
+        emails.append(_confirmation(inquiry))
+    return [*emails, _notification(inquiry, consent)]

@@ -8,8 +8,10 @@ import time
 
 from flask_babel import force_locale, gettext
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select
 
-from core.models import Lead
+from core.extensions import db
+from core.models import Lead, OutboxEmail
 from public_site.inquiry.spam import TOKEN_MAX_AGE, TOKEN_SALT
 from tests.site.test_inquiry import HIDDEN, answers, count, nothing_stored, open_form, page, send
 
@@ -133,3 +135,45 @@ def test_rate_limit_per_ip_on_post_in_the_visitors_language(app, client):
     )
     assert response.status_code == 303
     assert re.search(r"/de/inquiry/thanks$", response.headers["Location"])
+
+
+# -- the confirmation cannot be used to mail others --------------------------------------------
+
+
+def outbox(app, kind: str) -> list[OutboxEmail]:
+    with app.app_context():
+        found = db.session.scalars(select(OutboxEmail).where(OutboxEmail.kind == kind)).all()
+        db.session.expunge_all()
+        return found
+
+
+def test_the_confirmation_quotes_nothing_free_form(app, client):
+    spam = "Cheap watches at shop.spam-example.test"
+    response = send(
+        client,
+        open_form(client),
+        name=f"Winner! {spam}",
+        company=f"Claim your prize {spam}",
+        message=f"Congratulations, you won. {spam}",
+    )
+    assert response.status_code == 303
+    [confirmation] = outbox(app, "inquiry_confirmation")
+    assert "spam-example" not in confirmation.body_text and "Winner" not in confirmation.body_text
+    assert "spam-example" not in confirmation.subject
+    assert "anna.schmidt@example.com" in confirmation.body_text  # checked fields still listed
+    [notification] = outbox(app, "inquiry_notification")
+    assert notification.body_text.count("spam-example") == 3  # the bureau reads all of it
+
+
+def test_an_address_gets_a_few_confirmations_a_day_however_many_forms_name_it(app, client):
+    app.config["INQUIRY_RATE_LIMIT"] = "100 per minute"
+    app.config["INQUIRY_CONFIRMATION_LIMIT"] = "3 per day"
+    for number in range(5):
+        email = "Victim@Example.com" if number % 2 else "victim@example.com"
+        response = send(client, open_form(client), email=email, company=f"Firm {number}")
+        assert response.status_code == 303
+    assert count(app, Lead) == 5  # every inquiry stored
+    assert len(outbox(app, "inquiry_notification")) == 5  # and the bureau told of each
+    assert len(outbox(app, "inquiry_confirmation")) == 3
+    response = send(client, open_form(client), email="other@example.com", company="Other")
+    assert len(outbox(app, "inquiry_confirmation")) == 4
