@@ -2,16 +2,20 @@
 
 import logging
 
-from flask import g, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from core.extensions import db
+from core.extensions import db, login_manager
 from core.i18n import LANGUAGES, negotiate_language
 
 log = logging.getLogger(__name__)
+
+# The database unreachable or refusing connections (down, restarting, out of connections).
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def _language_for_path() -> str:
@@ -40,12 +44,24 @@ def _messages(code: int) -> tuple[str, str]:
                 "Please wait a few minutes and try again; nothing you typed was stored."
             ),
         ),
+        503: (
+            gettext("Briefly unavailable"),
+            gettext(
+                "We cannot answer just now because of a technical problem on our side. "
+                "Please try again in a few minutes; if you were sending a form, nothing was stored."
+            ),
+        ),
     }.get(code, (gettext("Something went wrong"), gettext("Please try again in a moment.")))
 
 
 def render_error(code: int, detail: str | None = None):
     g.lang = g.get("lang") or _language_for_path()
     title, message = _messages(code)
+    if request.accept_mimetypes.best == "application/json":
+        # Scripts (the booth capture queue) read the answer: keep it theirs to read.
+        return jsonify(
+            {"status": "error", "code": code, "title": title, "message": detail or message}
+        ), code
     if request_ctx.url_adapter is None:
         # A Host outside TRUSTED_HOSTS: no address can be built for it, so no page with links.
         return f"{title}\n\n{detail or message}\n", code, {"Content-Type": "text/plain"}
@@ -70,6 +86,18 @@ def init_app(app) -> None:
         if exc.code is None or exc.code < 400:
             return exc
         return render_error(exc.code)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_down(exc: Exception):
+        db.session.rollback()
+        log.exception("database unreachable on %s", request.path)
+        # Who is signed in is read from the database too: show the page as to a visitor
+        # (Flask-Login keeps the request's user in g._login_user).
+        g._login_user = login_manager.anonymous_user()
+        response = make_response(render_error(ServiceUnavailable.code))
+        response.headers["Retry-After"] = "120"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -2,18 +2,23 @@
 
 from decimal import Decimal
 
+import logging
+
 from flask import g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
 from core import outbox
 from core.content import get_content
+from core.errors import DATABASE_DOWN
 from core.extensions import csrf, db, limiter
 from core.models import Enterprise, Event, Plot
 from public_site import bp, estimator, estimator_words  # modules: they import this package
 from public_site.inquiry import choices, service, spam, tracking
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
 from public_site.rendering import render_page
+
+log = logging.getLogger(__name__)
 
 
 def _plot(code: str | None) -> Plot | None:
@@ -95,13 +100,19 @@ def initial_data(event: Event | None = None) -> dict:
     }
 
 
-def _render(form: InquiryForm, problems: list[str] | None = None, status: int = 200):
-    plot = _plot(form.plot.data)
-    form.plot.data = plot.code if plot else ""
-    event = published_event(form.event.data)
-    form.event.data = event.slug if event else ""
-    firm = referrer(form.ref.data)
-    form.set_referrer(firm.display_name(g.lang) if firm else None)
+def _render(
+    form: InquiryForm, problems: list[str] | None = None, status: int = 200, *, offline=False
+):
+    """The form page; offline (the database unreachable), without what only the database knows,
+    and with the hidden fields left as they came so nothing is lost on the next try."""
+    plot = event = firm = None
+    if not offline:
+        plot = _plot(form.plot.data)
+        form.plot.data = plot.code if plot else ""
+        event = published_event(form.event.data)
+        form.event.data = event.slug if event else ""
+        firm = referrer(form.ref.data)
+        form.set_referrer(firm.display_name(g.lang) if firm else None)
     estimate = _estimate_notice(form)
     response = make_response(
         render_template(
@@ -182,6 +193,22 @@ def inquiry():
         return _render(InquiryForm(data=initial_data()))
 
     form = InquiryForm()
+    try:
+        return _receive(form)
+    except DATABASE_DOWN:
+        db.session.rollback()
+        log.exception("inquiry not stored: the database is unreachable")
+        problem = gettext(
+            "We could not receive your inquiry just now because of a technical problem on our "
+            "side. Nothing was sent and your details are still here: please send the form again "
+            "in a few minutes."
+        )
+        response = _render(form, [problem], 503, offline=True)
+        response.headers["Retry-After"] = "120"
+        return response
+
+
+def _receive(form: InquiryForm):
     firm = referrer(form.ref.data)
     form.set_referrer(firm.display_name(g.lang) if firm else None)
     token, token_problem = _token_problem(form)
