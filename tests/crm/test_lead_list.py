@@ -334,7 +334,7 @@ def test_saved_filter_needs_a_name_and_csrf(app, client, cast):
         "event=fair",
         "band=huge",
         "language=xx",
-        "source=%00",
+        "source=%01",
         "country=Germany",
         "industry=%3Cscript%3E",
         "sort=drop+table&dir=sideways",

@@ -1,0 +1,110 @@
+"""Fuzz drill, public site: every public form and address, hundreds of hostile cases each; no
+case may give a 5xx or log a traceback (SQLite and PostgreSQL)."""
+
+import re
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.extensions import limiter
+from core.i18n import PUBLIC_LANGUAGES
+from crm.events.loading import load_events
+from tests.drills.fuzz import (
+    FUZZ,
+    HOSTILE,
+    assert_no_server_error,
+    assert_no_traceback,
+    cases,
+    read_form,
+    send,
+)
+from tests.site import test_portal_auth as portal
+from tests.site.test_event_pages import SLUG
+
+LANGS = st.sampled_from(sorted(PUBLIC_LANGUAGES))
+
+
+@pytest.fixture
+def fuzzed(app, monkeypatch, caplog):
+    """The app with the rate limits off (or most cases would only meet the limiter)."""
+    monkeypatch.setattr(limiter, "enabled", False)
+    with app.app_context():
+        load_events()
+    yield app
+    assert_no_traceback(caplog)
+
+
+def fuzz_form(client, data, page: str, action: str, method: str = "POST"):
+    html = client.get(page).get_data(as_text=True)  # fresh tokens: a case is a new visit
+    baseline, _files = read_form(html, action, page)
+    case = data.draw(cases(baseline))
+    assert_no_server_error(send(client, method, action, case), case)
+
+
+@FUZZ
+@given(data=st.data(), lang=LANGS)
+def test_inquiry_form(fuzzed, data, lang):
+    fuzz_form(fuzzed.test_client(), data, f"/{lang}/inquiry?plot=N-01", f"/{lang}/inquiry")
+
+
+@FUZZ
+@given(data=st.data(), lang=LANGS)
+def test_event_landing_form(fuzzed, data, lang):
+    fuzz_form(fuzzed.test_client(), data, f"/{lang}/events/{SLUG}", f"/{lang}/inquiry")
+
+
+@FUZZ
+@given(data=st.data(), lang=LANGS)
+def test_portal_sign_in_form(fuzzed, data, lang):
+    fuzz_form(fuzzed.test_client(), data, f"/{lang}/portal/sign-in", f"/{lang}/portal/sign-in")
+
+
+@pytest.fixture
+def portal_client(fuzzed):
+    client = fuzzed.test_client()
+    ids = portal.world(fuzzed)
+    with fuzzed.app_context():
+        portal.sign_in(client, ids["contact"])
+    return client
+
+
+@FUZZ
+@given(data=st.data(), lang=LANGS)
+def test_portal_referral_form(portal_client, data, lang):
+    page = f"/{lang}/portal/referrals/new"
+    fuzz_form(portal_client, data, page, page)
+
+
+@FUZZ
+@given(data=st.data(), lang=LANGS)
+def test_estimator_and_land_filters(fuzzed, data, lang):
+    client = fuzzed.test_client()
+    page = data.draw(st.sampled_from([f"/{lang}/incentives/estimator", f"/{lang}/land"]))
+    fuzz_form(client, data, page, page, method="GET")
+
+
+# -- addresses: every public route's variable parts --------------------------------------------
+
+ARGUMENT = re.compile(r"<[^>]+>")
+segments = st.one_of(st.sampled_from(HOSTILE[:-1]), st.text(max_size=30), st.integers().map(str))
+
+
+def public_rules(app) -> list[str]:
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.arguments - {"lang"} and not rule.rule.startswith(("/crm", "/static"))
+    )
+
+
+@FUZZ
+@given(data=st.data(), lang=LANGS)
+def test_public_addresses(fuzzed, data, lang):
+    path = data.draw(st.sampled_from(public_rules(fuzzed))).replace("<lang>", lang)
+    for argument in ARGUMENT.findall(path):
+        path = path.replace(argument, quote(data.draw(segments), safe=""), 1)
+    method = data.draw(st.sampled_from(["GET", "GET", "POST", "HEAD"]))
+    response = fuzzed.test_client().open(path, method=method)
+    assert response.status_code < 500, (path, method)
