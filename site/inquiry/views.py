@@ -1,8 +1,7 @@
 """The inquiry pages: the form (GET shows it, POST checks and stores it) and the thanks page."""
 
-from decimal import Decimal
-
 import logging
+from decimal import Decimal
 
 from flask import g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
