@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from core.audit import record
 from core.exports import write_csv
 from core.extensions import db
+from core.forgetting import ANONYMISED, Person, remove_after_commit, scrub_audit, scrub_elsewhere
+from core.imports.forgetting import KeptFiles, forget_in_imports, import_rows
 from core.leads import refresh_search_text
 from core.models import (
     Activity,
@@ -27,27 +29,7 @@ from core.models import (
 from core.models.base import utcnow
 from core.settings import get as setting
 
-ANONYMISED = "(anonymised)"
 ANONYMISED_ADDRESS = "anonymised@invalid"
-# Audit values under these keys can name a person; anonymising blanks them, the rest survives.
-PERSONAL_FIELDS = frozenset(
-    {
-        "name",
-        "email",
-        "phone",
-        "position",
-        "company_name",
-        "company_name_latin",
-        "message",
-        "utm",
-        "referral_code",
-        "lost_note",
-        "subject",
-        "body",
-        "note",
-        "to_address",
-    }
-)
 
 
 def _plain(value):
@@ -85,20 +67,24 @@ REFERRAL_FIELDS = (
     "consent_hash", "shared_with_referrer", "decision",
 )  # fmt: skip
 EMAIL_FIELDS = ("id", "created_at", "to_address", "language", "subject", "body_text", "status")
+STAGE_FIELDS = ("id", "at", "from_stage", "to_stage", "note")
+AUDIT_FIELDS = ("id", "at", "actor", "action", "entity_type", "entity_id", "changes")
 
 
 def person_data(lead: Lead, contact: Contact | None = None) -> dict:
-    """Everything held about the lead's people, or about one contact of it."""
+    """Everything held about the lead's people (and those of leads merged into it), or about
+    one contact of it."""
+    lead_ids = _merged_ids(lead)
     contacts = [contact] if contact is not None else list(lead.contacts)
     ids = [c.id for c in contacts]
     inquiries = db.session.scalars(
-        select(Inquiry).where(Inquiry.lead_id == lead.id).order_by(Inquiry.id)
+        select(Inquiry).where(Inquiry.lead_id.in_(lead_ids)).order_by(Inquiry.id)
     ).all()
     if contact is not None:
         inquiries = [i for i in inquiries if i.contact_id == contact.id]
     addresses = {c.email.lower() for c in contacts if c.email}
     emails = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.lead_id == lead.id).order_by(OutboxEmail.id)
+        select(OutboxEmail).where(OutboxEmail.lead_id.in_(lead_ids)).order_by(OutboxEmail.id)
     ).all()
     if contact is not None:
         emails = [e for e in emails if e.to_address.lower() in addresses]
@@ -106,14 +92,22 @@ def person_data(lead: Lead, contact: Contact | None = None) -> dict:
         select(ConsentRecord).where(ConsentRecord.contact_id.in_(ids)).order_by(ConsentRecord.id)
     ).all()
     activities = db.session.scalars(
-        select(Activity).where(Activity.lead_id == lead.id).order_by(Activity.occurred_at)
+        select(Activity).where(Activity.lead_id.in_(lead_ids)).order_by(Activity.occurred_at)
+    ).all()
+    stages = db.session.scalars(
+        select(StageChange)
+        .where(StageChange.lead_id.in_(lead_ids))
+        .order_by(StageChange.at, StageChange.id)
     ).all()
     # What a firm in the park told the bureau about the person when it referred them.
     referrals = db.session.scalars(
-        select(Referral).where(Referral.lead_id == lead.id).order_by(Referral.id)
+        select(Referral).where(Referral.lead_id.in_(lead_ids)).order_by(Referral.id)
     ).all()
     if contact is not None:
         referrals = [r for r in referrals if (r.contact_email or "").lower() in addresses]
+    about = _about(lead_ids, ids, [a.id for a in activities], [r.id for r in referrals])
+    audit = db.session.scalars(select(AuditEntry).where(about).order_by(AuditEntry.id)).all()
+    person = Person(contacts=[contact]) if contact is not None else None
     return {
         "exported_at": utcnow().isoformat(),
         "lead": _row(lead, LEAD_FIELDS),
@@ -121,10 +115,30 @@ def person_data(lead: Lead, contact: Contact | None = None) -> dict:
         "inquiries": [_row(i, INQUIRY_FIELDS) for i in inquiries],
         "consents": [_row(c, CONSENT_FIELDS) for c in consents],
         "activities": [_row(a, ACTIVITY_FIELDS) for a in activities],
+        "stage_changes": [_row(c, STAGE_FIELDS) for c in stages],
         "referrals": [_row(r, REFERRAL_FIELDS) for r in referrals],
         "emails": [_row(e, EMAIL_FIELDS) for e in emails],
-        "files": [_row(f, FILE_FIELDS) for f in _files([lead.id])] if contact is None else [],
+        "files": [_row(f, FILE_FIELDS) for f in _files(lead_ids)] if contact is None else [],
+        "import_rows": [
+            {k: _plain(v) for k, v in row.items()} for row in import_rows(lead_ids, person)
+        ],
+        "audit": [_row(e, AUDIT_FIELDS) for e in audit],
     }
+
+
+def _about(lead_ids, contact_ids, activity_ids, referral_ids):
+    """The audit entries about the lead, its people, what was done with them, their referrals."""
+    return or_(
+        *(
+            (AuditEntry.entity_type == kind) & AuditEntry.entity_id.in_(ids)
+            for kind, ids in (
+                ("Lead", lead_ids),
+                ("Contact", contact_ids),
+                ("Activity", activity_ids),
+                ("Referral", referral_ids),
+            )
+        )
+    )
 
 
 def _files(lead_ids: list[int]) -> list[LeadFile]:
@@ -142,21 +156,7 @@ def _forget_files(lead_ids: list[int]) -> None:
     paths = [root / f.path for f in files]
     for kept in files:
         db.session.delete(kept)
-
-    session = db.session()
-
-    def remove(_session):
-        event.remove(session, "after_rollback", keep)
-        for path in paths:
-            path.unlink(missing_ok=True)
-
-    def keep(_session):
-        # Rolled back: the rows are back, so the files stay.
-        event.remove(session, "after_commit", remove)
-
-    if paths:
-        event.listen(session, "after_commit", remove, once=True)
-        event.listen(session, "after_rollback", keep, once=True)
+    remove_after_commit(paths)
 
 
 def person_csv(data: dict) -> bytes:
@@ -183,17 +183,33 @@ def _merged_ids(lead: Lead) -> list[int]:
     return [lead.id, *db.session.scalars(select(Lead.id).where(Lead.merged_into_id == lead.id))]
 
 
-def anonymise(lead: Lead, actor: str | None = None) -> None:
-    """Replace the personal data of the lead (and of leads merged into it); aggregates stay.
+def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = None) -> None:
+    """Replace the personal data of the lead (and of leads merged into it) wherever it was
+    kept or copied; aggregates (stages and their dates, amounts, counts, consents) stay.
 
-    Caller checks legal_hold and commits. Writes one audit entry on the lead.
+    Caller checks legal_hold and commits. Writes one audit entry on the lead, holding no
+    personal data (and one on each import job it scrubbed). files: import files already read
+    by an earlier call of the same run.
     """
     now = utcnow()
     lead_ids = _merged_ids(lead)
-    contact_ids = list(db.session.scalars(select(Contact.id).where(Contact.lead_id.in_(lead_ids))))
-    for number, contact in enumerate(
-        db.session.scalars(select(Contact).where(Contact.id.in_(contact_ids))), start=1
-    ):
+    leads = list(db.session.scalars(select(Lead).where(Lead.id.in_(lead_ids))))
+    contacts = list(db.session.scalars(select(Contact).where(Contact.lead_id.in_(lead_ids))))
+    contact_ids = [c.id for c in contacts]
+    # Read before anything is overwritten: where the person was copied is found by these.
+    person = Person(
+        [name for each in leads for name in (each.company_name, each.company_name_latin)],
+        contacts,
+        lead.country,
+    )
+    addresses = {c.email.lower() for c in contacts if c.email}
+    activity_ids = list(
+        db.session.scalars(select(Activity.id).where(Activity.lead_id.in_(lead_ids)))
+    )
+    referral_ids = list(
+        db.session.scalars(select(Referral.id).where(Referral.lead_id.in_(lead_ids)))
+    )
+    for number, contact in enumerate(contacts, start=1):
         contact.name = f"{ANONYMISED} {number}"
         contact.email = contact.phone = contact.position = None
     db.session.execute(
@@ -206,21 +222,37 @@ def anonymise(lead: Lead, actor: str | None = None) -> None:
     )
     db.session.execute(update(StageChange).where(StageChange.lead_id.in_(lead_ids)).values(note=""))
     _forget_referrals(Referral.lead_id.in_(lead_ids), lead.code_name or ANONYMISED)
+    if addresses:  # the same person referred again and declined: never a lead of theirs
+        _forget_referrals(
+            Referral.lead_id.is_(None) & func.lower(Referral.contact_email).in_(addresses),
+            ANONYMISED,
+        )
     db.session.execute(
         update(OutboxEmail)
         .where(OutboxEmail.lead_id.in_(lead_ids))
-        .values(to_address=ANONYMISED_ADDRESS, subject=ANONYMISED, body_text="")
+        .values(to_address=ANONYMISED_ADDRESS, subject=ANONYMISED, body_text="", last_error=None)
     )
-    for each in db.session.scalars(select(Lead).where(Lead.id.in_(lead_ids))):
+    _forget_files(lead_ids)
+    forget_in_imports(person, lead_ids, actor=actor, files=files)
+    scrub_elsewhere(person, lead_ids)
+    for each in leads:
         each.company_name = each.code_name or ANONYMISED
         each.company_name_latin = None
         each.lost_note = ""
         each.anonymised_at = now
-    _forget_files(lead_ids)
-    db.session.expire(lead, ["contacts", "inquiries"])
-    refresh_search_text(lead)
-    lead.company_key = ""
-    _scrub_audit(lead_ids, contact_ids)
+        db.session.expire(each, ["contacts", "inquiries"])
+        # Merged leads keep their own search text and keys from before the merge.
+        refresh_search_text(each)
+        each.company_key = ""
+    scrub_audit(
+        person,
+        {
+            "Lead": lead_ids,
+            "Contact": contact_ids,
+            "Activity": activity_ids,
+            "Referral": referral_ids,
+        },
+    )
     record("anonymise", lead, {"anonymised_at": [None, now]}, actor=actor)
 
 
@@ -232,7 +264,7 @@ def _forget_referrals(where, company: str) -> int:
         .values(
             company_name=company, company_name_latin=None, company_key="",
             contact_name=ANONYMISED, contact_email=None, contact_phone=None,
-            contact_position=None, plans="", how_known="",
+            contact_position=None, plans="", how_known="", decline_message="",
         )
         .execution_options(synchronize_session=False)
     ).rowcount  # fmt: skip
@@ -245,24 +277,6 @@ def old_referrals(now: datetime | None = None):
         Referral.contact_name != ANONYMISED,
         Referral.created_at < retention_cutoff(now),
     )
-
-
-def _scrub_audit(lead_ids: list[int], contact_ids: list[int]) -> None:
-    """Old -> new values in the audit trail would keep names alive: blank the personal ones."""
-    entries = db.session.scalars(
-        select(AuditEntry).where(
-            or_(
-                (AuditEntry.entity_type == "Lead") & AuditEntry.entity_id.in_(lead_ids),
-                (AuditEntry.entity_type == "Contact") & AuditEntry.entity_id.in_(contact_ids),
-            )
-        )
-    )
-    for entry in entries:
-        if any(key in PERSONAL_FIELDS for key in entry.changes):
-            entry.changes = {
-                key: [ANONYMISED, ANONYMISED] if key in PERSONAL_FIELDS else pair
-                for key, pair in entry.changes.items()
-            }
 
 
 def retention_cutoff(now: datetime | None = None) -> datetime:
@@ -296,8 +310,9 @@ def apply_retention(dry_run: bool = False, now: datetime | None = None) -> list[
     """Anonymise every lead due (commits); with dry_run, only say which."""
     due = due_for_retention(now)
     if not dry_run:
+        files = KeptFiles()
         for lead in due:
-            anonymise(lead, actor="system")
+            anonymise(lead, actor="system", files=files)
         _forget_referrals(and_(*old_referrals(now)), ANONYMISED)
         db.session.commit()
     return due
