@@ -126,12 +126,16 @@ def needs_liaison(lead: Lead) -> bool:
     return amount is not None and amount >= int(setting("liaison_threshold_cny"))
 
 
-def _next_in_team(rule: AssignmentRule) -> User | None:
-    officers = db.session.scalars(
+def _team_officers(team_id: int | None) -> list[User]:
+    return db.session.scalars(
         select(User)
-        .where(User.team_id == rule.team_id, User.role == "officer", User.active.is_(True))
+        .where(User.team_id == team_id, User.role == "officer", User.active.is_(True))
         .order_by(User.id)
     ).all()
+
+
+def _next_in_team(rule: AssignmentRule) -> User | None:
+    officers = _team_officers(rule.team_id)
     if not officers:
         return None
     after = [u for u in officers if rule.last_user_id is None or u.id > rule.last_user_id]
@@ -140,23 +144,47 @@ def _next_in_team(rule: AssignmentRule) -> User | None:
     return chosen
 
 
-def auto_assign(lead: Lead) -> User | None:
-    """The first active rule that matches gives the owner; round-robin within a team."""
-    rules = db.session.scalars(
+def _applies(rule: AssignmentRule, language: str | None, industry: str | None) -> bool:
+    if rule.kind == "language":
+        return rule.match == language
+    if rule.kind == "industry":
+        return rule.match == industry
+    return True
+
+
+def _active_rules(*, lock: bool = False) -> list[AssignmentRule]:
+    statement = (
         select(AssignmentRule)
         .where(AssignmentRule.active.is_(True))
         .order_by(AssignmentRule.position, AssignmentRule.id)
-        .with_for_update()
-    ).all()
-    for rule in rules:
-        if rule.kind == "language" and rule.match != lead.language:
-            continue
-        if rule.kind == "industry" and rule.match != lead.industry:
+    )
+    return db.session.scalars(statement.with_for_update() if lock else statement).all()
+
+
+def auto_assign(lead: Lead) -> User | None:
+    """The first active rule that matches gives the owner; round-robin within a team."""
+    for rule in _active_rules(lock=True):
+        if not _applies(rule, lead.language, lead.industry):
             continue
         owner = db.session.get(User, rule.user_id) if rule.user_id else _next_in_team(rule)
         if owner is not None and owner.active:
             lead.owner_id, lead.team_id = owner.id, owner.team_id
             return owner
+    return None
+
+
+def rule_team(language: str | None, industry: str | None) -> int | None:
+    """The team auto_assign would give a new lead of this language and industry, without taking
+    a turn of any round-robin: where a referral of such a firm waits until it is decided."""
+    for rule in _active_rules():
+        if not _applies(rule, language, industry):
+            continue
+        if rule.user_id:
+            owner = db.session.get(User, rule.user_id)
+            if owner is not None and owner.active:
+                return owner.team_id
+        elif _team_officers(rule.team_id):
+            return rule.team_id
     return None
 
 

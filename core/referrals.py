@@ -14,7 +14,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from core import audit, leads, outbox
+from core import audit, leads, outbox, referral_routing
 from core.countries import country_name
 from core.enterprises import matching_enterprise, normalise_address
 from core.extensions import db
@@ -30,6 +30,7 @@ from core.models import (
     Project,
     Referral,
     ReferralUpdate,
+    Team,
     User,
 )
 from core.models.base import utcnow
@@ -93,23 +94,28 @@ def submit(contact: EnterpriseContact, data: dict, consent_text: str, lang: str)
         consent_hash=consent_hash(consent_text, lang),
         **data,
     )
+    referral.team_id = referral_routing.team_for(referral)
     db.session.add(referral)
     _add_update(referral, "submitted")
-    audit.record("create", referral, actor=f"contact:{contact.id}")
+    routed = {"team": [None, referral.team_id]} if referral.team_id else None
+    audit.record("create", referral, routed, actor=f"contact:{contact.id}")
     _tell_the_bureau(referral, contact)
     return referral
 
 
 def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
-    """The bureau hears of a new referral at once, in Chinese, with the way to its queue."""
+    """The bureau hears of a new referral at once, in Chinese, with the way to its queue and
+    the team it waits with (the page answers only those who may see it)."""
 
     db.session.flush()
+    team = db.session.get(Team, referral.team_id) if referral.team_id else None
     with force_locale("zh"):
         enterprise = contact.enterprise.display_name("zh")
         body = render_template(
             "site/email/referral_notification.txt",
             referral=referral,
             enterprise=enterprise,
+            team=team.name if team else gettext("Shared inbox"),
             country=country_name(referral.country),
             url=external_url("crm.referral", referral_id=referral.id),
         )
@@ -203,10 +209,12 @@ def earlier_referrals(referral: Referral) -> list[Referral]:
     )
 
 
-def _decide(referral: Referral, user: User, decision: str) -> None:
+def _decide(referral: Referral, user: User, decision: str) -> dict:
+    """Record the decision; returns the routing it brought, for the decision's audit entry."""
     if referral.decision != "submitted":
         raise Refused(gettext("This referral was already decided."))
     referral.decision, referral.decided_at, referral.decided_by_id = decision, utcnow(), user.id
+    return referral_routing.take_on(referral, user)
 
 
 def accept(referral: Referral, user: User, *, different_company: bool = False) -> Lead:
@@ -225,7 +233,7 @@ def accept(referral: Referral, user: User, *, different_company: bool = False) -
                 "or confirm that it is a different company."
             )
         )
-    _decide(referral, user, "accepted")
+    routed = _decide(referral, user, "accepted")
     lead = Lead(
         source="referral",
         company_name=referral.company_name,
@@ -244,7 +252,9 @@ def accept(referral: Referral, user: User, *, different_company: bool = False) -
     referral.lead = lead
     audit.record("create", lead, {"referrer": [None, referral.enterprise_id]})
     audit.record(
-        "accept", referral, {"decision": ["submitted", "accepted"], "lead": [None, lead.id]}
+        "accept",
+        referral,
+        {"decision": ["submitted", "accepted"], "lead": [None, lead.id], **routed},
     )
     _advance(referral, "accepted")
     return lead
@@ -308,11 +318,11 @@ def merge(referral: Referral, lead: Lead, user: User, *, override_reason: str = 
         if user.role not in MANAGER_ROLES:
             raise Refused(gettext("Only a manager may give the credit for a lead already known."))
         credit = True
-    _decide(referral, user, "accepted" if credit else "declined")
+    routed = _decide(referral, user, "accepted" if credit else "declined")
     referral.lead = lead
     _add_contact(lead, referral)
     leads.refresh_search_text(lead)
-    changes = {"decision": ["submitted", referral.decision], "lead": [None, lead.id]}
+    changes = {"decision": ["submitted", referral.decision], "lead": [None, lead.id], **routed}
     if credit and lead.referrer_enterprise_id != referral.enterprise_id:
         lead_changes = {
             "referrer": [lead.referrer_enterprise_id, referral.enterprise_id],
@@ -335,10 +345,12 @@ def merge(referral: Referral, lead: Lead, user: User, *, override_reason: str = 
 def decline(referral: Referral, user: User, reason: str, message: str = "") -> None:
     if reason not in DECLINE_REASONS:
         raise Refused(gettext("Choose a reason from the list."))
-    _decide(referral, user, "declined")
+    routed = _decide(referral, user, "declined")
     referral.decline_reason, referral.decline_message = reason, message.strip()
     audit.record(
-        "decline", referral, {"decision": ["submitted", "declined"], "reason": [None, reason]}
+        "decline",
+        referral,
+        {"decision": ["submitted", "declined"], "reason": [None, reason], **routed},
     )
     _advance(referral, "declined")
 

@@ -5,13 +5,13 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 
-from core.models import Lead, User
+from core.models import Lead, Referral, User
 
 # The rules table (docs/ROLES.md says the same in words). Object scope is applied on top:
 # officers see their team's leads and change only those they own; leaders see only the
-# leads they are liaison for and change nothing.
+# leads they are liaison for and change nothing. Referrals: see visible_referrals().
 RULES: dict[str, frozenset[str]] = {
     "crm.use": frozenset({"admin", "manager", "officer", "leader"}),
     "lead.view": frozenset({"admin", "manager", "officer", "leader"}),
@@ -36,6 +36,7 @@ RULES: dict[str, frozenset[str]] = {
     "referral.view": frozenset({"admin", "manager", "officer"}),
     "referral.decide": frozenset({"admin", "manager", "officer"}),
     "referral.override": frozenset({"admin", "manager"}),
+    "referral.route": frozenset({"admin", "manager"}),
     "referral.leaderboard": frozenset({"admin", "manager", "leader"}),
     "project.view": frozenset({"admin", "manager", "officer", "leader"}),
     "project.edit": frozenset({"admin", "manager"}),
@@ -124,3 +125,38 @@ def get_lead_or_404(lead_id: int, permission: str = "lead.view", *options) -> Le
     if not can(permission, lead):
         abort(403)
     return lead
+
+
+def visible_referrals(user: User | None = None):
+    """A WHERE clause limiting referrals to those the user may see.
+
+    A referral that became part of a lead is seen with that lead; until then, officers see the
+    ones routed to their team, those they decided, and the undecided ones routed to no team yet
+    (the shared inbox, core/referral_routing.py)."""
+    user = user or current_user
+    if user.role in ("admin", "manager"):
+        return true()
+    if user.role != "officer":
+        return false()
+    unrouted = and_(Referral.decision == "submitted", Referral.team_id.is_(None))
+    theirs = [unrouted, Referral.decided_by_id == user.id]
+    if user.team_id is not None:
+        theirs.append(Referral.team_id == user.team_id)
+    return or_(
+        Referral.lead_id.in_(select(Lead.id).where(visible_leads(user))),
+        and_(Referral.lead_id.is_(None), or_(*theirs)),
+    )
+
+
+def get_referral_or_404(referral_id: int, *options) -> Referral:
+    """Load a referral the user may see; others' are 404, as if they did not exist."""
+    from core.extensions import db
+
+    if not 0 < referral_id <= MAX_ID:  # beyond the integer column: no such referral
+        abort(404)
+    referral = db.session.scalar(
+        select(Referral).where(Referral.id == referral_id, visible_referrals()).options(*options)
+    )
+    if referral is None:
+        abort(404)
+    return referral

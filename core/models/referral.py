@@ -9,7 +9,7 @@ from core.extensions import db
 from core.models.base import UTCDateTime, utcnow
 from core.models.enterprise import Enterprise, EnterpriseContact
 from core.models.lead import Lead
-from core.models.user import User
+from core.models.user import Team, User
 
 # The bureau's decision on a referral; what the enterprise sees after acceptance follows the lead.
 REFERRAL_DECISIONS = ("submitted", "accepted", "declined")
@@ -58,6 +58,9 @@ class Referral(db.Model):
     lead_id: Mapped[int | None] = mapped_column(
         ForeignKey("lead.id", ondelete="SET NULL"), index=True
     )
+    # The desk the referral waits with (docs/ROLES.md): set by the assignment rules when it is
+    # submitted, by a manager, or by the officer who decides it. None: the shared inbox.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     # The furthest status the enterprise has been told of (core/referrals.py STATUSES).
     progress: Mapped[str] = mapped_column(String(20), default="submitted")
     # The bureau may let the referrer see the lead's planned investment.
@@ -68,6 +71,7 @@ class Referral(db.Model):
     submitted_by: Mapped[EnterpriseContact | None] = relationship()
     decided_by: Mapped[User | None] = relationship()
     lead: Mapped[Lead | None] = relationship()
+    team: Mapped[Team | None] = relationship()
     updates: Mapped[list["ReferralUpdate"]] = relationship(
         back_populates="referral", cascade="all, delete-orphan", order_by="ReferralUpdate.id"
     )

@@ -27,7 +27,7 @@ from crm.enterprises.forms import (
     zone_name,
 )
 from crm.leads.listing import STAGE_LABELS
-from crm.permissions import MAX_ID, allowed, can, require
+from crm.permissions import MAX_ID, allowed, can, require, visible_referrals
 from public_site.inquiry.choices import industry_name
 
 CONFLICT = _l(
@@ -67,7 +67,8 @@ def credited_counts() -> dict[int, int]:
 
 
 def referral_counts() -> dict[int, int]:
-    return _counts(Referral.enterprise_id)
+    # Only the referrals the reader may see, as on the enterprise's page and in the queue.
+    return _counts(Referral.enterprise_id, visible_referrals())
 
 
 @bp.route("/enterprises")
@@ -118,7 +119,7 @@ def enterprise(enterprise_id: int):
     )
     referrals = db.session.scalars(
         select(Referral)
-        .where(Referral.enterprise_id == firm.id)
+        .where(Referral.enterprise_id == firm.id, visible_referrals())
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     ).all()
     leads = db.session.scalars(

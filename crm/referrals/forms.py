@@ -1,4 +1,4 @@
-"""Forms of the referral page: accept, merge into a lead, decline, share amounts."""
+"""Forms of the referral page: accept, merge into a lead, decline, share amounts, route."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
@@ -11,6 +11,8 @@ from crm.leads.forms import TOO_LONG, single_line
 
 MESSAGE_MAX = 1000
 OVERRIDE_MAX = 1000
+# The route form's value for "no team": any officer may take the referral on.
+SHARED_INBOX = "shared"
 
 
 class ActionForm(Form):
@@ -63,3 +65,16 @@ class DeclineForm(ActionForm):
 
 class ShareForm(ActionForm):
     pass
+
+
+class RouteForm(ActionForm):
+    team = SelectField(
+        _l("Team"),
+        validators=[DataRequired(_l("Choose a team or the shared inbox."))],
+        validate_choice=False,  # checked against the teams with a clear message
+    )
+
+    def fill_choices(self, teams) -> None:
+        self.team.choices = [(SHARED_INBOX, _l("Shared inbox"))] + [
+            (str(team.id), team.name) for team in teams
+        ]

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,25 +10,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import audit, outbox
+from core import audit, outbox, referral_routing
 from core import referrals as rules
-from core.countries import country_name
 from core.extensions import db
-from core.models import DECLINE_REASONS, Enterprise, Lead, Referral
-from core.referral_status import REASON_LABELS, status, status_label
+from core.models import DECLINE_REASONS, Enterprise, Lead, Referral, Team
+from core.referral_status import REASON_LABELS, status_label
 from core.referrals import Refused
 from crm import bp
-from crm.permissions import MAX_ID, allowed, can, require
+from crm.permissions import allowed, can, get_referral_or_404, require, visible_referrals
 from crm.pipeline.shared import stage_label
-from crm.referrals.forms import AcceptForm, DeclineForm, MergeForm, ShareForm
-from public_site.inquiry.choices import industry_name
+from crm.referrals.forms import (
+    SHARED_INBOX,
+    AcceptForm,
+    DeclineForm,
+    MergeForm,
+    RouteForm,
+    ShareForm,
+)
+from crm.referrals.shared import DECISION_LABELS, number, template_helpers
 
-ORIGIN_LABELS = {"portal": _l("Enterprise portal"), "link": _l("Referral link")}
-DECISION_LABELS = {
-    "submitted": _l("Waiting for a decision"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-}
 MATCH_REASONS = {"email": _l("email"), "phone": _l("phone"), "company": _l("company name")}
 # Decided referrals are history: the queue shows the latest ones, the filters find older ones.
 DECIDED_SHOWN = 100
@@ -36,50 +36,6 @@ STALE = _l(
     "This referral was changed by someone else after you opened the page. Nothing was saved: "
     "check it again before you decide."
 )
-
-
-def get_referral_or_404(referral_id: int, *options) -> Referral:
-    if not 0 < referral_id <= MAX_ID:  # beyond the integer column: no such referral
-        abort(404)
-    statement = select(Referral).where(Referral.id == referral_id).options(*options)
-    referral = db.session.scalar(statement)
-    if referral is None:
-        abort(404)
-    return referral
-
-
-def number(text: str) -> int | None:
-    """A positive id typed or sent in a URL; None for anything else (²: isdigit but no int)."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return None
-    return int(text) if 0 < int(text) <= MAX_ID else None
-
-
-def optional_url(endpoint: str, **values) -> str | None:
-    # The enterprise pages are built as a separate feature: link to them only once they exist.
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, **values)
-    return None
-
-
-def shown_status(referral: Referral) -> str:
-    """The decision, and for accepted referrals how far the lead got as the referrer sees it."""
-    if referral.decision == "accepted":
-        return f"{DECISION_LABELS['accepted']} · {status_label(status(referral))}"
-    if referral.decision == "declined" and referral.decline_reason:
-        reason = REASON_LABELS.get(referral.decline_reason, referral.decline_reason)
-        return f"{DECISION_LABELS['declined']}: {reason}"
-    return str(DECISION_LABELS.get(referral.decision, referral.decision))
-
-
-def _helpers() -> dict:
-    return {
-        "country_name": country_name,
-        "industry_name": industry_name,
-        "origin_labels": ORIGIN_LABELS,
-        "shown_status": shown_status,
-        "enterprise_url": lambda e: optional_url("crm.enterprise", enterprise_id=e.id),
-    }
 
 
 # -- the queue ---------------------------------------------------------------------------------
@@ -96,7 +52,7 @@ def _filters() -> dict:
 @require("referral.view")
 def referrals():
     chosen = _filters()
-    where = []
+    where = [visible_referrals()]
     if chosen["enterprise"]:
         where.append(Referral.enterprise_id == chosen["enterprise"])
     waiting, decided = [], []
@@ -104,7 +60,7 @@ def referrals():
         # Oldest first: the first referrer of a company earns the credit, so it is decided first.
         waiting = db.session.scalars(
             select(Referral)
-            .options(joinedload(Referral.enterprise))
+            .options(joinedload(Referral.enterprise), joinedload(Referral.team))
             .where(Referral.decision == "submitted", *where)
             .order_by(Referral.created_at, Referral.id)
         ).all()
@@ -112,7 +68,7 @@ def referrals():
         wanted = [chosen["decision"]] if chosen["decision"] else ["accepted", "declined"]
         decided = db.session.scalars(
             select(Referral)
-            .options(joinedload(Referral.enterprise))
+            .options(joinedload(Referral.enterprise), joinedload(Referral.team))
             .where(Referral.decision.in_(wanted), *where)
             .order_by(Referral.decided_at.desc(), Referral.id.desc())
             .limit(DECIDED_SHOWN)
@@ -127,7 +83,7 @@ def referrals():
         decision_labels=DECISION_LABELS,
         decided_shown=DECIDED_SHOWN,
         may_leaderboard=allowed("referral.leaderboard"),
-        **_helpers(),
+        **template_helpers(),
     )
 
 
@@ -155,10 +111,28 @@ def _same_company(referral: Referral) -> list[Referral]:
         return []
     return db.session.scalars(
         select(Referral)
-        .options(joinedload(Referral.enterprise))
-        .where(Referral.company_key == referral.company_key, Referral.id != referral.id)
+        .options(joinedload(Referral.enterprise), joinedload(Referral.team))
+        .where(
+            Referral.company_key == referral.company_key,
+            Referral.id != referral.id,
+            visible_referrals(),
+        )
         .order_by(Referral.created_at, Referral.id)
     ).all()
+
+
+def _earlier(referral: Referral) -> tuple[list[Referral], bool]:
+    """Earlier waiting referrals of the company the user may open, and whether others wait
+    with another team (accepting is refused until they are decided, so the user is told)."""
+    earlier = rules.earlier_referrals(referral)
+    if not earlier:
+        return [], False
+    shown = set(
+        db.session.scalars(
+            select(Referral.id).where(Referral.id.in_([r.id for r in earlier]), visible_referrals())
+        )
+    )
+    return [r for r in earlier if r.id in shown], len(shown) < len(earlier)
 
 
 def _page(referral_id: int, status_code: int = 200, problems=(), form=None):
@@ -168,6 +142,7 @@ def _page(referral_id: int, status_code: int = 200, problems=(), form=None):
         joinedload(Referral.submitted_by),
         joinedload(Referral.decided_by),
         joinedload(Referral.lead),
+        joinedload(Referral.team),
         selectinload(Referral.updates),
     )
     forms = {
@@ -175,12 +150,17 @@ def _page(referral_id: int, status_code: int = 200, problems=(), form=None):
         "merge_form": MergeForm(formdata=None),
         "decline_form": DeclineForm(formdata=None),
         "share_form": ShareForm(formdata=None),
+        "route_form": RouteForm(formdata=None, team=str(referral.team_id or SHARED_INBOX)),
     }
     if form is not None:  # the form just sent, with its values and errors
         forms[{AcceptForm: "accept_form", MergeForm: "merge_form", DeclineForm: "decline_form",
-               ShareForm: "share_form"}[type(form)]] = form  # fmt: skip
+               ShareForm: "share_form", RouteForm: "route_form"}[type(form)]] = form  # fmt: skip
     forms["decline_form"].fill_choices()
     undecided = referral.decision == "submitted"
+    may_route = undecided and allowed("referral.route")
+    if may_route:
+        forms["route_form"].fill_choices(db.session.scalars(select(Team).order_by(Team.name)))
+    earlier, earlier_elsewhere = _earlier(referral) if undecided else ([], False)
     lead = referral.lead
     return (
         render_template(
@@ -190,19 +170,21 @@ def _page(referral_id: int, status_code: int = 200, problems=(), form=None):
             failed=form,
             undecided=undecided,
             matches=_matches(referral) if undecided else [],
-            earlier=rules.earlier_referrals(referral) if undecided else [],
+            earlier=earlier,
+            earlier_elsewhere=earlier_elsewhere,
             same_company=_same_company(referral),
             lead=lead,
             lead_visible=lead is not None and can("lead.view", lead),
             credited=lead is not None and lead.referrer_enterprise_id == referral.enterprise_id,
             may_decide=allowed("referral.decide"),
             may_override=allowed("referral.override"),
+            may_route=may_route,
             decision_labels=DECISION_LABELS,
             reason_labels=REASON_LABELS,
             status_label=status_label,
             stage_label=stage_label,
             **forms,
-            **_helpers(),
+            **template_helpers(),
         ),
         status_code,
     )
@@ -275,7 +257,7 @@ def _merge_target(form: MergeForm) -> Lead | None:
         lead = db.session.get(Lead, lead_id) if lead_id else None
     else:
         lead = db.session.scalar(select(Lead).where(func.lower(Lead.code_name) == wanted.lower()))
-    if lead is None:
+    if lead is None or not can("lead.view", lead):  # another team's lead: as if it did not exist
         field.errors.append(gettext("There is no lead %(number)s.", number=wanted))
         return None
     if lead.merged_into_id is not None:
@@ -363,3 +345,25 @@ def _share(referral: Referral, _form: ShareForm) -> Outcome:
 @require("referral.decide")
 def referral_share(referral_id: int):
     return _decide(referral_id, ShareForm(), _share)
+
+
+def _route(referral: Referral, form: RouteForm) -> Outcome:
+    team = None
+    if form.team.data != SHARED_INBOX:
+        team_id = number(form.team.data or "")
+        team = db.session.get(Team, team_id) if team_id else None
+        if team is None:
+            form.team.errors.append(gettext("Choose a team or the shared inbox."))
+            return None
+    referral_routing.route(referral, team)
+    if team is None:
+        message = gettext("The referral waits in the shared inbox now: any officer may take it on.")
+    else:
+        message = gettext("The referral waits with %(team)s now.", team=team.name)
+    return message, _referral_url(referral)
+
+
+@bp.route("/referrals/<int:referral_id>/route", methods=["POST"])
+@require("referral.route")
+def referral_route(referral_id: int):
+    return _decide(referral_id, RouteForm(), _route)

@@ -251,6 +251,7 @@ def test_page_shows_everything(app, cast, firms):
         make_contact(firm, "old@tianfu.example", name="李前任", active=False)
         declined = db.session.scalar(select(Referral).where(Referral.company_name == "Dupont SA"))
         declined.decision, declined.decline_reason = "declined", "not_a_fit"
+        declined.team_id = cast.team_a  # the officer's team's, so on his page
         db.session.commit()
         code = firm.referral_code
     html = signed_in(app, cast.officer).get(f"/crm/enterprises/{firms['tianfu']}")

@@ -159,7 +159,7 @@ def test_queue_oldest_waiting_first_then_decided_with_filters(app, cast, world):
         )
         make_referral(
             lingnan, company="Abgelehnt KG", email="x@ab.example", decision="declined",
-            decline_reason="not_a_fit", decided_at=NOW - timedelta(days=1),
+            decline_reason="not_a_fit", decided_at=NOW - timedelta(days=1), team_id=cast.team_a,
         )  # fmt: skip
         db.session.commit()
     client = signed_in(app, cast.officer)
@@ -357,16 +357,23 @@ def test_an_officers_override_reason_is_ignored(app, cast, world):
         )
 
 
-def test_officer_cannot_merge_into_another_teams_lead(app, cast, world):
+def test_officer_merges_only_into_leads_he_may_change(app, cast, world):
     with app.app_context():
-        lead_id, _ = _lead(NOW, owner_id=cast.other_officer)
+        teammates, _ = _lead(NOW, owner_id=cast.teammate)
+        other_teams, other_code = _lead(NOW, owner_id=cast.other_officer, company="Dupont SA")
     client = signed_in(app, cast.officer)
-    response = post(client, world["referral"], "merge", lead_number=str(lead_id))
+    response = post(client, world["referral"], "merge", lead_number=str(teammates))
     assert response.status_code == 422
     assert "only into a lead you may change" in response.get_data(as_text=True)
+    # Another team's lead, by number or code name: as if it did not exist.
+    for typed in (str(other_teams), other_code):
+        response = post(client, world["referral"], "merge", lead_number=typed)
+        assert response.status_code == 422
+        assert f"There is no lead {typed}" in response.get_data(as_text=True)
     with app.app_context():
         assert load(world["referral"]).decision == "submitted"
-        assert db.session.get(Lead, lead_id).referrer_enterprise_id is None
+        assert db.session.get(Lead, teammates).referrer_enterprise_id is None
+        assert db.session.get(Lead, other_teams).referrer_enterprise_id is None
     for typed, message in (
         ("", "Choose a lead"),
         ("999999", "There is no lead 999999"),
@@ -557,3 +564,193 @@ def test_merging_two_leads_keeps_the_earlier_leads_credit(app, cast, world):
         assert survivor.referrer_enterprise_id == world["tianfu"]
         assert load(later_id).decision == "declined"
         assert load(world["referral"]).decision == "accepted"
+
+
+# -- one team's referrals are not another's ----------------------------------------------------
+
+SECRETS = ("Rossi", "Giulia", "giulia@rossi.example", "Dubois", "Claire", "claire@dubois.example")
+
+
+@pytest.fixture
+def desks(app, cast, world):
+    """Team A's referrals: one routed to it and waiting, one accepted into a lead of the team.
+    The world's referral waits in the shared inbox."""
+    with app.app_context():
+        lingnan = db.session.get(Enterprise, world["lingnan"])
+        routed = make_referral(
+            lingnan, company="Rossi Meccanica S.r.l.", email="giulia@rossi.example",
+            team_id=cast.team_a,
+        )  # fmt: skip
+        routed.contact_name = "Giulia Rossi"
+        lead = make_lead(
+            "Dubois Industrie SAS", owner=db.session.get(User, cast.officer),
+            contact_name="Claire Dubois", email="claire@dubois.example",
+        )  # fmt: skip
+        accepted = make_referral(
+            lingnan, company="Dubois Industrie SAS", email="claire@dubois.example",
+            decision="accepted", decided_at=NOW, lead_id=lead.id, progress="accepted",
+        )  # fmt: skip
+        accepted.contact_name = "Claire Dubois"
+        db.session.commit()
+        return {"routed": routed.id, "accepted": accepted.id, "lead": lead.id}
+
+
+def what_was(referral_id: int) -> tuple:
+    referral = load(referral_id)
+    return referral.version_id, referral.decision, referral.team_id, referral.share_amounts
+
+
+def test_another_teams_referral_is_as_if_it_did_not_exist(app, cast, world, desks):
+    with app.app_context():
+        before = {key: what_was(desks[key]) for key in ("routed", "accepted")}
+        leads_before = db.session.scalar(select(func.count()).select_from(Lead))
+    other = signed_in(app, cast.other_officer)  # team B
+    bodies = []
+    for url in (
+        "/crm/referrals",
+        "/crm/referrals?decision=submitted",
+        "/crm/referrals?decision=accepted",
+        f"/crm/referrals?enterprise={world['lingnan']}",
+        f"/crm/enterprises/{world['lingnan']}",
+        "/crm/enterprises",
+    ):
+        response = other.get(url)
+        assert response.status_code == 200, url
+        bodies.append(response.get_data(as_text=True))
+    assert "Schmidt Antriebstechnik" in bodies[0]  # the shared inbox is his too
+    start = bodies[-1].index(f'href="/crm/enterprises/{world["lingnan"]}"')
+    lingnan_row = bodies[-1][start : bodies[-1].index("</tr>", start)]
+    assert re.findall(r'<td class="number">([^<]*)</td>', lingnan_row)[3] == "0"  # referrals
+    token = csrf_token(page(other, world["referral"]))
+    for key in ("routed", "accepted"):
+        referral_id = desks[key]
+        response = other.get(f"/crm/referrals/{referral_id}")
+        assert response.status_code == 404
+        bodies.append(response.get_data(as_text=True))
+        for action, data in (
+            ("accept", {"different_company": "y"}),
+            ("merge", {"lead_number": str(desks["lead"])}),
+            ("decline", {"reason": "not_a_fit"}),
+            ("share", {}),
+        ):
+            version = str(before[key][0])
+            response = other.post(
+                f"/crm/referrals/{referral_id}/{action}",
+                data={"csrf_token": token, "version": version, **data},
+            )
+            assert response.status_code == 404, (key, action)
+            bodies.append(response.get_data(as_text=True))
+        assert f'href="/crm/referrals/{referral_id}"' not in "".join(bodies)
+    for body in bodies:
+        assert not [secret for secret in SECRETS if secret in body]
+    with app.app_context():
+        assert {key: what_was(desks[key]) for key in ("routed", "accepted")} == before
+        assert db.session.scalar(select(func.count()).select_from(Lead)) == leads_before
+        assert not db.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "Referral")
+        ).all()
+        assert not emails()
+    # Team A sees both, on the queue, their pages and the enterprise's page.
+    own = signed_in(app, cast.officer)
+    queue = own.get("/crm/referrals").get_data(as_text=True)
+    assert "Rossi Meccanica" in queue and "Dubois Industrie" in queue
+    for key in ("routed", "accepted"):
+        assert "@" in page(own, desks[key])
+    firm = own.get(f"/crm/enterprises/{world['lingnan']}").get_data(as_text=True)
+    assert f'href="/crm/referrals/{desks["routed"]}"' in firm
+
+
+def test_an_officer_works_the_shared_inbox_and_his_teams_referrals(app, cast, world, desks):
+    with app.app_context():
+        lingnan = db.session.get(Enterprise, world["lingnan"])
+        theirs = make_referral(lingnan, company="Nordic Pumps AB", email="o@pumps.example")
+        theirs.team_id = cast.team_b
+        db.session.commit()
+        theirs_id = theirs.id
+    other = signed_in(app, cast.other_officer)  # team B
+    queue = other.get("/crm/referrals").get_data(as_text=True)
+    assert "Nordic Pumps AB" in queue and "China desk" in queue and "Shared inbox" in queue
+    assert "China desk" in page(other, theirs_id)
+    response = post(other, theirs_id, "accept")
+    assert response.status_code == 302
+    with app.app_context():
+        assert load(theirs_id).lead.owner_id == cast.other_officer
+    # Deciding one from the shared inbox takes it to his team: team A no longer sees it.
+    response = post(other, world["referral"], "decline", reason="not_a_fit")
+    assert response.status_code == 302
+    assert "does not fit the park" in page(other, world["referral"])
+    with app.app_context():
+        assert load(world["referral"]).team_id == cast.team_b
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "decline"))
+        assert entry.changes["team"] == [None, cast.team_b]
+    assert (
+        signed_in(app, cast.officer).get(f"/crm/referrals/{world['referral']}").status_code == 404
+    )
+    assert (
+        signed_in(app, cast.manager).get(f"/crm/referrals/{world['referral']}").status_code == 200
+    )
+
+
+def test_a_manager_routes_a_waiting_referral(app, cast, world):
+    manager = signed_in(app, cast.manager)
+    html = page(manager, world["referral"])
+    assert 'action="/crm/referrals/{}/route"'.format(world["referral"]) in html
+    assert f'<option value="{cast.team_b}">China desk</option>' in html
+    assert 'name="team"' not in page(signed_in(app, cast.officer), world["referral"])
+    response = post(manager, world["referral"], "route", team=str(cast.team_b))
+    assert response.status_code == 302
+    with app.app_context():
+        assert load(world["referral"]).team_id == cast.team_b
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "route"))
+        assert entry.changes == {"team": [None, cast.team_b]}
+        assert entry.actor == f"user:{cast.manager}"
+    assert (
+        signed_in(app, cast.officer).get(f"/crm/referrals/{world['referral']}").status_code == 404
+    )
+    assert page(signed_in(app, cast.other_officer), world["referral"])
+    for team, message in (
+        (str(cast.team_b), "Nothing changed"),
+        ("424242", "Choose a team or the shared inbox."),
+        ("²", "Choose a team or the shared inbox."),
+        ("", "Choose a team or the shared inbox."),
+    ):
+        response = post(manager, world["referral"], "route", team=team)
+        assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert post(manager, world["referral"], "route", team="shared").status_code == 302
+    with app.app_context():
+        assert load(world["referral"]).team_id is None
+    assert post(manager, world["referral"], "decline", reason="other").status_code == 302
+    response = post(manager, world["referral"], "route", team=str(cast.team_a))
+    assert response.status_code == 422 and "already decided" in response.get_data(as_text=True)
+    with app.app_context():
+        assert load(world["referral"]).team_id is None
+    officer = signed_in(app, cast.officer)
+    token = csrf_token(officer.get("/crm/referrals").get_data(as_text=True))
+    response = officer.post(
+        f"/crm/referrals/{world['referral']}/route", data={"csrf_token": token, "team": "shared"}
+    )
+    assert response.status_code == 403  # routing is the managers'
+
+
+def test_an_earlier_referral_with_another_team_holds_the_credit_unseen(app, cast, world, desks):
+    with app.app_context():
+        tianfu = db.session.get(Enterprise, world["tianfu"])
+        later = make_referral(
+            tianfu, company="Rossi Meccanica S.r.l.", email="info@rossi-later.example", at=NOW,
+            team_id=cast.team_b,
+        )  # fmt: skip
+        db.session.commit()
+        later_id = later.id
+    other = signed_in(app, cast.other_officer)  # team B; the earlier one is team A's
+    html = page(other, later_id)
+    assert "An earlier referral of this company waits with another team" in html
+    assert f'href="/crm/referrals/{desks["routed"]}"' not in html
+    assert "Giulia" not in html and "giulia@rossi.example" not in html
+    response = post(other, later_id, "accept")
+    assert response.status_code == 422
+    assert "An earlier referral of this company is still waiting" in response.get_data(as_text=True)
+    with app.app_context():
+        assert load(later_id).decision == "submitted"
+    manager = page(signed_in(app, cast.manager), later_id)
+    assert f'href="/crm/referrals/{desks["routed"]}"' in manager
+    assert "waits with another team" not in manager

@@ -82,7 +82,13 @@ def world(app):
             country="IT", industry="precision-machinery", contact_name="Luca Bianchi",
             contact_email="luca@bianchi.example", contact_language="en",
         )  # fmt: skip
-        db.session.add_all([firm, contact, referral])
+        # Another team's referral, for the officer (team A) as if it did not exist.
+        foreign = Referral(
+            enterprise=firm, submitted_by=contact, company_name="Rossi Meccanica S.r.l.",
+            country="IT", industry="precision-machinery", contact_name="Giulia Rossi",
+            contact_email="giulia@rossi.example", contact_language="en", team_id=cast.team_b,
+        )  # fmt: skip
+        db.session.add_all([firm, contact, referral, foreign])
         # A signed project of the lead with something in every part of its file.
         lead.stage = "signed"
         project = projects.open_project(lead, officer)
@@ -107,6 +113,7 @@ def world(app):
             "enterprise_id": firm.id,
             "contact_id": contact.id,
             "referral_id": referral.id,
+            "foreign_referral_id": foreign.id,
             "lead_id": lead.id,
             "other_id": other.id,
             "user_id": cast.officer,
@@ -159,3 +166,29 @@ def test_role_matrix(app, world, role):
         if response.status_code >= 500:
             failures.append(f"{method} {rule.rule}: {response.status_code} for {role}")
     assert not failures, "\n".join(failures)
+
+
+def test_another_teams_referral_is_not_found_on_every_referral_route(app, world):
+    """Every route on one referral, every method: the officer of team A meets team B's referral
+    as one that does not exist, and nothing of it changes."""
+    cast, ids = world
+    app.config["WTF_CSRF_ENABLED"] = False
+    foreign = {**ids, "referral_id": ids["foreign_referral_id"]}
+    with app.app_context():
+        before = db.session.get(Referral, foreign["referral_id"]).version_id
+    client = app.test_client()
+    with app.app_context():
+        sign_in_as(client, cast.officer)
+    routes = [(r, m) for r, m in crm_routes(app) if "referral_id" in r.arguments]
+    assert len(routes) >= 5  # the page and every action on it
+    for rule, method in routes:
+        if "officer" not in RULES[ROUTE_PERMISSIONS[rule.endpoint]]:
+            continue  # refused by role first (403): the role matrix covers it
+        response = client.open(url_for_rule(rule, foreign), method=method, data={"version": "1"})
+        assert response.status_code == 404, (method, rule.rule)
+        assert "Rossi" not in response.get_data(as_text=True)
+        own = client.open(url_for_rule(rule, ids), method=method, data={"version": "1"})
+        assert own.status_code not in (403, 404), (method, rule.rule)  # his own scope opens
+    with app.app_context():
+        referral = db.session.get(Referral, foreign["referral_id"])
+        assert (referral.version_id, referral.decision) == (before, "submitted")

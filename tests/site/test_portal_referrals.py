@@ -4,10 +4,20 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 
 from core import leads, referrals
 from core.extensions import db
-from core.models import AuditEntry, Enterprise, EnterpriseContact, OutboxEmail, Referral, User
+from core.models import (
+    AssignmentRule,
+    AuditEntry,
+    Enterprise,
+    EnterpriseContact,
+    OutboxEmail,
+    Referral,
+    Team,
+    User,
+)
 from core.models.referral import ReferralUpdate
 from core.referrals import consent_hash
 from tests.conftest import translated
@@ -340,3 +350,54 @@ def test_the_bureau_hears_of_a_new_referral_in_chinese(app, client, signed_in):
         assert email.to_address == app.config["BUREAU_EMAIL"] and email.language == "zh"
         referral_id = db.session.scalar(select(Referral.id))
         assert f"/crm/referrals/{referral_id}" in email.body_text
+
+
+def test_a_new_referral_waits_with_the_team_the_assignment_rules_give(app, client, signed_in):
+    with app.app_context():
+        europe, china = Team(name="Europe desk"), Team(name="China desk")
+        db.session.add_all([europe, china])
+        db.session.flush()
+        make_user("officer", "li@bureau.example", europe)
+        make_user("officer", "zhao@bureau.example", china)
+        german = AssignmentRule(kind="language", match="de", team_id=europe.id)
+        everyone = AssignmentRule(kind="round_robin", team_id=china.id, position=1)
+        db.session.add_all([german, everyone])
+        db.session.commit()
+        europe_id, china_id, german_id = europe.id, china.id, german.id
+    assert send(client, open_form(client)).status_code == 303
+    with app.app_context():
+        referral = db.session.scalar(select(Referral))
+        assert referral.team_id == europe_id
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Referral"))
+        assert entry.changes == {"team": [None, europe_id]}
+        assert db.session.get(AssignmentRule, german_id).last_user_id is None  # no turn taken
+        email = db.session.scalar(
+            select(OutboxEmail).where(OutboxEmail.kind == "referral_notification")
+        )
+        assert f"{translated(app, 'Team')}: Europe desk" in email.body_text
+        db.session.get(AssignmentRule, german_id).active = False
+        db.session.commit()
+    # The same company again joins the first where it waits, whatever the rules say now.
+    assert send(client, open_form(client), contact_name="Jan Schmidt").status_code == 303
+    assert send(client, open_form(client), company_name="Weber Antriebe GmbH").status_code == 303
+    with app.app_context():
+        teams = dict(db.session.execute(select(Referral.contact_name, Referral.team_id)).all())
+        weber = db.session.scalar(
+            select(Referral.team_id).where(Referral.company_name == "Weber Antriebe GmbH")
+        )
+        assert teams["Jan Schmidt"] == europe_id and weber == china_id
+        # No rule gives a team: the referral waits in the shared inbox, and the mail says so.
+        db.session.execute(sa_update(AssignmentRule).values(active=False))
+        db.session.commit()
+    assert send(client, open_form(client), company_name="Keller Guss AG").status_code == 303
+    with app.app_context():
+        keller = db.session.scalar(
+            select(Referral).where(Referral.company_name == "Keller Guss AG")
+        )
+        assert keller.team_id is None
+        email = db.session.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.kind == "referral_notification")
+            .order_by(OutboxEmail.id.desc())
+        ).first()
+        assert translated(app, "Shared inbox") in email.body_text
