@@ -1,10 +1,7 @@
 """Signing in to the portal by an emailed single-use link, and signing out."""
 
 import logging
-import math
-import time
 
-import limits
 from flask import (
     current_app,
     flash,
@@ -18,7 +15,7 @@ from flask import (
 )
 from flask_babel import gettext, ngettext
 
-from core import audit, enterprises, outbox
+from core import audit, enterprises, outbox, throttle
 from core.extensions import db, limiter
 from core.forms import Form
 from public_site import bp
@@ -29,30 +26,13 @@ from public_site.portal.session import portal_required
 log = logging.getLogger(__name__)
 
 
-def _address_item():
-    # Whoever asks and from wherever: a known address is not flooded, and an unknown one is
-    # throttled the same way, so the limit reveals nothing.
-    return limits.parse(current_app.config["PORTAL_ADDRESS_LIMIT"])
+# Whoever asks and from wherever: a known address is not flooded, and an unknown one is
+# throttled the same way, so the limit reveals nothing.
+ADDRESS_KEY = "portal-link-requests"
 
 
-def _address_key(address: str) -> tuple[str, str]:
-    return ("portal-link-requests", address)
-
-
-def address_blocked_minutes(address: str) -> int:
-    """0 when another link may be sent to this address, else the minutes until it may."""
-    if not limiter.enabled:
-        return 0
-    item = _address_item()
-    if limiter.limiter.test(item, *_address_key(address)):
-        return 0
-    reset = limiter.limiter.get_window_stats(item, *_address_key(address)).reset_time
-    return max(1, math.ceil((reset - time.time()) / 60))
-
-
-def count_request(address: str) -> None:
-    if limiter.enabled:
-        limiter.limiter.hit(_address_item(), *_address_key(address))
+def _address_limit() -> str:
+    return current_app.config["PORTAL_ADDRESS_LIMIT"]
 
 
 def _render_sign_in(form: SignInForm, status: int = 200, sent: bool = False, problem: str = ""):
@@ -73,7 +53,7 @@ def portal_sign_in():
     if not form.validate():
         return _render_sign_in(form, 400 if form.csrf_token.errors else 422)
     address = enterprises.normalise_address(form.email.data)
-    minutes = address_blocked_minutes(address)
+    minutes = throttle.blocked_minutes(_address_limit(), ADDRESS_KEY, address)
     if minutes:
         log.warning("portal link requests throttled for an address ip=%s", request.remote_addr)
         problem = ngettext(
@@ -84,7 +64,7 @@ def portal_sign_in():
             minutes,
         )
         return _render_sign_in(form, 429, problem=problem)
-    count_request(address)
+    throttle.hit(_address_limit(), ADDRESS_KEY, address)
     email = enterprises.request_link(address)
     db.session.commit()
     # Remembered in this browser only: where to go after the link is used here.
