@@ -75,11 +75,13 @@ def known_browser(app, address=HOME, code_for=None):
 
 
 def burst(app, attempts: int, email=OWNER) -> list[int]:
-    """Wrong passwords in quick succession, each from another address."""
-    return [
-        sign_in(browser(app, f"203.0.113.{n + 1}"), email, WRONG).status_code
-        for n in range(attempts)
-    ]
+    """Wrong passwords in quick succession, each from another address; each answer closed, as a
+    server would, so mail waiting for the answer to be out is sent."""
+    codes = []
+    for n in range(attempts):
+        with sign_in(browser(app, f"203.0.113.{n + 1}"), email, WRONG) as response:
+            codes.append(response.status_code)
+    return codes
 
 
 def warnings(app) -> list[OutboxEmail]:
@@ -180,8 +182,13 @@ def test_a_device_cookie_counts_only_for_its_own_user(app, owner, limits):
     assert sign_in(forged, OWNER).status_code == 429
 
 
-def test_the_owner_is_warned_once_in_her_language_without_secrets(app, owner, limits, clock):
+def test_the_owner_is_warned_once_in_her_language_without_secrets(
+    app, owner, limits, clock, smtp_server
+):
     burst(app, 6)
+    assert [mail.subject for mail in smtp_server.received] == [
+        "Failed sign-ins to your CRM account"
+    ]
     for n in range(4):
         clock(10)
         assert sign_in(browser(app, f"198.18.0.{n + 1}"), OWNER, WRONG).status_code == 200
