@@ -75,8 +75,14 @@ def from_env() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "INQUIRY_RATE_LIMIT": os.environ.get("INQUIRY_RATE_LIMIT", "5 per minute;20 per hour"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
-        # Failed sign-ins per account (the email tried), and CRM session lifetimes.
+        # Failed CRM sign-ins per account from one address (a hard limit), and per account from
+        # anywhere (also reset links per address): past it, browsers that never signed in to the
+        # account wait a pause growing to LOGIN_PAUSE_MAX_SECONDS (crm/signin_throttle.py); a
+        # browser that did stays known for LOGIN_DEVICE_DAYS. Then CRM session lifetimes.
+        "LOGIN_ACCOUNT_IP_LIMIT": os.environ.get("LOGIN_ACCOUNT_IP_LIMIT", "5 per 15 minutes"),
         "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes"),
+        "LOGIN_PAUSE_MAX_SECONDS": int(os.environ.get("LOGIN_PAUSE_MAX_SECONDS", "120")),
+        "LOGIN_DEVICE_DAYS": int(os.environ.get("LOGIN_DEVICE_DAYS", "180")),
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         # Confirmations mailed to one address, however many inquiries name it.

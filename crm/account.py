@@ -17,14 +17,9 @@ from core.forms import Form
 from core.i18n import LANGUAGES, STAFF_LANGUAGES
 from core.passwords import MIN_LENGTH, hash_password, policy_problem, verify_password
 from crm import bp
-from crm.auth import (
-    TOTP_REQUIRED,
-    blocked_minutes,
-    count_failure,
-    stamp_session,
-    throttled_message,
-)
+from crm.auth import TOTP_REQUIRED, stamp_session
 from crm.permissions import require
+from crm.signin_throttle import blocked_minutes, count_failure, throttled_message
 from crm.twofactor import (
     accept_totp,
     new_recovery_codes,

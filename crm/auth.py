@@ -1,11 +1,9 @@
 """Signing in and out of the CRM: password, second factor, throttling, session lifetimes."""
 
 import logging
-import math
 import time
 from urllib.parse import urlsplit
 
-import limits
 from flask import (
     current_app,
     flash,
@@ -15,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
@@ -29,6 +27,7 @@ from core.models.base import utcnow
 from core.passwords import hash_password, needs_rehash, verify_password
 from crm import bp
 from crm.permissions import require
+from crm.signin_throttle import known_device, record_failure, refusal, remember_device
 from crm.twofactor import accept_second_factor
 
 log = logging.getLogger(__name__)
@@ -94,42 +93,6 @@ def check_session_age():
     return None
 
 
-# --- throttling: failures counted per account (the email tried) in the limiter's storage,
-# shared by every worker; the limiter's decorators count requests per IP.
-
-
-def _limit_item():
-    return limits.parse(current_app.config["LOGIN_ACCOUNT_LIMIT"])
-
-
-def _throttle_key(kind: str, who: str) -> tuple[str, str, str]:
-    return ("crm-failures", kind, who)
-
-
-def blocked_minutes(kind: str, who: str) -> int:
-    """0 when attempts are allowed, else the minutes until the window resets."""
-    if not limiter.enabled:
-        return 0
-    item = _limit_item()
-    if limiter.limiter.test(item, *_throttle_key(kind, who)):
-        return 0
-    reset = limiter.limiter.get_window_stats(item, *_throttle_key(kind, who)).reset_time
-    return max(1, math.ceil((reset - time.time()) / 60))
-
-
-def count_failure(kind: str, who: str) -> None:
-    if limiter.enabled:
-        limiter.limiter.hit(_limit_item(), *_throttle_key(kind, who))
-
-
-def throttled_message(minutes: int) -> str:
-    return ngettext(
-        "Too many failed attempts. For your security, please wait %(num)s minute and try again.",
-        "Too many failed attempts. For your security, please wait %(num)s minutes and try again.",
-        minutes,
-    )
-
-
 class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
@@ -159,11 +122,24 @@ def finish_login(user: User, next_url: str | None, method: str):
     stamp_session(session)
     user.last_login_at = utcnow()
     db.session.commit()
-    log.info("login ok user=%s method=%s ip=%s", user.id, method, request.remote_addr)
+    log.info(
+        "login ok user=%s method=%s ip=%s device=%s",
+        user.id,
+        method,
+        request.remote_addr,
+        "known" if known_device(user) else "new",
+    )
     if user.role in TOTP_REQUIRED and not user.totp_secret:
         flash(gettext("Your role needs a second factor. Set it up before you continue."), "info")
-        return redirect(url_for("crm.account_totp"))
-    return redirect(safe_next(next_url))
+        return remember_device(redirect(url_for("crm.account_totp")), user)
+    return remember_device(redirect(safe_next(next_url)), user)
+
+
+def refused(template: str, form, reason: tuple[str, int]):
+    """The form again with why and for how long (429, Retry-After): the worker never waits."""
+    message, seconds = reason
+    form.form_errors.append(message)
+    return render_template(template, form=form), 429, {"Retry-After": str(seconds)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -177,16 +153,14 @@ def login():
     if not form.validate_on_submit():
         return render_template("crm/login.html", form=form)
     email = form.email.data.strip().lower()
-    minutes = blocked_minutes("password", email)
-    if minutes:
-        log.warning("login throttled for an account ip=%s", request.remote_addr)
-        form.form_errors.append(throttled_message(minutes))
-        return render_template("crm/login.html", form=form), 429
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    reason = refusal("password", email, user)
+    if reason:
+        return refused("crm/login.html", form, reason)
     # Always verify a hash, so the time taken does not tell whether the email is known.
     password_ok = verify_password(user.password_hash if user else None, form.password.data)
     if user is None or not user.active or not password_ok:
-        count_failure("password", email)
+        record_failure("password", email, user)
         log.warning("login failed (known=%s) ip=%s", user is not None, request.remote_addr)
         form.form_errors.append(gettext("Email or password is not correct."))
         return render_template("crm/login.html", form=form)
@@ -228,13 +202,12 @@ def login_code():
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("crm/login_code.html", form=form)
-    minutes = blocked_minutes("code", str(user.id))
-    if minutes:
-        form.form_errors.append(throttled_message(minutes))
-        return render_template("crm/login_code.html", form=form), 429
+    reason = refusal("code", str(user.id), user)
+    if reason:
+        return refused("crm/login_code.html", form, reason)
     if not accept_second_factor(user, form.code.data):
         db.session.rollback()
-        count_failure("code", str(user.id))
+        record_failure("code", str(user.id), user)
         log.warning("login code refused user=%s ip=%s", user.id, request.remote_addr)
         form.code.errors.append(gettext("This code is not valid. Try the current code."))
         return render_template("crm/login_code.html", form=form)

@@ -20,7 +20,7 @@ from core.passwords import hash_password
 from core.urls import external_url
 from crm import bp
 from crm.account import PASSWORD_HINT, NewPasswordForm
-from crm.auth import blocked_minutes, count_failure, throttled_message
+from crm.signin_throttle import blocked_minutes, count_failure, record_failure, refusal
 from crm.twofactor import accept_second_factor
 
 log = logging.getLogger(__name__)
@@ -134,16 +134,16 @@ def _second_factor_refused(user: User, form: ResetForm) -> bool:
     """A reset link alone is not enough for an account with a second factor."""
     if not user.totp_secret:
         return False
-    minutes = blocked_minutes("code", str(user.id))
-    if minutes:
-        form.code.errors.append(throttled_message(minutes))
+    reason = refusal("code", str(user.id), user)
+    if reason:
+        form.code.errors.append(reason[0])
         return True
     if not form.code.data:
         form.code.errors.append(gettext("Enter the code from your authenticator app."))
         return True
     if not accept_second_factor(user, form.code.data):
         db.session.rollback()
-        count_failure("code", str(user.id))
+        record_failure("code", str(user.id), user)
         form.code.errors.append(gettext("This code is not valid. Try the current code."))
         return True
     return False

@@ -14,7 +14,7 @@ from core.extensions import db
 from core.models import AuditEntry, Lead, RecoveryCode, User
 from core.passwords import hash_password
 from crm import PUBLIC_ENDPOINTS
-from crm.auth import throttled_message
+from crm.signin_throttle import throttled_message
 from crm.twofactor import new_recovery_codes
 from tests.conftest import csrf_token
 
@@ -285,11 +285,11 @@ def test_admin_and_manager_must_enrol_before_anything_else(app, client, officer,
         assert db.session.get(User, officer).totp_secret == secret
 
 
-def test_failed_sign_ins_are_throttled_per_account(app, client, officer):
+def test_failed_sign_ins_are_throttled_per_account_and_address(app, client, officer):
     app.config["LOGIN_RATE_LIMIT"] = "100 per minute"
     for _ in range(5):
         assert sign_in(client, password="wrong password!").status_code == 200
-    blocked = sign_in(client)  # even the right password waits now
+    blocked = sign_in(client)  # even the right password waits now, from this address
     assert blocked.status_code == 429
     message = blocked.get_data(as_text=True)
     with app.test_request_context(), force_locale("zh"):
