@@ -17,11 +17,11 @@ nothing) or "code" (the account is the user id; whoever reaches it knew the pass
 """
 
 import hashlib
-import ipaddress
 import logging
 import math
 import secrets
 import time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
@@ -29,11 +29,13 @@ from babel.dates import format_datetime
 from flask import after_this_request, current_app, render_template, request
 from flask_babel import force_locale, gettext, ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
 from core import outbox
+from core.audit import record
 from core.extensions import db, limiter
 from core.i18n import LANGUAGES
-from core.models import User
+from core.models import AuditEntry, User
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,7 @@ PAUSE_FIRST_SECONDS = 2
 NOTICE_SECONDS = 3600  # at most one warning mail per account and step in this time
 NOTICE_ADDRESSES = 5  # addresses named in the warning
 DEVICE_SALT = "crm.known-device"
-# The storage keeps only integer counters: an address is kept as its 128 bits in three 48-bit
-# counters, which Redis's Lua scripts (double precision) still count exactly.
-_CHUNK_BITS = 48
+FAILED = "sign_in_failed"  # the audit action of a wrong password or code for a known account
 
 
 def _storage():
@@ -174,17 +174,19 @@ def refusal(step: str, account: str, user: User | None) -> tuple[str, int] | Non
 def record_failure(step: str, account: str, user: User | None) -> None:
     """Count a wrong password or code; past the threshold, pause unknown devices, warn the owner.
 
-    A warning is committed here and sent once the answer is out.
+    A known account's failure goes to its audit trail (step and address: the warning lists the
+    addresses from there) and is committed here; a warning is sent once the answer is out.
     """
+    if user is not None:
+        record(FAILED, user, {"step": [None, step], "ip": [None, request.remote_addr]})
+        db.session.commit()
     if not limiter.enabled:
         return
     who, storage = _account(step, account), _storage()
-    here = count_failure(step, f"{who}/{request.remote_addr}", "LOGIN_ACCOUNT_IP_LIMIT")
+    count_failure(step, f"{who}/{request.remote_addr}", "LOGIN_ACCOUNT_IP_LIMIT")
     threshold = _limit("LOGIN_ACCOUNT_LIMIT")
     window = threshold.get_expiry()
     failures = storage.incr(_key("failures", who), window)
-    if here == 1:
-        _keep_address(who, window)
     level_key = _key("level", who)
     level = storage.get(level_key)
     if failures <= threshold.amount and not level:
@@ -199,37 +201,27 @@ def record_failure(step: str, account: str, user: User | None) -> None:
     log.warning("login failures past the account limit step=%s failures=%s", step, failures)
     if user is not None and user.active and storage.incr(_key("notice", who), NOTICE_SECONDS) == 1:
         since = storage.get_expiry(_key("failures", who)) - window
-        _send_notice(step, user, failures, since, _addresses(who))
+        _send_notice(step, user, failures, since, _addresses(user, since))
 
 
-def _keep_address(who: str, window: int) -> None:
-    try:
-        address = ipaddress.ip_address(request.remote_addr or "")
-    except ValueError:
-        return
-    if address.version == 4:
-        address = ipaddress.IPv6Address(f"::ffff:{address}")
-    slot = _storage().incr(_key("addresses", who), window) - 1
-    if slot >= NOTICE_ADDRESSES:
-        return
-    value = int(address)
-    for part in range(3):
-        chunk = (value >> (part * _CHUNK_BITS)) & ((1 << _CHUNK_BITS) - 1)
-        _storage().incr(_key("address", who, slot, part), window, amount=chunk + 1)
-
-
-def _addresses(who: str) -> list[str]:
-    """The first few addresses the failures came from, as written by every worker."""
-    found = []
-    for slot in range(min(_storage().get(_key("addresses", who)), NOTICE_ADDRESSES)):
-        chunks = [_storage().get(_key("address", who, slot, part)) - 1 for part in range(3)]
-        if min(chunks) < 0:  # another worker is still writing it
-            continue
-        address = ipaddress.IPv6Address(sum(c << (i * _CHUNK_BITS) for i, c in enumerate(chunks)))
-        shown = str(address.ipv4_mapped or address)
-        if shown not in found:
-            found.append(shown)
-    return found
+def _addresses(user: User, since: float) -> list[str]:
+    """The first few addresses the failures came from since the window began."""
+    entries = db.session.scalars(
+        select(AuditEntry.changes)
+        .where(
+            AuditEntry.entity_type == "User",
+            AuditEntry.entity_id == user.id,
+            AuditEntry.action == FAILED,
+            AuditEntry.at >= datetime.fromtimestamp(math.floor(since), UTC),
+        )
+        .order_by(AuditEntry.id)
+    )
+    found: list[str] = []
+    for changes in entries:
+        address = (changes.get("ip") or [None, None])[1]
+        if address and address not in found:
+            found.append(address)
+    return found[:NOTICE_ADDRESSES]
 
 
 def _send_notice(step: str, user: User, failures: int, since: float, addresses: list[str]):
