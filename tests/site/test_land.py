@@ -284,7 +284,7 @@ def test_units_per_language(client):
         "max_ha=Infinity",
         "min_ha=99999999999",
         "min_ha=" + "9" * 5000,
-        "min_ha=%00",
+        "min_ha=%01",
         "zone=west",
         "zone=%E2%80%AE",
         "land_use=%3Cscript%3Ealert(1)%3C/script%3E",
