@@ -20,7 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX"], x_proto=1, x_host=1)
 
-    from core import cli, content, errors, i18n, security
+    from core import cli, content, errors, i18n, security, uploads
     from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     content.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    uploads.init_app(app)
     cli.init_app(app)
     _sqlite_pragmas(app)
 
