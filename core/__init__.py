@@ -25,7 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             x_host=app.config["PROXY_FIX_HOST"],
         )
 
-    from core import cli, content, edge, errors, i18n, security
+    from core import cli, content, edge, errors, i18n, security, uploads
     from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     edge.init_app(app)
     errors.init_app(app)
+    uploads.init_app(app)
     cli.init_app(app)
     _sqlite_pragmas(app)
 

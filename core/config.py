@@ -95,6 +95,16 @@ def from_env() -> dict:
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "IMPORT_INLINE_ROWS": int(os.environ.get("IMPORT_INLINE_ROWS", "5000")),
         "IMPORT_FILE_DAYS": int(os.environ.get("IMPORT_FILE_DAYS", "30")),
+        # What reading one import file may cost (core/imports/limits.py): columns, characters
+        # per cell (Excel's own limit) and in all, seconds (below gunicorn's 30 s timeout, so
+        # the reader gives up with a message before the worker is killed), and for XLSX the
+        # compression ratio of a part and the size of all parts unpacked.
+        "IMPORT_MAX_COLUMNS": int(os.environ.get("IMPORT_MAX_COLUMNS", "500")),
+        "IMPORT_MAX_CELL_CHARS": int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767")),
+        "IMPORT_MAX_TABLE_CHARS": int(os.environ.get("IMPORT_MAX_TABLE_CHARS", "50000000")),
+        "IMPORT_PARSE_SECONDS": float(os.environ.get("IMPORT_PARSE_SECONDS", "25")),
+        "IMPORT_ZIP_RATIO": int(os.environ.get("IMPORT_ZIP_RATIO", "100")),
+        "IMPORT_MAX_UNZIPPED_MB": int(os.environ.get("IMPORT_MAX_UNZIPPED_MB", "200")),
         # Enterprise portal sign-in links: asked for at the sign-in page, and sent as invitations.
         "PORTAL_LINK_MINUTES": int(os.environ.get("PORTAL_LINK_MINUTES", "20")),
         "PORTAL_INVITE_HOURS": int(os.environ.get("PORTAL_INVITE_HOURS", "72")),

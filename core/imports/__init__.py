@@ -8,7 +8,6 @@ from core.imports.jobs import (
     load_table,
     new_job,
     progress_of,
-    save_upload,
 )
 from core.imports.mapping import (
     FIELDS,
@@ -45,7 +44,6 @@ __all__ = [
     "remembered_mapping",
     "report_rows",
     "run_job",
-    "save_upload",
     "start_job",
     "suggest_mapping",
     "undo_job",

@@ -1,9 +1,6 @@
 """An import job from upload to the decision list: stored file, suggested mapping, checks."""
 
-import os
-import re
 import threading
-import uuid
 from pathlib import Path
 
 from flask import current_app
@@ -15,9 +12,9 @@ from core.imports.errors import ImportFileError
 from core.imports.mapping import remembered_mapping, suggest_mapping
 from core.imports.reading import Table, read_table
 from core.models import ImportJob, User
+from core.uploads import display_name, write_upload
 
 USER_DECISIONS = ("create", "merge", "skip")
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 # Rows processed by jobs running in this process, read by the progress page while they run.
 _progress: dict[int, int] = {}
 _progress_lock = threading.Lock()
@@ -37,17 +34,6 @@ def progress_of(job: ImportJob) -> int:
         return _progress.get(job.id, job.processed)
 
 
-def save_upload(data: bytes, filename: str) -> str:
-    """Store the uploaded bytes under UPLOAD_DIR/imports/; the path returned is relative to
-    UPLOAD_DIR (stored_path_of gives the full one)."""
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = _SAFE_NAME.sub("_", os.path.basename(filename or "upload"))[-80:]
-    name = f"{uuid.uuid4().hex}-{safe}"
-    (folder / name).write_bytes(data)
-    return f"imports/{name}"
-
-
 def stored_path_of(job: ImportJob) -> Path:
     return Path(current_app.config["UPLOAD_DIR"]) / job.stored_path
 
@@ -65,13 +51,15 @@ def new_job(
     """Read the file (ImportFileError if unreadable: nothing stored), store it, add a draft job.
 
     The job gets the detected encoding, the suggested (or remembered for source) mapping and
-    its row count; it is added to the session with an audit entry, and the caller commits.
+    its row count; it is added to the session with an audit entry, and the caller commits
+    (the file is removed again if that fails). StorageUnavailable if the file cannot be stored.
     """
     table = read_table(data, filename, encoding=encoding)
     source = (source or "").strip()[:120]
     job = ImportJob(
-        filename=(filename or "upload")[:255],
-        stored_path=save_upload(data, filename),
+        filename=display_name(filename, "upload", limit=255),
+        # Under UPLOAD_DIR (stored_path_of gives the full path); the name is ours, not the sender's.
+        stored_path=write_upload("imports", f".{table.kind}", data),
         encoding=table.encoding,
         source=source,
         event_id=event_id,

@@ -2,16 +2,17 @@
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
-from flask_babel import format_decimal, gettext
+from defusedxml import DefusedXmlException
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from core.imports.errors import ImportFileError
+from core.imports.limits import Limits, Meter, check_archive
 
-DEFAULT_MAX_ROWS = 100_000
 # What a user may choose when the detected encoding is wrong (Chinese Excel writes GB18030/GBK).
 ENCODINGS = (
     ("utf-8", _l("UTF-8")),
@@ -22,6 +23,10 @@ ENCODINGS = (
 DELIMITERS = (",", ";", "\t")
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# A web page or XML saved under a spreadsheet's name (web systems' "Excel export" often is).
+MARKUP = re.compile(rb"\s*<(?:!doctype|html|head|body|table|\?xml|!--|meta|script|svg)\b", re.I)
+# This many empty rows in a row end the sheet: what lies further down is not part of the table.
+EMPTY_RUN = 1_000
 
 
 @dataclass
@@ -33,41 +38,43 @@ class Table:
     delimiter: str | None = None
 
 
-def max_rows_allowed() -> int:
-    if has_app_context():
-        return int(current_app.config.get("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
-    return DEFAULT_MAX_ROWS
-
-
 def read_table(
     data: bytes, filename: str, encoding: str | None = None, max_rows: int | None = None
 ) -> Table:
     """The file as headers and rows of stripped text; ImportFileError says what is wrong.
 
     The type comes from the content, never the name: an XLSX is a zip holding xl/workbook.xml,
-    anything else must be text. max_rows defaults to the IMPORT_MAX_ROWS setting.
+    anything else must be text. What reading may cost is capped by the IMPORT_* settings
+    (core.imports.limits); max_rows overrides IMPORT_MAX_ROWS.
     """
-    cap = max_rows if max_rows is not None else max_rows_allowed()
+    meter = Meter(Limits.current(max_rows))
     if not data or not data.strip():
         raise ImportFileError(gettext("The file is empty."))
     if data.startswith(b"PK\x03\x04"):
-        table = _read_xlsx(data, cap)
+        table = _read_xlsx(data, meter)
     elif data.startswith(UTF16_BOMS):
         # Excel's "Unicode text" export: UTF-16 with a byte-order mark, tab-separated.
-        table = _read_csv(data, encoding or "utf-16", cap)
+        table = _read_csv(data, encoding or "utf-16", meter)
     elif _looks_binary(data):
         raise ImportFileError(
             gettext("This is not a CSV or Excel file. Upload a .csv or .xlsx file.")
         )
+    elif MARKUP.match(data.removeprefix(UTF8_BOM)):
+        raise ImportFileError(
+            gettext(
+                "This is a web page or XML document, not a CSV or Excel file. Open it in Excel "
+                "and save it as .xlsx or .csv, then upload that file."
+            )
+        )
     else:
-        table = _read_csv(data, encoding, cap)
+        table = _read_csv(data, encoding, meter)
     return _checked(table)
 
 
 def _looks_binary(data: bytes) -> bool:
-    # Text files never hold NUL bytes; images, PDFs and old .xls files always do early on.
-    head = data[:4096]
-    return b"\x00" in head or head.startswith((b"\x89PNG", b"%PDF", b"GIF8", b"\xff\xd8\xff"))
+    # Text never holds a NUL byte anywhere: images, PDFs, old .xls files and text with an
+    # archive appended do (UTF-16, which does, is recognised by its byte-order mark first).
+    return b"\x00" in data or data.startswith((b"\x89PNG", b"%PDF", b"GIF8", b"\xff\xd8\xff"))
 
 
 def _checked(table: Table) -> Table:
@@ -94,15 +101,6 @@ def _checked(table: Table) -> Table:
     if not table.rows:
         raise ImportFileError(gettext("The file has a header row but no data rows."))
     return table
-
-
-def _too_many(cap: int) -> ImportFileError:
-    return ImportFileError(
-        gettext(
-            "The file has more than %(cap)s data rows. Split it into smaller files.",
-            cap=format_decimal(cap),
-        )
-    )
 
 
 def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -173,7 +171,7 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes, encoding: str | None, cap: int) -> Table:
+def _read_csv(data: bytes, encoding: str | None, meter: Meter) -> Table:
     text, used = _decode(data, encoding)
     delimiter = sniff_delimiter(text)
     # strict: a stray or unclosed quote is an error, not a silently merged row.
@@ -183,17 +181,21 @@ def _read_csv(data: bytes, encoding: str | None, cap: int) -> Table:
     ended = 0  # the last line of the last record read whole: a broken one starts after it
     try:
         for record in reader:
+            meter.tick()
             ended = reader.line_num
             cells = [cell.strip() for cell in record]
             if not any(cells):
                 continue
+            meter.cells(cells, ended)
             if headers is None:
+                meter.columns(len(cells))
                 headers = cells
                 continue
-            if len(rows) >= cap:
-                raise _too_many(cap)
+            meter.rows(len(rows) + 1)
             rows.append(_fit(cells, len(headers)))
     except csv.Error as exc:
+        if str(exc).startswith("field larger than field limit"):  # csv's own cap, above ours
+            raise meter.cell_too_long(ended + 1) from None
         raise ImportFileError(
             gettext(
                 "The quoting is broken in the row starting on line %(line)d (%(detail)s). "
@@ -225,7 +227,7 @@ def _xlsx_text(value) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(data: bytes, cap: int) -> Table:
+def _read_xlsx(data: bytes, meter: Meter) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -234,29 +236,91 @@ def _read_xlsx(data: bytes, cap: int) -> Table:
                 raise ImportFileError(
                     gettext("This is not a CSV or Excel file. Upload a .csv or .xlsx file.")
                 )
+            check_archive(archive, meter.limits)
     except zipfile.BadZipFile:
         raise ImportFileError(gettext("The Excel file is damaged and cannot be read.")) from None
+    if not _ends_with_archive(data):
+        raise ImportFileError(
+            gettext(
+                "The Excel file has other data attached after its end. "
+                "Save it again from Excel and upload the new file."
+            )
+        )
     try:
         # data_only=False: a formula comes back as its text ("=SUM(A1:A3)") and is never run.
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many types for damaged files
-        raise ImportFileError(gettext("The Excel file is damaged and cannot be read.")) from None
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise _unreadable(exc) from None
     try:
-        sheet = book.worksheets[0]
-        headers: list[str] | None = None
-        rows: list[list[str]] = []
-        for values in sheet.iter_rows(values_only=True):
-            cells = [_xlsx_text(v) for v in values]
-            if not any(cells):
-                continue
-            if headers is None:
-                while cells and not cells[-1]:
-                    cells.pop()
-                headers = cells
-                continue
-            if len(rows) >= cap:
-                raise _too_many(cap)
-            rows.append(_fit(cells, len(headers)))
+        return _sheet_table(book.worksheets[0], meter)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # the sheet is parsed only now: a damaged one fails here
+        raise _unreadable(exc) from None
     finally:
         book.close()
-    return Table(headers=headers or [], rows=rows, kind="xlsx")
+
+
+def _ends_with_archive(data: bytes) -> bool:
+    """The zip's end record (and its comment) closes the file: nothing is hidden behind it."""
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0 or len(data) < end + 22:
+        return False
+    return end + 22 + int.from_bytes(data[end + 20 : end + 22], "little") == len(data)
+
+
+def _unreadable(exc: BaseException | None) -> ImportFileError:
+    """Why openpyxl failed: refused XML entities (openpyxl wraps that error), or damage."""
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return ImportFileError(
+                gettext(
+                    "The Excel file contains XML entity declarations, which Excel never writes; "
+                    "it was not read. Save the sheet again from Excel and upload the new file."
+                )
+            )
+        exc = exc.__cause__ or exc.__context__
+    return ImportFileError(gettext("The Excel file is damaged and cannot be read."))
+
+
+def _sheet_table(sheet, meter: Meter) -> Table:
+    # The size a sheet claims (<dimension ref="A1:XFD1048576">) is not trusted: openpyxl would
+    # pad every row to its width and fill in every missing row up to its height.
+    sheet.reset_dimensions()
+    number, headers = _header_row(sheet, meter)
+    rows: list[list[str]] = []
+    if headers is None:
+        return Table(headers=[], rows=rows, kind="xlsx")
+    empty, first = 0, number + 1
+    # Only the header's columns: a cell beyond them has no column to go to.
+    values_by_row = sheet.iter_rows(min_row=first, max_col=len(headers), values_only=True)
+    for number, values in enumerate(values_by_row, start=first):
+        meter.tick()
+        cells = [_xlsx_text(v) for v in values]
+        if not any(cells):
+            empty += 1
+            if empty == EMPTY_RUN:
+                break
+            continue
+        empty = 0
+        meter.cells(cells, number)
+        meter.rows(len(rows) + 1)
+        rows.append(_fit(cells, len(headers)))
+    return Table(headers=headers, rows=rows, kind="xlsx")
+
+
+def _header_row(sheet, meter: Meter) -> tuple[int, list[str] | None]:
+    """(row number, headers) of the first row with a value; (0, None) when none comes soon."""
+    values_by_row = sheet.iter_rows(max_col=meter.limits.columns + 1, values_only=True)
+    for number, values in enumerate(values_by_row, start=1):
+        meter.tick()
+        cells = [_xlsx_text(v) for v in values]
+        if any(cells):
+            while not cells[-1]:
+                cells.pop()
+            meter.columns(len(cells))
+            meter.cells(cells, number)
+            return number, cells
+        if number == EMPTY_RUN:
+            break
+    return 0, None

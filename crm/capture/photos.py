@@ -1,13 +1,10 @@
 """Business-card photos: checked by their first bytes, kept under UPLOAD_DIR, recorded per lead."""
 
-import uuid
-from pathlib import Path
-
-from flask import current_app
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from core.models import LeadFile
+from core.uploads import display_name, write_upload
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 # HEIF brands a phone writes (iPhones: heic; others: mif1, heix …).
@@ -48,32 +45,19 @@ def read_photo(upload: FileStorage | None) -> tuple[bytes, str, str] | None:
     content_type = sniff(data[:16])
     if content_type is None:
         raise PhotoError(gettext("The photo must be a JPEG, PNG, WebP or HEIC image."))
-    name = Path(upload.filename.replace("\\", "/")).name.strip()[:200] or "card"
-    return data, content_type, name
-
-
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
+    return data, content_type, display_name(upload.filename, "card")
 
 
 def store_photo(lead_id: int, data: bytes, content_type: str, name: str, user_id) -> LeadFile:
-    """Write the photo under a random name and return its (unsaved) record."""
-    relative = Path("leads") / str(lead_id) / f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
-    target = upload_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    """Write the photo under a generated name and return its (unsaved) record; the file goes
+    again if the transaction does not commit. StorageUnavailable if it cannot be written."""
+    relative = write_upload(f"leads/{lead_id}", f".{EXTENSIONS[content_type]}", data)
     return LeadFile(
         lead_id=lead_id,
         kind="business_card",
         filename=name,
         content_type=content_type,
         size=len(data),
-        path=relative.as_posix(),
+        path=relative,
         uploaded_by_id=user_id,
     )
-
-
-def discard(record: LeadFile | None) -> None:
-    """Remove a written file whose transaction failed: no photo without its record."""
-    if record is not None:
-        (upload_root() / record.path).unlink(missing_ok=True)

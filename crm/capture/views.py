@@ -25,9 +25,10 @@ from core.audit import record
 from core.extensions import db
 from core.leads import on_create, start_response_clock
 from core.models import Activity, Contact, Event, Lead
+from core.uploads import StorageUnavailable
 from crm import bp
 from crm.capture.forms import CaptureForm, parse_captured_at
-from crm.capture.photos import PhotoError, discard, read_photo, store_photo
+from crm.capture.photos import PhotoError, read_photo, store_photo
 from crm.permissions import MAX_ID, require
 
 # Fairs promise a first answer within two days of meeting the investor, not of typing the card.
@@ -149,7 +150,6 @@ def _create(event: Event, form: CaptureForm, photo):
         **values,
     )
     lead.contacts.append(Contact(**form.contact_values()))
-    stored = None
     try:
         db.session.add(lead)
         on_create(lead, user=current_user, response_hours=RESPONSE_HOURS)
@@ -175,19 +175,26 @@ def _create(event: Event, form: CaptureForm, photo):
             created["card_photo"] = [None, stored.filename]
         record("create", lead, created)
         db.session.commit()
+    except StorageUnavailable as problem:
+        db.session.rollback()
+        return _unavailable(event, form, problem.message)
     except IntegrityError:
         # The same entry arrived twice at once: the other request made the lead; answer with it.
-        db.session.rollback()
-        discard(stored)
+        db.session.rollback()  # which removes the photo written for this copy (core.uploads)
         existing = _captured(form.capture_key.data)
         if existing is None:
             raise
         return _answer(event, existing, created=False)
-    except Exception:
-        db.session.rollback()
-        discard(stored)
-        raise
     return _answer(event, lead, created=True)
+
+
+def _unavailable(event: Event, form: CaptureForm, message: str):
+    """The photo could not be stored: nothing was saved, and the entry comes back whole (the
+    device keeps it queued; without JavaScript the form is shown again as it was filled in)."""
+    if _wants_json():
+        return jsonify({"status": "unavailable", "message": message}), 503
+    form.card_photo.errors = [*form.card_photo.errors, message]
+    return _page(event, form, 503)
 
 
 @bp.route("/capture/token")

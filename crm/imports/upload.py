@@ -12,6 +12,7 @@ from core.extensions import db
 from core.imports import ImportFileError, check_rows, known_sources, new_job, suggest_mapping
 from core.models import Event
 from core.models.lead_import import ImportMapping
+from core.uploads import StorageUnavailable
 from crm import bp
 from crm.imports.common import draft_and_table, editable, field_labels, job_or_404, job_table
 from crm.imports.forms import ENCODING_NAMES, ActionForm, EncodingForm, UploadForm
@@ -34,17 +35,16 @@ def _remembered(source: str) -> ImportMapping | None:
 def import_new():
     form = UploadForm()
     problems: list[str] = []
+    status = 200
     if request.method == "GET" and request.args.get("event"):
         event = db.session.scalar(select(Event).where(Event.slug == request.args["event"]))
         form.event.data = str(event.id) if event else ""
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read()
-        filename = (upload.filename or "upload").rsplit("/", 1)[-1][-255:]
         try:
             job = new_job(
-                data,
-                filename,
+                upload.read(),
+                upload.filename,
                 user=current_user._get_current_object(),
                 source=form.source.data or "",
                 event_id=int(form.event.data) if form.event.data else None,
@@ -53,17 +53,22 @@ def import_new():
             )
         except ImportFileError as exc:
             problems.append(exc.message)
+        except StorageUnavailable as exc:
+            # The form comes back as it was sent; only the file must be chosen again.
+            problems.append(exc.message)
+            status = 503
         else:
             db.session.commit()
             return redirect(url_for("crm.import_mapping", job_id=job.id))
-    failed = bool(problems or form.errors)
+    if status == 200 and (problems or form.errors):
+        status = 422
     return render_template(
         "crm/imports/new.html",
         form=form,
         problems=problems,
         sources=known_sources(),
         max_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
-    ), (422 if failed else 200)
+    ), status
 
 
 def _samples(table, index: int) -> list[str]:

@@ -1,15 +1,15 @@
 """Documents proving a project's stage: checked by their first bytes, kept in UPLOAD_DIR, served."""
 
-import uuid
 from pathlib import Path
 
-from flask import abort, current_app, send_file
+from flask import abort, send_file
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from core.extensions import db
 from core.models import ProjectMilestone
+from core.uploads import display_name, remove_upload, upload_root, write_upload
 from crm import bp
 from crm.permissions import MAX_ID, require
 from crm.projects import get_project_or_404
@@ -50,7 +50,7 @@ def read_document(upload: FileStorage | None) -> tuple[bytes, str, str] | None:
     if len(data) > MAX_DOCUMENT_BYTES:
         raise DocumentError(gettext("The document is larger than %(mb)d MB.", mb=MAX_DOCUMENT_MB))
     content_type = sniff(data[:8])
-    name = Path(upload.filename.replace("\\", "/")).name.strip()[:200]
+    name = display_name(upload.filename, "")
     suffix = name.rsplit(".", 1)[1].lower() if "." in name else ""
     # A name that promises another type (a text file called permit.pdf) is refused too.
     if content_type is None or (suffix and suffix not in TYPES[content_type][1]):
@@ -58,23 +58,16 @@ def read_document(upload: FileStorage | None) -> tuple[bytes, str, str] | None:
     return data, content_type, name or f"document.{TYPES[content_type][0]}"
 
 
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
-
-
 def store(data: bytes, content_type: str) -> str:
-    """Write the document under a random name; return its path under UPLOAD_DIR."""
-    relative = f"{FOLDER}/{uuid.uuid4().hex}.{TYPES[content_type][0]}"
-    target = upload_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return relative
+    """Write the document under a generated name; return its path under UPLOAD_DIR. The file
+    goes again if the transaction does not commit; StorageUnavailable if it cannot be written."""
+    return write_upload(FOLDER, f".{TYPES[content_type][0]}", data)
 
 
 def remove(relative: str | None) -> None:
-    """Remove a stored document (its record was not saved, or now points to another file)."""
+    """Remove a stored document whose record now points to another file."""
     if relative and relative.startswith(f"{FOLDER}/"):
-        (upload_root() / relative).unlink(missing_ok=True)
+        remove_upload(relative)
 
 
 def _file_of(milestone: ProjectMilestone) -> Path | None:

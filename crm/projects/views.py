@@ -14,6 +14,7 @@ from core.extensions import db
 from core.models import PROJECT_STAGES, ZONES, Plot, Project, ProjectMilestone
 from core.models.base import utcnow
 from core.projects import STAGE_LABELS, Refused, allocate, deadline, park_today, reach
+from core.uploads import StorageUnavailable
 from crm import bp
 from crm.conflicts import arm, refuse
 from crm.enterprises.forms import zone_name
@@ -166,12 +167,12 @@ def project_stage(project_id: int):
     stage = form.stage.data
     earlier = project.milestone(stage)
     replaced = earlier.path if earlier is not None else None
-    written = stored = None
+    stored = None
     try:
         if document is not None:
             data, content_type, name = document
-            written = evidence.store(data, content_type)
-            stored, reference = (written, content_type, len(data)), reference or name
+            stored = (evidence.store(data, content_type), content_type, len(data))
+            reference = reference or name
         with outbox.written() as email_ids:  # the referrer hears of construction and production
             milestone = reach(
                 project,
@@ -186,21 +187,16 @@ def project_stage(project_id: int):
                 milestone.path = milestone.content_type = milestone.size = None
             project.updated_at = utcnow()  # new proof alone also makes forms opened before stale
             db.session.commit()
-    except Refused as refusal:
-        db.session.rollback()
-        evidence.remove(written)
+    except (Refused, StorageUnavailable) as refusal:
+        db.session.rollback()  # which removes a document written for it (core.uploads)
         project = get_project_or_404(project_id, "project.edit", *_page_options())
-        return _render_page(project, form, 422, problems=[str(refusal)])
+        status = 503 if isinstance(refusal, StorageUnavailable) else 422
+        return _render_page(project, form, status, problems=[str(refusal)])
     except StaleDataError:
         db.session.rollback()
-        evidence.remove(written)
         project = get_project_or_404(project_id, "project.edit", *_page_options())
         form.version.data = str(project.version_id)
         return _render_page(project, form, 409, conflict=True)
-    except Exception:
-        db.session.rollback()
-        evidence.remove(written)
-        raise
     if replaced and replaced != milestone.path:
         evidence.remove(replaced)
     outbox.send_now(email_ids)

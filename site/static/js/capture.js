@@ -198,6 +198,13 @@
           return putEntry(entry);
         });
       }
+      if (response.status === 503 && json) {
+        // The server cannot store it just now: the entry stays here and goes with the next try.
+        return response.json().then(function (body) {
+          say(body.message);
+          throw new Error("retry");
+        });
+      }
       throw new Error(response.redirected ? "signin" : "retry");
     });
   }
