@@ -10,6 +10,7 @@ import struct
 import zipfile
 import zlib
 from functools import cache
+from pathlib import Path
 
 from openpyxl import Workbook
 
@@ -186,3 +187,34 @@ CSV = b"Company,Email\nKeller GmbH,p@keller.example\n"
 # A text file that starts like a zip, and one with a zip appended after its text.
 PK_CSV = b"PK\x03\x04" + CSV
 CSV_THEN_ZIP = CSV * 200 + workbook()
+
+
+def write_all(folder: str) -> list[str]:
+    """Every hostile upload as a file in folder, to try a deployed instance's upload page."""
+    files = {
+        "dimension-bomb.xlsx": dimension_bomb(),
+        "zip-bomb-1gib-cell.xlsx": zip_bomb(),
+        "lying-sizes.xlsx": lying_sizes(),
+        "billion-laughs.xlsx": billion_laughs(),
+        "external-entity.xlsx": external_entity(),
+        "external-link.xlsx": external_link(),
+        "cell-40000-chars.xlsx": wide_cell(40_000),
+        "traversal-members.xlsx": traversal_members(),
+        "html-after-zip.xlsx": with_html_after(),
+        "html-table.xlsx": HTML_TABLE,
+        "png-renamed.csv": PNG,
+        "pk-then-csv.csv": PK_CSV,
+        "csv-then-zip.csv": CSV_THEN_ZIP,
+    }
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return sorted(files)
+
+
+if __name__ == "__main__":
+    import sys
+
+    for written in write_all(sys.argv[1] if len(sys.argv) > 1 else "hostile-uploads"):
+        print(written)

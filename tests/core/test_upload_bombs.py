@@ -214,3 +214,17 @@ def test_polyglots_are_judged_by_content(ctx, data, filename, words):
 
 def test_a_csv_named_xlsx_is_still_read_as_the_csv_it_is(ctx):
     assert read_table(hostile.CSV, "leads.xlsx").kind == "csv"
+
+
+def test_the_files_written_for_a_deployed_instance_are_refused_or_read_as_what_they_hold(
+    app, tmp_path
+):
+    harmless = {"dimension-bomb.xlsx", "traversal-members.xlsx"}  # two rows each, as they hold
+    with app.test_request_context():
+        for name in hostile.write_all(str(tmp_path)):
+            data = (tmp_path / name).read_bytes()
+            if name in harmless:
+                assert len(read_table(data, name).rows) == 2
+            else:
+                with pytest.raises(ImportFileError):
+                    read_table(data, name)
