@@ -196,4 +196,5 @@ def test_new_recovery_codes_replace_the_old(app, officer_with_totp):
     assert (
         login.post("/crm/login/code", data={"code": new[0], "csrf_token": token}).status_code == 302
     )
-    assert audit_actions(app) == ["recovery_codes", "recovery_codes"]
+    # the old code's refusal is on the user's audit trail too (their warning lists it)
+    assert audit_actions(app) == ["recovery_codes", "recovery_codes", "sign_in_failed"]
