@@ -4,11 +4,28 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # Flask-WTF's "read the request" marker
 from werkzeug.datastructures import MultiDict
-from wtforms import FileField
+from wtforms import FileField, SelectField
+
+
+def _trimmed(value):
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        return [item.strip() if isinstance(item, str) else item for item in value]
+    return value
 
 
 class Form(FlaskForm):
     class Meta:
+        def bind_field(self, form, unbound_field, options):
+            """Choices arrive trimmed: Optional() takes "  " for empty and clears the "not a
+            valid choice" error, so a padded value reached the database as no list offers it
+            (an int() on it raised, PostgreSQL refused it as too long)."""
+            if issubclass(unbound_field.field_class, SelectField):
+                filters = [*unbound_field.kwargs.get("filters", ()), _trimmed]
+                options = {**options, "filters": filters}
+            return super().bind_field(form, unbound_field, options)
+
         def wrap_formdata(self, form, formdata):
             """The request's form values, and its files only under the names of file fields.
 

@@ -135,3 +135,20 @@ def test_nul_in_an_uploaded_files_name_leaves_no_orphan(app):
         job = db.session.scalar(select(ImportJob))
         assert "\x00" not in job.filename
         assert db.session.scalar(select(func.count()).select_from(ImportJob)) == 1
+
+
+# -- choices that no list offers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["event", "default_country", "encoding"])
+@pytest.mark.parametrize("value", [" ", "\t", " DE "])
+def test_a_padded_choice_is_read_trimmed_never_stored_as_sent(app, field, value):
+    client = crm_client(app, "manager")
+    page = client.get("/crm/imports/new").get_data(as_text=True)
+    data = {**UPLOAD, "csrf_token": csrf_token(page), field: value}
+    data["file"] = a_file(b"Company,Email\nSchmidt GmbH,anna@schmidt.example\n", "fair.csv")
+    response = client.post("/crm/imports/new", data=data, content_type="multipart/form-data")
+    assert response.status_code in (302, 422)
+    with app.app_context():
+        for job in db.session.scalars(select(ImportJob)):
+            assert job.event_id is None and job.default_country in (None, "DE")
