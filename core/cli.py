@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.content import get_content
+from core.events import load_events
 from core.extensions import db
+from core.lists import seed_lists
 from core.models import ROLES, UTILITIES, Plot, PlotUtility, Team, User
 from core.passwords import hash_password, policy_problem
 from core.units import mu_to_m2
@@ -105,15 +107,11 @@ def init_app(app) -> None:
         """Load the demo content into the database (safe to run again)."""
         created, updated = load_plots()
         click.echo(f"plots: {created} created, {updated} refreshed")
-        from crm.admin.lists import seed_lists
-
         click.echo(f"lists: {seed_lists()} items added")
         if current_app.config["PRODUCTION"]:
             click.echo("demo accounts: skipped in production")
         else:
             click.echo(f"demo accounts: {load_demo_accounts()} created")
-        from crm.events.loading import load_events
-
         created, updated = load_events(demo=not current_app.config["PRODUCTION"])
         click.echo(f"events: {created} created, {updated} refreshed")
         if not current_app.config["PRODUCTION"]:

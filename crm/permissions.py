@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import and_, false, or_, select, true
 
 from core.models import Lead, Referral, User
+from core.models.base import MAX_ID
 
 # The rules table (docs/ROLES.md says the same in words). Object scope is applied on top:
 # officers see their team's leads and change only those they own; leaders see only the
@@ -48,9 +49,6 @@ RULES: dict[str, frozenset[str]] = {
 }
 # Actions that change a lead: officers may do them only on leads they own.
 OWNER_ONLY = {"lead.edit", "lead.move"}
-
-# The largest id an integer column holds (PostgreSQL INTEGER); larger URL ids are 404.
-MAX_ID = 2**31 - 1
 
 # endpoint -> permission, filled by @require; the gate denies any endpoint not listed.
 ROUTE_PERMISSIONS: dict[str, str] = {}

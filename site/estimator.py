@@ -10,14 +10,14 @@ from itsdangerous import BadData, URLSafeSerializer
 from wtforms import Form, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from core import incentives
+from core import choices, incentives
 from core.content import get_content
 from core.i18n import current_language, money, number
 from core.projects import park_today
 from core.units import m2_to_ha, m2_to_mu, mu_to_m2
 from public_site import bp
 from public_site.estimator_words import explain, start_label
-from public_site.inquiry import choices
+from public_site.inquiry.labels import LABELS
 from public_site.land_filters import MAX_AREA_M2, MAX_INPUT, page_unit, parse_quantity
 from public_site.rendering import render_page
 
@@ -107,7 +107,7 @@ class EstimatorForm(Form):
         validators=[DataRequired(_l("Enter the amount you plan to invest.")), _check_investment],
     )
     industry = SelectField(
-        choices.LABELS["industry"],
+        LABELS["industry"],
         validators=[DataRequired(_l("Choose your industry, or “Other industry”."))],
         invalid_choice_message=_l("Choose your industry from the list."),
     )

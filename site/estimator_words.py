@@ -6,11 +6,11 @@ from babel.lists import format_list
 from flask_babel import format_percent, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from core import incentives
+from core import choices, incentives
 from core.i18n import area_mu, current_language, money, translated
 from core.units import m2_to_mu
 from public_site import bp
-from public_site.inquiry import choices
+from public_site.inquiry.labels import LABELS
 
 HECTARE_M2 = Decimal(10000)
 PHRASES = {
@@ -220,10 +220,10 @@ def input_rows(inputs: dict) -> list[tuple[str, str]]:
     """The figures an estimate was made from (its "inputs"), labelled as on the inquiry form."""
     land = inputs["land_mu"]
     return [
-        (str(choices.LABELS["investment"]), money(Decimal(inputs["investment"]))),
-        (str(choices.LABELS["industry"]), choices.industry_name(inputs["industry"])),
+        (str(LABELS["investment"]), money(Decimal(inputs["investment"]))),
+        (str(LABELS["industry"]), choices.industry_name(inputs["industry"])),
         (
-            str(choices.LABELS["land_need"]),
+            str(LABELS["land_need"]),
             area_mu(Decimal(land)) if land is not None else gettext("Not given"),
         ),
         (gettext("Planned start of construction"), start_label(inputs["months_after_signing"])),

@@ -11,28 +11,16 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from core.audit import record
-from core.content import get_content
 from core.extensions import db
 from core.forms import Form
+from core.lists import LABEL_LANGUAGES
 from core.models import LIST_KINDS, ListItem
 from crm import bp
 from crm.permissions import require
 
 KIND_LABELS = {"industry": _l("Industries"), "lost_reason": _l("Reasons for lost leads")}
-LABEL_LANGUAGES = ("zh", "en", "de", "fr")
 # Codes are kept forever (leads and stage history refer to them); only labels change.
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-
-DEFAULT_LOST_REASONS = (
-    ("other-location", "选择了其他地点", "Chose another location", "Anderen Standort gewählt",
-     "A choisi un autre site"),
-    ("project-cancelled", "项目取消", "Project cancelled", "Projekt abgesagt", "Projet annulé"),
-    ("budget", "预算不足", "Budget", "Budget", "Budget"),
-    ("no-response", "无回应", "No response", "Keine Antwort", "Pas de réponse"),
-    ("land-or-power", "土地或电力条件不符", "Land or power not suitable",
-     "Grundstück oder Strom ungeeignet", "Terrain ou électricité inadaptés"),
-    ("duplicate", "重复线索", "Duplicate", "Duplikat", "Doublon"),
-)  # fmt: skip
 
 
 class LabelsForm(Form):
@@ -57,29 +45,6 @@ class NewItemForm(LabelsForm):
 
 class ItemForm(LabelsForm):
     version_id = HiddenField()
-
-
-def seed_lists() -> int:
-    """Add the default lost reasons and the industries of content site.yaml that are missing."""
-    wanted = [
-        ("lost_reason", code, dict(zip(LABEL_LANGUAGES, labels, strict=True)))
-        for code, *labels in DEFAULT_LOST_REASONS
-    ]
-    wanted += [
-        ("industry", item["code"], {lang: item["name"][lang] for lang in LABEL_LANGUAGES})
-        for item in get_content().site.get("industries", [])
-    ]
-    existing = {(i.kind, i.code) for i in db.session.scalars(select(ListItem))}
-    created = 0
-    for position, (kind, code, labels) in enumerate(wanted):
-        if (kind, code) in existing:
-            continue
-        item = ListItem(kind=kind, code=code, labels=labels, position=position)
-        db.session.add(item)
-        record("create", item, {"code": [None, code]}, actor="system")
-        created += 1
-    db.session.commit()
-    return created
 
 
 def _items(kind: str) -> list[ListItem]:

@@ -10,6 +10,7 @@ from wtforms import FileField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from core.choices import OTHER_INDUSTRY, country_choices
 from core.forms import Form
 from core.models import LEAD_RATINGS
 from core.models.base import utcnow
@@ -22,7 +23,6 @@ from crm.leads.forms import (
     phone_field,
     single_line,
 )
-from public_site.inquiry.choices import OTHER_INDUSTRY, country_choices
 
 RATING_LABELS = {"hot": _l("Hot"), "warm": _l("Warm"), "cold": _l("Cold")}
 # A phone's clock may run a little fast; a queue may wait a while, but not longer than a fair.

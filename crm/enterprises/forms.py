@@ -10,6 +10,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from core.choices import industry_name, language_choices
 from core.content import get_content
 from core.extensions import db
 from core.forms import Form
@@ -17,7 +18,6 @@ from core.i18n import LANGUAGES, PUBLIC_LANGUAGES, translated
 from core.models import ZONES, Enterprise, Plot
 from crm.events.forms import SLUG, CheckboxList
 from crm.leads.forms import TOO_LONG, contact_name_field, phone_field, single_line
-from public_site.inquiry.choices import industry_name, language_choices
 
 # The first year an enterprise can have come to the park (it was founded in the 1990s).
 FIRST_YEAR = 1990

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import referral_status
 from core.audit import record
+from core.choices import industry_name
 from core.enterprises import new_referral_code, refresh_keys
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
@@ -28,7 +29,6 @@ from crm.enterprises.forms import (
 )
 from crm.leads.listing import STAGE_LABELS
 from crm.permissions import MAX_ID, allowed, can, require, visible_referrals
-from public_site.inquiry.choices import industry_name
 
 CONFLICT = _l(
     "This enterprise was changed by someone else while you were editing. Nothing was saved. "

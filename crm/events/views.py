@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
+from core.choices import industry_name
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, Lead, User
@@ -20,7 +21,6 @@ from crm import bp
 from crm.conflicts import arm, refuse
 from crm.events.forms import EVENT_FIELDS, TRANSLATED, EventForm, slug_taken
 from crm.permissions import MAX_ID, allowed, require
-from public_site.inquiry.choices import industry_name
 
 EVENT_CONFLICT = _l(
     "This event was changed by someone else while you were editing. Nothing was saved. "

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from core.extensions import db
 from core.imports import FIELDS, ImportFileError, Table, read_table
+from core.models.base import MAX_ID
 from core.models.lead_import import ImportJob
-from crm.permissions import MAX_ID
 
 STATUS_LABELS = {
     "draft": _l("Not run yet"),

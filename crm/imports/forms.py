@@ -8,13 +8,13 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from core.choices import country_choices
 from core.extensions import db
 from core.forms import Form
 from core.i18n import current_language
 from core.imports import ENCODINGS
 from core.models import Event
 from crm.leads.forms import single_line
-from public_site.inquiry.choices import country_choices
 
 
 def encoding_choices(detect: bool) -> list[SelectChoice]:

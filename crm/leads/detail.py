@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
+from core.choices import industry_name
 from core.countries import country_name
 from core.extensions import db
 from core.leads import on_create, refresh_search_text
@@ -29,7 +30,6 @@ from crm.leads.forms import (
     language_choices,
 )
 from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
-from public_site.inquiry.choices import industry_name
 
 CONFLICT = _l(
     "This lead was changed by someone else while you were editing. Nothing was saved. "

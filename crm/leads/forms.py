@@ -10,11 +10,11 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from core.choices import country_choices, industry_choices
 from core.extensions import db
 from core.forms import Form
 from core.i18n import LANGUAGES, current_language
 from core.models import ListItem
-from public_site.inquiry.choices import country_choices, industry_choices
 
 TOO_LONG = _l("Use %(max)d characters or fewer (you entered %(length)d).")
 # Numeric(16, 2) and Numeric(10, 2): the largest amounts the columns hold.

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core import incentives as rules
 from core import projects
 from core.audit import record
+from core.choices import industry_name
 from core.extensions import db
 from core.i18n import date as date_text
 from core.i18n import money, translated
@@ -32,7 +33,6 @@ from crm.projects.incentive_forms import (
     ReviewForm,
 )
 from crm.projects.views import project as project_page
-from public_site.inquiry.choices import industry_name
 
 STATE_LABELS = {"open": _l("Still to win"), "earned": _l("Earned"), "missed": _l("Missed")}
 

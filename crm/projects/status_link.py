@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core import outbox
 from core.audit import record
+from core.choices import language_name
 from core.content import get_content
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES, translated
@@ -16,7 +17,6 @@ from core.urls import external_url
 from crm import bp
 from crm.permissions import allowed, require
 from crm.projects import get_project_or_404
-from public_site.inquiry.choices import language_name
 
 # Where the buttons bring staff back to: this part of the project page.
 ANCHOR = "#status-link-title"

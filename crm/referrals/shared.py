@@ -4,11 +4,11 @@ from flask import current_app, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from core.choices import industry_name
 from core.countries import country_name
 from core.models import Referral
+from core.models.base import MAX_ID
 from core.referral_status import REASON_LABELS, status, status_label
-from crm.permissions import MAX_ID
-from public_site.inquiry.choices import industry_name
 
 ORIGIN_LABELS = {"portal": _l("Enterprise portal"), "link": _l("Referral link")}
 DECISION_LABELS = {

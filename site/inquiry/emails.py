@@ -3,15 +3,14 @@
 from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime, gettext
 
-from core import outbox, throttle
+from core import choices, outbox, throttle
 from core.content import get_content
 from core.countries import country_name
 from core.i18n import area, translated
 from core.models import ConsentRecord, Inquiry, OutboxEmail
 from core.urls import external_url
 from public_site import estimator_words  # the module: it imports this package as it loads
-from public_site.inquiry import choices
-from public_site.inquiry.choices import LABELS
+from public_site.inquiry.labels import LABELS
 
 # The bureau works in Chinese, whatever language the investor wrote in.
 BUREAU_LANGUAGE = "zh"

@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from core import choices
 from core.forms import Form
-from public_site.inquiry import choices
-from public_site.inquiry.choices import LABELS
+from public_site.inquiry.labels import LABELS
 
 CONSENT_LEGEND = _l("Your consent")
 CONSENT_HINT = _l(

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, leads, referrals
+from core.choices import Band
 from core.content import get_content
 from core.extensions import db
 from core.models import ConsentRecord, Contact, Event, Inquiry, Lead, Plot
 from public_site import estimator
-from public_site.inquiry.choices import Band
 from public_site.inquiry.emails import queue_emails
 
 FORM = "website"

@@ -7,13 +7,13 @@ from flask import g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from core import outbox
+from core import choices, outbox
 from core.content import get_content
 from core.errors import DATABASE_DOWN
 from core.extensions import csrf, db, limiter
 from core.models import Enterprise, Event, Plot
 from public_site import bp, estimator, estimator_words  # modules: they import this package
-from public_site.inquiry import choices, service, spam, tracking
+from public_site.inquiry import service, spam, tracking
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
 from public_site.rendering import render_page
 

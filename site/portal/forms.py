@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from core import choices
 from core.forms import Form
-from public_site.inquiry import choices
 from public_site.inquiry.forms import TOO_LONG, no_control_characters, single_line, valid_phone
 
 # The wording the referrer confirms; its hash is stored with the referral (PIPL separate consent).

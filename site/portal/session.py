@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from core.extensions import db
 from core.models import EnterpriseContact
-from crm.permissions import MAX_ID
+from core.models.base import MAX_ID
 
 KEY = "portal"
 NEXT_KEY = "portal_next"

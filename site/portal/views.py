@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core import outbox, referrals
+from core.choices import industry_name, language_name
 from core.countries import country_name
 from core.extensions import csrf, db
 from core.models import Referral
+from core.models.base import MAX_ID
 from core.referral_status import REASON_LABELS, status, status_label
 from core.urls import external_url
-from crm.permissions import MAX_ID
 from public_site import bp
-from public_site.inquiry.choices import industry_name, language_name
 from public_site.portal.forms import CONSENT_HINT, CONSENT_LABEL, CONSENT_LEGEND, ReferralForm
 from public_site.portal.session import portal_required
 

@@ -17,9 +17,9 @@ SLUG = "eu-china-fair-2026"
 def fair(live_server):
     """No leads; the demo plots, the demo events and a cast of staff (manager with TOTP)."""
     from core.cli import load_plots
+    from core.events import load_events
     from core.extensions import db
     from core.models import Event, User
-    from crm.events.loading import load_events
     from tests.conftest import reset_database
     from tests.crm.helpers import make_cast, make_lead
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import create_app
+from core.events import load_events
 from core.extensions import db
 from core.models import Event, OutboxEmail, Referral, User
-from crm.events.loading import load_events
 from tests.conftest import csrf_token, make_config
 from tests.crm.helpers import make_cast, make_user, sign_in_as, two_signed_projects
 from tests.site import test_event_pages as event_pages

@@ -312,7 +312,7 @@ def test_edit_bad_input_is_refused(app, cast):
 
 def test_demo_fair_gets_the_demo_officers_and_a_budget(app):
     from core.cli import DEMO_ACCOUNTS
-    from crm.events.loading import DEMO_BUDGET, DEMO_EVENT, load_events
+    from core.events import DEMO_BUDGET, DEMO_EVENT, load_events
     from tests.crm.helpers import make_user
 
     with app.app_context():

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import ActionItem, AuditEntry, Meeting, ProjectIssue, User
+from core.models.base import MAX_ID
 from core.projects import park_today
-from crm.permissions import MAX_ID
 from tests.conftest import csrf_token
 from tests.crm.helpers import english_cast, sign_in_as, two_signed_projects
 

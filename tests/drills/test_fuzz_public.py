@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.events import load_events
 from core.extensions import limiter
 from core.i18n import PUBLIC_LANGUAGES
-from crm.events.loading import load_events
 from tests.drills.fuzz import (
     FUZZ,
     HOSTILE,

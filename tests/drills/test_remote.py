@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from core.events import load_events
 from core.extensions import db, limiter
 from core.models import Inquiry
-from crm.events.loading import load_events
 from tests.drills.fuzz import FUZZ, Case, File, assert_no_traceback, read_form, send
 from tests.drills.remote import RemoteClient, TargetFailed
 from tests.drills.test_fuzz_public import LANGS, fuzz_form

@@ -8,9 +8,9 @@ import segno
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from core.events import load_events
 from core.extensions import db
 from core.models import AuditEntry, Event, Inquiry, Lead
-from crm.events.loading import load_events
 from tests.core.test_security_headers import assert_security_headers
 from tests.site.test_inquiry import HIDDEN, answers, page
 

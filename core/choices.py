@@ -1,10 +1,10 @@
-"""The inquiry form's option lists: countries, industries, money and land-need bands, languages."""
+"""Shared vocabularies of the forms, public and staff: countries, industries, money and land-need
+bands, languages."""
 
 from decimal import Decimal
 
 from babel import Locale
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from core.content import get_content
@@ -107,18 +107,3 @@ def language_choices() -> list[SelectChoice]:
         SelectChoice(code, info["name"], render_kw={"lang": info["tag"]})
         for code, info in LANGUAGES.items()
     ]
-
-
-# Shown on the form and in the bureau's notification, so one wording for both.
-LABELS = {
-    "name": _l("Your name"),
-    "company": _l("Company"),
-    "country": _l("Country or region"),
-    "email": _l("Email address"),
-    "phone": _l("Phone number"),
-    "industry": _l("Industry"),
-    "investment": _l("Planned investment"),
-    "land_need": _l("Land needed"),
-    "language": _l("Preferred language for our reply"),
-    "message": _l("Your project and your questions"),
-}
