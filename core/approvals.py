@@ -21,6 +21,7 @@ from core.extensions import db
 from core.i18n import translated
 from core.models import APPROVAL_STATUSES, ApprovalStep, Project, User
 from core.models.base import utcnow
+from core.refusals import Refused
 from core.settings import get as setting
 from core.urls import staff_base_url
 from core.workdays import add_working_days, working_days_between
@@ -35,10 +36,6 @@ assert set(STATUS_LABELS) == set(APPROVAL_STATUSES)
 
 # Who is told at each level, in the bureau's working language.
 STAFF_LANGUAGE = "zh"
-
-
-class Refused(Exception):
-    """A change the rules do not allow; the message says why, in the user's language."""
 
 
 def departments() -> dict[str, dict]:

@@ -10,6 +10,7 @@ from core import approvals, projects
 from core import leads as lifecycle
 from core.audit import record
 from core.extensions import db
+from core.lead_moves import move_lead
 from core.models import Contact, Event, Lead, ListItem, Plot, ProjectMilestone, StageChange, User
 from core.workdays import CHINA, add_working_days
 
@@ -107,13 +108,14 @@ def load_demo_leads(now: datetime | None = None) -> int:
         moment = created
         for step, stage in enumerate(_stages(furthest), start=1):
             moment = created + timedelta(days=step * max(1, days // 8))
-            change = lifecycle.record_stage(lead, stage, owner)
-            change.at = lead.stage_changed_at = moment
+            lost = {}
             if stage == "lost":
-                change.note = lead.lost_note = "Chose a site in Vietnam for lower labour costs."
-                change.lost_reason_id = lead.lost_reason_id = db.session.scalar(
+                lost["note"] = "Chose a site in Vietnam for lower labour costs."
+                lost["lost_reason_id"] = db.session.scalar(
                     select(ListItem.id).where(ListItem.kind == "lost_reason").order_by(ListItem.id)
                 )
+            # The load's own audit entry stands for the moves (see move_lead).
+            move_lead(lead, stage, owner, at=moment, audited=False, **lost)
         lifecycle.restate_history([lead.id])  # the moves were dated after they were recorded
         if furthest != "new":
             lead.first_response_at = created + timedelta(hours=20)

@@ -14,6 +14,7 @@ from core.demo_enterprises import refer
 from core.demo_leads import DEMO_LEADS, LIAISON_FROM
 from core.demo_texts import INDUSTRY_WEIGHTS, LOST_NOTES, PIPELINE, Firm, draw_firm
 from core.extensions import db
+from core.lead_moves import move_lead
 from core.matching import normalise_company
 from core.models import (
     FORWARD_STAGES,
@@ -239,17 +240,15 @@ def _lead(item: Plan, owner: User, leader: User | None, reasons: dict) -> Lead:
     lead.created_at = lead.stage_changed_at = created
     lead.response_due_at = created + timedelta(hours=48)
     for stage, moment in item.moves:
-        extra = {}
+        lost = {}
         if stage == "lost":
             code, note = item.lost
             reason_id = reasons.get(code) or next(iter(reasons.values()), None)
-            extra = {"lost_reason_id": reason_id, "note": note}
-            lead.lost_reason_id, lead.lost_note = reason_id, note
-        change = lifecycle.record_stage(lead, stage, owner, **extra)
-        change.at = lead.stage_changed_at = moment
+            lost = {"lost_reason_id": reason_id, "note": note}
+        # The first move forward stops the first-response clock; the load's own audit entry
+        # stands for the moves.
+        move_lead(lead, stage, owner, at=moment, audited=False, **lost)
     if item.moves:
-        if item.moves[0][0] == "contacted":
-            lead.first_response_at = item.moves[0][1]
         lead.last_contact_at = item.moves[-1][1]
     record("create", lead, {"company_name": [None, firm.company]}, actor="system")
     return lead

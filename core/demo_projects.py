@@ -21,6 +21,7 @@ from core.demo_files import add_files
 from core.demo_leads import LIAISON_FROM
 from core.demo_texts import INDUSTRY_WEIGHTS, Firm, draw_firm
 from core.extensions import db
+from core.lead_moves import move_lead
 from core.matching import normalise_company
 from core.models import (
     Contact,
@@ -282,17 +283,19 @@ def _lead(rng, item: Plan, owner: User, leader, events: list, firms: list) -> Le
         signed_at,
     ]
     for stage, moment in zip(LEAD_PATH, moments, strict=True):
-        change = lifecycle.record_stage(lead, stage, owner)
-        change.at = lead.stage_changed_at = moment
+        # Signing opens the project (_project completes it); the load's audit entry stands
+        # for the moves.
+        move_lead(lead, stage, owner, at=moment, audited=False)
     lifecycle.restate_history([lead.id])  # the moves were dated after they were recorded
-    lead.first_response_at, lead.last_contact_at = moments[0], signed_at
+    lead.last_contact_at = signed_at
     record("create", lead, {"company_name": [None, firm.company]}, actor="system")
     return lead
 
 
 def _project(rng, item: Plan, lead: Lead, agent: User, today: date, now: datetime) -> Project:
     """The project as opened at signing, its deadlines and proof, its file and its stages."""
-    project = projects.open_project(lead, agent)
+    project = projects.open_project(lead, agent)  # opened by the signing move, by its owner
+    project.milestones[0].recorded_by = agent
     project.signed_on = project.milestones[0].reached_on = item.signed_on
     # The version in force on the day; before the first one on file, open_project's choice.
     rules = incentives.current_policy(item.signed_on)

@@ -1,5 +1,5 @@
 """What every new lead goes through, whoever creates it (code name, clock, owner, duplicates),
-and its moves from stage to stage."""
+and the history its moves from stage to stage leave (core.lead_moves makes the moves)."""
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -73,8 +73,12 @@ def _end_stay(lead: Lead, now: datetime) -> None:
         )
 
 
-def record_stage(lead: Lead, to_stage: str, user: User | None = None, **extra) -> StageChange:
-    now = utcnow()
+def record_stage(
+    lead: Lead, to_stage: str, user: User | None = None, at: datetime | None = None, **extra
+) -> StageChange:
+    """The history of a move: its stage change, the end of the last stay, the furthest stage and
+    what the referrer sees. Moves go through core.lead_moves.move_lead, which calls this."""
+    now = at or utcnow()
     _end_stay(lead, now)
     change = StageChange(lead_id=lead.id, from_stage=lead.stage, to_stage=to_stage, **extra)
     if user is not None:

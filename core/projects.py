@@ -8,25 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext, ngettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from core import approvals, audit, incentives
 from core.extensions import db
 from core.models import PROJECT_STAGES, Lead, Plot, Project, ProjectMilestone, User
 from core.models.base import utcnow
+from core.refusals import Refused
 from core.workdays import CHINA
-
-STAGE_LABELS = {
-    "signed": _l("Signed"),
-    "construction": _l("Under construction"),
-    "production": _l("In production"),
-}
-assert set(STAGE_LABELS) == set(PROJECT_STAGES)
-
-
-class Refused(Exception):
-    """A change the rules do not allow; the message says why, in the user's language."""
 
 
 def park_today() -> date:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core import audit, leads
 from core.extensions import db
 from core.models import Referral, Team, User
+from core.refusals import Refused
 
 
 def team_for(referral: Referral) -> int | None:
@@ -29,8 +30,6 @@ def team_for(referral: Referral) -> int | None:
 
 def route(referral: Referral, team: Team | None) -> None:
     """A manager sends an undecided referral to a team, or back to the shared inbox (None)."""
-    from core.referrals import Refused  # core.referrals routes through this module
-
     if referral.decision != "submitted":
         raise Refused(gettext("This referral was already decided."))
     team_id = team.id if team is not None else None

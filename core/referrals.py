@@ -35,13 +35,10 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.referral_status import EMAILED, PROGRESS, STAGE_PROGRESS, notify
+from core.refusals import Refused
 from core.urls import external_url
 
 MANAGER_ROLES = ("admin", "manager")
-
-
-class Refused(Exception):
-    """An action the rules do not allow; the message says why in the user's language."""
 
 
 # -- submitting ------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from core.content import get_content
 from core.extensions import db
 from core.i18n import translated
 from core.models import APPROVAL_STATUSES, PROJECT_STAGES, Project
-from core.projects import STAGE_LABELS, deadline, park_today
+from core.projects import deadline, park_today
+from core.stages import PROJECT_STAGE_LABELS
 from public_site import bp
 
 # What new_status_token() makes (token_urlsafe); anything else is no address of ours.
@@ -122,7 +123,9 @@ def project_status(token: str):
     stages = []
     for stage in PROJECT_STAGES:
         reached = project.milestone(stage)
-        stages.append(StageRow(str(STAGE_LABELS[stage]), reached.reached_on if reached else None))
+        stages.append(
+            StageRow(str(PROJECT_STAGE_LABELS[stage]), reached.reached_on if reached else None)
+        )
     # Rendered without render_page: this page must never enter the shared page cache.
     html = render_template(
         "site/project_status.html",

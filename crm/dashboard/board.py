@@ -16,12 +16,11 @@ from core.extensions import db
 from core.i18n import date as date_text
 from core.i18n import money, money_compact, number, translated
 from core.models import FORWARD_STAGES, Enterprise, Event, Project
+from core.stages import PROJECT_STAGE_LABELS, lead_stage_label
 from crm.dashboard.charts import bar_chart, cumulative_chart
 from crm.enterprises.forms import zone_name
 from crm.leads.forms import SOURCE_LABELS
-from crm.pipeline.shared import stage_label as lead_stage_label
 from crm.projects import company, may_see
-from crm.projects.forms import STAGE_LABELS
 
 # Years a person could mean; anything else in the URL is a mistake, not a query.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -203,7 +202,7 @@ class _Rows:
     def __init__(self):
         self.whole_scope = current_user.role in ("admin", "manager")
         self.link = url_for("crm.project", project_id=0).removesuffix("0")
-        self.stages = {code: str(label) for code, label in STAGE_LABELS.items()}
+        self.stages = {code: str(label) for code, label in PROJECT_STAGE_LABELS.items()}
         self.zones: dict[str, str] = {}
 
     def __call__(self, project: Project) -> ProjectRow:

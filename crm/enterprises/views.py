@@ -17,6 +17,7 @@ from core.enterprises import new_referral_code, refresh_keys
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import ZONES, Enterprise, Lead, Plot, Referral
+from core.stages import LEAD_STAGE_LABELS
 from core.urls import external_url
 from crm import bp
 from crm.conflicts import arm, refuse
@@ -27,7 +28,6 @@ from crm.enterprises.forms import (
     slug_taken,
     zone_name,
 )
-from crm.leads.listing import STAGE_LABELS
 from crm.permissions import MAX_ID, allowed, can, require, visible_referrals
 
 CONFLICT = _l(
@@ -147,7 +147,7 @@ def enterprise(enterprise_id: int):
         ],
         # Officers see the company only of leads in their scope; of others, the code name.
         leads=[(lead, can("lead.view", lead)) for lead in leads],
-        stage_labels=STAGE_LABELS,
+        stage_labels=LEAD_STAGE_LABELS,
         industry_name=industry_name,
         zone_name=zone_name,
         public_languages=PUBLIC_LANGUAGES,

@@ -17,6 +17,7 @@ from core.extensions import db
 from core.leads import on_create, refresh_search_text
 from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
 from core.projects import project_of
+from core.stages import lead_stage_label
 from crm import bp
 from crm.conflicts import arm, changed_since, refuse
 from crm.leads import timeline
@@ -109,7 +110,7 @@ def lead(lead_id: int):
         country_name=country_name,
         industry_name=industry_name,
         back_url=url_for("crm.leads") if "crm.leads" in current_app.view_functions else None,
-        stage_label=timeline.stage_label,
+        stage_label=lead_stage_label,
         may_edit=can("lead.edit", lead),
         may_merge=can("lead.merge", lead),
         may_privacy=can("lead.privacy", lead),

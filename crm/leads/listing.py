@@ -14,21 +14,13 @@ from core.countries import country_names
 from core.extensions import db
 from core.i18n import LANGUAGES, current_language
 from core.models import Contact, Event, Lead, ListItem, SavedFilter, Team, User
+from core.stages import LEAD_STAGE_LABELS
 from crm import bp
 from crm.leads import filters
 from crm.permissions import allowed, require, visible_leads
 
 MAX_SAVED_NAME = 80
 MAX_SAVED_FILTERS = 50
-STAGE_LABELS = {
-    "new": _l("New"),
-    "contacted": _l("Contacted"),
-    "qualified": _l("Qualified"),
-    "site_visit": _l("Site visit"),
-    "negotiation": _l("Negotiation"),
-    "signed": _l("Signed"),
-    "lost": _l("Lost"),
-}
 SOURCE_LABELS = {
     "website": _l("Website"),
     "event": _l("Event"),
@@ -134,7 +126,7 @@ def _filter_choices() -> dict:
         select(ListItem).where(ListItem.kind == "industry").order_by(ListItem.position)
     ).all()
     return {
-        "stages": STAGE_LABELS,
+        "stages": LEAD_STAGE_LABELS,
         "sources": SOURCE_LABELS,
         "languages": LANGUAGES,
         "bands": BAND_LABELS,

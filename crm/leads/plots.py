@@ -17,6 +17,7 @@ from core.forms import Form
 from core.i18n import area, translated
 from core.i18n import date as date_text
 from core.models import Lead, Plot
+from core.refusals import Refused
 from crm import bp
 from crm.leads.detail import lead as lead_page
 from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
@@ -165,7 +166,7 @@ def lead_plot_reserve(lead_id: int):
     try:
         projects.reserve(plot, lead, form.until.data)
         db.session.commit()
-    except projects.Refused as refusal:
+    except Refused as refusal:
         return _refused(lead_id, form, [str(refusal)])
     except StaleDataError:
         return _refused(lead_id, form, [str(STALE)])

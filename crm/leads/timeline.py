@@ -21,6 +21,7 @@ from core.models import (
     User,
     export_lead,
 )
+from core.stages import lead_stage_label
 
 ACTION_TITLES = {
     "create": _l("Created"),
@@ -31,15 +32,6 @@ ACTION_TITLES = {
     "anonymise": _l("Anonymised"),
     "credit": _l("Referral credit given"),
 }
-STAGE_LABELS = {
-    "new": _l("New"),
-    "contacted": _l("Contacted"),
-    "qualified": _l("Qualified"),
-    "site_visit": _l("Site visit"),
-    "negotiation": _l("Negotiation"),
-    "signed": _l("Signed"),
-    "lost": _l("Lost"),
-}
 ACTIVITY_LABELS = {
     "call": _l("Call"),
     "meeting": _l("Meeting"),
@@ -48,10 +40,6 @@ ACTIVITY_LABELS = {
     "note": _l("Note"),
     "task": _l("Task"),
 }
-
-
-def stage_label(code: str | None) -> str:
-    return str(STAGE_LABELS.get(code, code or ""))
 
 
 def activity_label(kind: str) -> str:
@@ -192,11 +180,11 @@ def build(lead: Lead) -> list[Event]:
         title = (
             gettext(
                 "Stage: %(old)s → %(new)s",
-                old=stage_label(change.from_stage),
-                new=stage_label(change.to_stage),
+                old=lead_stage_label(change.from_stage),
+                new=lead_stage_label(change.to_stage),
             )
             if change.from_stage
-            else gettext("Lead created in stage %(new)s", new=stage_label(change.to_stage))
+            else gettext("Lead created in stage %(new)s", new=lead_stage_label(change.to_stage))
         )
         reason = change.lost_reason.label(lang) if change.lost_reason else ""
         body = " — ".join(part for part in (reason, change.note) if part)

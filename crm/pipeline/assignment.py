@@ -7,15 +7,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import audit
 from core.extensions import db
+from core.lead_moves import changed_elsewhere
 from core.models import Lead, User
+from core.refusals import Refused
 from crm import bp
 from crm.permissions import get_lead_or_404, require
-from crm.pipeline.moves import changed_elsewhere
 from crm.pipeline.shared import lead_name, parse_int, safe_next
-
-
-class AssignRefused(Exception):
-    pass
 
 
 def _active(user_id: int | None, role: str) -> User | None:
@@ -26,7 +23,7 @@ def _active(user_id: int | None, role: str) -> User | None:
 def assign_owner(lead: Lead, officer: User) -> None:
     """Give the lead to an officer; the lead joins the officer's team."""
     if lead.owner_id == officer.id:
-        raise AssignRefused(gettext("%(name)s already owns this lead.", name=officer.name))
+        raise Refused(gettext("%(name)s already owns this lead.", name=officer.name))
     changes = {"owner_id": [lead.owner_id, officer.id]}
     if lead.team_id != officer.team_id:
         changes["team_id"] = [lead.team_id, officer.team_id]
@@ -38,7 +35,7 @@ def assign_liaison(lead: Lead, leader: User | None) -> None:
     """Name the county leader who is liaison for the lead, or none."""
     new_id = leader.id if leader else None
     if lead.liaison_id == new_id:
-        raise AssignRefused(gettext("Nothing changed: that is already the liaison."))
+        raise Refused(gettext("Nothing changed: that is already the liaison."))
     audit.record("assign", lead, {"liaison_id": [lead.liaison_id, new_id]})
     lead.liaison_id = new_id
 
@@ -48,7 +45,7 @@ def _apply(lead: Lead) -> str:
     if "owner" in request.form:
         officer = _active(parse_int(request.form.get("owner")), "officer")
         if officer is None:
-            raise AssignRefused(gettext("Choose an active officer as owner."))
+            raise Refused(gettext("Choose an active officer as owner."))
         assign_owner(lead, officer)
         return gettext(
             "%(lead)s is now owned by %(name)s.", lead=lead_name(lead), name=officer.name
@@ -57,14 +54,14 @@ def _apply(lead: Lead) -> str:
         raw = request.form.get("liaison", "")
         leader = _active(parse_int(raw), "leader")
         if raw and leader is None:
-            raise AssignRefused(gettext("Choose an active county leader as liaison."))
+            raise Refused(gettext("Choose an active county leader as liaison."))
         assign_liaison(lead, leader)
         if leader is None:
             return gettext("%(lead)s has no liaison leader now.", lead=lead_name(lead))
         return gettext(
             "%(name)s is now liaison for %(lead)s.", lead=lead_name(lead), name=leader.name
         )
-    raise AssignRefused(gettext("Choose an owner or a liaison."))
+    raise Refused(gettext("Choose an owner or a liaison."))
 
 
 @bp.route("/leads/<int:lead_id>/assign", methods=["POST"])
@@ -78,7 +75,7 @@ def lead_assign(lead_id: int):
             return redirect(target)
         message = _apply(lead)
         db.session.commit()
-    except AssignRefused as refusal:
+    except Refused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return redirect(target)

@@ -13,9 +13,9 @@ from core import lead_flow
 from core.extensions import db
 from core.models import FORWARD_STAGES, Lead, StageChange
 from core.models.base import utcnow
+from core.stages import lead_stage_label
 from crm import bp
 from crm.permissions import require
-from crm.pipeline.shared import stage_label
 
 DEFAULT_DAYS = 90
 
@@ -64,9 +64,9 @@ def conversion(where: tuple) -> list[dict]:
         rows.append(
             {
                 "stage": stage,
-                "label": stage_label(stage),
+                "label": lead_stage_label(stage),
                 "reached": reached[rank],
-                "next_label": stage_label(FORWARD_STAGES[rank + 1])
+                "next_label": lead_stage_label(FORWARD_STAGES[rank + 1])
                 if following is not None
                 else "",
                 "rate": (
@@ -92,7 +92,7 @@ def time_in_stage(where: tuple) -> list[dict]:
     return [
         {
             "stage": stage,
-            "label": stage_label(stage),
+            "label": lead_stage_label(stage),
             "count": len(stays.get(stage, [])),
             "average": mean(stays[stage]) if stays.get(stage) else None,
             "median": median(stays[stage]) if stays.get(stage) else None,

@@ -2,7 +2,6 @@
 
 from flask import g, request, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,26 +10,14 @@ from werkzeug.routing import BuildError
 from core.extensions import db
 from core.leads import needs_liaison
 from core.models import LEAD_STAGES, Lead, ListItem, User
+from core.stages import lead_stage_label
 from crm.permissions import allowed, can
-
-STAGE_LABELS = {
-    "new": _l("New"),
-    "contacted": _l("Contacted"),
-    "qualified": _l("Qualified"),
-    "site_visit": _l("Site visit"),
-    "negotiation": _l("Negotiation"),
-    "signed": _l("Signed"),
-    "lost": _l("Lost"),
-}
-NOTE_MAX = 2000
-
-
-def stage_label(stage: str) -> str:
-    return str(STAGE_LABELS.get(stage, stage))
 
 
 def stage_options() -> list[tuple[str, str]]:
-    return _cached("_pipeline_stages", lambda: [(code, stage_label(code)) for code in LEAD_STAGES])
+    return _cached(
+        "_pipeline_stages", lambda: [(code, lead_stage_label(code)) for code in LEAD_STAGES]
+    )
 
 
 def lead_name(lead: Lead) -> str:
@@ -104,7 +91,7 @@ def template_helpers() -> dict:
     return {
         "pipeline": {
             "stage_options": stage_options,
-            "stage_label": stage_label,
+            "stage_label": lead_stage_label,
             "lead_name": lead_name,
             "lost_reasons": lost_reasons,
             "officers": lambda: active_staff("officer"),

@@ -18,6 +18,7 @@ from core.extensions import db
 from core.i18n import date as date_text
 from core.i18n import number
 from core.models import ApprovalStep, Project
+from core.refusals import Refused
 from core.workdays import working_days_between
 from crm import bp
 from crm.conflicts import arm, refuse
@@ -168,7 +169,7 @@ def project_step_add(project_id: int):
     try:
         step = rules.add_step(project, form.kind.data)  # carried by the project's agent
         db.session.commit()
-    except rules.Refused as refusal:
+    except Refused as refusal:
         return _refused(project_id, form, [str(refusal)])
     flash(gettext("“%(step)s” was added to the file.", step=rules.step_name(step.kind)), "success")
     return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
@@ -236,7 +237,7 @@ def project_step(project_id: int, step_id: int):
                 flash(gettext("Nothing changed."), "info")
                 return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
             db.session.commit()
-        except rules.Refused as refusal:
+        except Refused as refusal:
             db.session.rollback()
             return _render(form, project, step, status=422, problems=[str(refusal)])
         except StaleDataError:  # saved by someone else between our read and our write

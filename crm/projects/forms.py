@@ -15,7 +15,7 @@ from core.extensions import db
 from core.forms import Form
 from core.i18n import area
 from core.models import EVIDENCE_KINDS, PROJECT_STAGES, Plot, Project, User
-from core.projects import STAGE_LABELS
+from core.stages import PROJECT_STAGE_LABELS
 from crm.enterprises.forms import whole_number, zone_name
 from crm.events.forms import CheckboxList
 from crm.leads.forms import MAX_INVESTMENT, TOO_LONG, amount_field, single_line
@@ -165,10 +165,13 @@ class StageForm(Form):
         choices = [
             SelectChoice(
                 project.stage,
-                gettext("%(stage)s (add or replace its proof)", stage=STAGE_LABELS[project.stage]),
+                gettext(
+                    "%(stage)s (add or replace its proof)",
+                    stage=PROJECT_STAGE_LABELS[project.stage],
+                ),
             )
         ]
         if current + 1 < len(PROJECT_STAGES):
             following = PROJECT_STAGES[current + 1]
-            choices.insert(0, SelectChoice(following, STAGE_LABELS[following]))
+            choices.insert(0, SelectChoice(following, PROJECT_STAGE_LABELS[following]))
         self.stage.choices = choices

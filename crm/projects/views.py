@@ -13,7 +13,9 @@ from core.audit import record
 from core.extensions import db
 from core.models import PROJECT_STAGES, ZONES, Plot, Project, ProjectMilestone
 from core.models.base import utcnow
-from core.projects import STAGE_LABELS, Refused, allocate, deadline, park_today, reach
+from core.projects import allocate, deadline, park_today, reach
+from core.refusals import Refused
+from core.stages import PROJECT_STAGE_LABELS
 from core.uploads import StorageUnavailable
 from crm import bp
 from crm.conflicts import arm, refuse
@@ -83,7 +85,7 @@ def projects():
         "crm/projects/list.html",
         rows=rows,
         chosen={"stage": stage if stage in PROJECT_STAGES else "", "zone": zone},
-        stage_labels=STAGE_LABELS,
+        stage_labels=PROJECT_STAGE_LABELS,
         zones=[(code, zone_name(code)) for code in ZONES],
         zone_name=zone_name,
     )
@@ -112,9 +114,9 @@ def _render_page(project: Project, form: StageForm | None, status=200, problems=
             project=project,
             company=company(lead),
             lead_url=url_for("crm.lead", lead_id=lead.id) if can("lead.view", lead) else None,
-            stages=[(s, STAGE_LABELS[s], project.milestone(s)) for s in PROJECT_STAGES],
+            stages=[(s, PROJECT_STAGE_LABELS[s], project.milestone(s)) for s in PROJECT_STAGES],
             deadlines={s: deadline(project, s, today) for s in ("construction", "production")},
-            stage_labels=STAGE_LABELS,
+            stage_labels=PROJECT_STAGE_LABELS,
             evidence_labels=EVIDENCE_LABELS,
             zone_name=zone_name,
             form=form,
@@ -200,7 +202,10 @@ def project_stage(project_id: int):
     if replaced and replaced != milestone.path:
         evidence.remove(replaced)
     outbox.send_now(email_ids)
-    flash(gettext("Recorded “%(stage)s” with its proof.", stage=STAGE_LABELS[stage]), "success")
+    flash(
+        gettext("Recorded “%(stage)s” with its proof.", stage=PROJECT_STAGE_LABELS[stage]),
+        "success",
+    )
     return redirect(url_for("crm.project", project_id=project.id))
 
 

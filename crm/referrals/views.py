@@ -15,10 +15,10 @@ from core import referrals as rules
 from core.extensions import db
 from core.models import DECLINE_REASONS, Enterprise, Lead, Referral, Team
 from core.referral_status import REASON_LABELS, status_label
-from core.referrals import Refused
+from core.refusals import Refused
+from core.stages import lead_stage_label
 from crm import bp
 from crm.permissions import allowed, can, get_referral_or_404, require, visible_referrals
-from crm.pipeline.shared import stage_label
 from crm.referrals.forms import (
     SHARED_INBOX,
     AcceptForm,
@@ -182,7 +182,7 @@ def _page(referral_id: int, status_code: int = 200, problems=(), form=None):
             decision_labels=DECISION_LABELS,
             reason_labels=REASON_LABELS,
             status_label=status_label,
-            stage_label=stage_label,
+            stage_label=lead_stage_label,
             **forms,
             **template_helpers(),
         ),
