@@ -1,4 +1,5 @@
-"""Absolute addresses (mails, QR codes, calendars, sitemaps, exports): always from PUBLIC_BASE_URL.
+"""Absolute addresses (mails, QR codes, calendars, sitemaps, exports): always from PUBLIC_BASE_URL;
+and where a form may send the browser next (safe_next).
 
 Never from the request's Host or X-Forwarded-Host: whoever sends a request chooses those, and a
 reset link mailed to a host of the sender's choosing hands them the token.
@@ -41,3 +42,26 @@ def check_base_url(value: str, production: bool) -> str:
 def staff_base_url() -> str:
     """Where staff links in mails point: CRM_BASE_URL when the CRM has a host of its own."""
     return current_app.config.get("CRM_BASE_URL") or base_url()
+
+
+NEXT_MAX = 2000  # longer than any address of ours, filters included
+CRM_PATH = "/crm/"  # where every staff page lives (the crm blueprints' prefix)
+
+
+def safe_next(target: str | None, prefix: str = "/", default: str | None = None) -> str | None:
+    """target if it is a path of this site under prefix, else default: never another host.
+
+    A path starts with one slash: two make a host ("//evil.example"), and so do a backslash and
+    a tab or newline, which browsers read as a slash or drop. A scheme needs no slash before it.
+    """
+    if (
+        not target
+        or len(target) > NEXT_MAX
+        or not target.startswith("/")
+        or not target.startswith(prefix)
+        or "//" in target
+        or "\\" in target
+        or any(ord(char) < 32 or ord(char) == 127 for char in target)
+    ):
+        return default
+    return target

@@ -2,7 +2,6 @@
 
 import logging
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     current_app,
@@ -25,6 +24,7 @@ from core.forms import Form
 from core.models import User
 from core.models.base import utcnow
 from core.passwords import hash_password, needs_rehash, verify_password
+from core.urls import CRM_PATH, safe_next
 from crm import bp
 from crm.permissions import require
 from crm.signin_throttle import known_device, record_failure, refusal, remember_device
@@ -105,16 +105,6 @@ class CodeForm(Form):
     )
 
 
-def safe_next(target: str | None) -> str:
-    """Only our own CRM paths: no scheme, no host, no protocol-relative tricks."""
-    if not target:
-        return url_for("crm.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/crm") or "\\" in target:
-        return url_for("crm.home")
-    return target
-
-
 def finish_login(user: User, next_url: str | None, method: str):
     """Sign the user in on a fresh session (no fixation), then go on."""
     session.clear()
@@ -132,7 +122,7 @@ def finish_login(user: User, next_url: str | None, method: str):
     if user.role in TOTP_REQUIRED and not user.totp_secret:
         flash(gettext("Your role needs a second factor. Set it up before you continue."), "info")
         return remember_device(redirect(url_for("crm.account_totp")), user)
-    return remember_device(redirect(safe_next(next_url)), user)
+    return remember_device(redirect(safe_next(next_url, CRM_PATH, url_for("crm.home"))), user)
 
 
 def refused(template: str, form, reason: tuple[str, int]):

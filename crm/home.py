@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from core.extensions import db
 from core.i18n import STAFF_LANGUAGES
+from core.urls import CRM_PATH, safe_next
 from crm import STAFF_LANG_COOKIE, bp
 from crm.permissions import require
 
@@ -27,10 +28,7 @@ def set_language():
     if current_user.is_authenticated:
         current_user.language = lang
         db.session.commit()
-    target = request.form.get("next", "")
-    if not target.startswith("/crm") or target.startswith("//"):
-        target = url_for("crm.home")
-    response = redirect(target)
+    response = redirect(safe_next(request.form.get("next"), CRM_PATH, url_for("crm.home")))
     response.set_cookie(
         STAFF_LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax", path="/crm"
     )

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,6 +12,7 @@ from core.audit import record
 from core.extensions import db
 from core.models import Activity
 from core.models.base import utcnow
+from core.urls import CRM_PATH, safe_next
 from crm import bp
 from crm.activities.forms import DIRECTION_LABELS, KIND_LABELS, ActivityForm
 from crm.activities.records import (
@@ -23,7 +24,6 @@ from crm.activities.records import (
     open_tasks,
     zone_of,
 )
-from crm.auth import safe_next
 from crm.permissions import can, get_lead_or_404, require
 
 # A clock a few minutes fast on someone's phone is not "in the future".
@@ -139,7 +139,7 @@ def activity_done(activity_id: int):
     if not may_close(task, lead):
         abort(403)
     target = request.form.get("next")
-    back = safe_next(target) if target else lead_url(lead.id)
+    back = safe_next(target, CRM_PATH, url_for("crm.home")) if target else lead_url(lead.id)
     if task.done_at is not None:
         flash(gettext("This task was already marked done."), "info")
         return redirect(back)

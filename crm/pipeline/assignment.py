@@ -12,7 +12,7 @@ from core.models import Lead, User
 from core.refusals import Refused
 from crm import bp
 from crm.permissions import get_lead_or_404, require
-from crm.pipeline.shared import lead_name, parse_int, safe_next
+from crm.pipeline.shared import lead_name, next_page, parse_int
 
 
 def _active(user_id: int | None, role: str) -> User | None:
@@ -68,7 +68,7 @@ def _apply(lead: Lead) -> str:
 @require("lead.assign")
 def lead_assign(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.assign", joinedload(Lead.owner))
-    target = safe_next()
+    target = next_page()
     try:
         if parse_int(request.form.get("version")) != lead.version_id:
             flash(changed_elsewhere(lead).message, "error")

@@ -15,7 +15,7 @@ from core.stages import lead_stage_label
 from crm import bp
 from crm.permissions import get_lead_or_404, require
 from crm.pipeline.board import column_summary, filters_from_url
-from crm.pipeline.shared import lead_name, parse_int, safe_next, wants_json
+from crm.pipeline.shared import lead_name, next_page, parse_int, wants_json
 
 
 def _refused(lead_id: int, refusal: Refused, chosen: dict):
@@ -37,14 +37,14 @@ def lead_move(lead_id: int):
         stage = request.args.get("stage", "")
         chosen = {
             "stage": stage if stage in LEAD_STAGES else "",
-            "next": safe_next(request.args.get("next", "")),
+            "next": next_page(request.args.get("next", "")),
         }
         return render_template("crm/pipeline/move.html", lead=lead, refusal=None, chosen=chosen)
     chosen = {
         "stage": request.form.get("stage", "")[:20],
         "lost_reason": parse_int(request.form.get("lost_reason")),
         "note": request.form.get("note", "").strip(),
-        "next": safe_next(),
+        "next": next_page(),
     }
     try:
         if parse_int(request.form.get("version")) != lead.version_id:

@@ -11,6 +11,7 @@ from core.extensions import db
 from core.leads import needs_liaison
 from core.models import LEAD_STAGES, Lead, ListItem, User
 from core.stages import lead_stage_label
+from core.urls import CRM_PATH, safe_next
 from crm.permissions import allowed, can
 
 
@@ -65,12 +66,10 @@ def parse_int(value) -> int | None:
     return int(text)
 
 
-def safe_next(target: str | None = None, default_endpoint: str = "crm.board") -> str:
-    """Where to go after a form: our own CRM path from the form, else the default page."""
-    target = request.form.get("next", "") if target is None else target
-    if target.startswith("/crm/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for(default_endpoint)
+def next_page(target: str | None = None) -> str:
+    """Where to go after a form: a CRM path (the form's next by default), else the board."""
+    target = request.form.get("next") if target is None else target
+    return safe_next(target, CRM_PATH, url_for("crm.board"))
 
 
 def wants_json() -> bool:

@@ -47,7 +47,9 @@ def portal_sign_in():
     if request.method == "GET":
         if portal_session.current_contact() is not None:
             return redirect(url_for("site.portal_home"), code=303)
-        return _render_sign_in(SignInForm(next=portal_session.safe_next(request.args.get("next"))))
+        return _render_sign_in(
+            SignInForm(next=portal_session.portal_next(request.args.get("next")))
+        )
 
     form = SignInForm()
     if not form.validate():
@@ -68,7 +70,7 @@ def portal_sign_in():
     email = enterprises.request_link(address)
     db.session.commit()
     # Remembered in this browser only: where to go after the link is used here.
-    target = portal_session.safe_next(form.next.data)
+    target = portal_session.portal_next(form.next.data)
     if target:
         session[portal_session.NEXT_KEY] = target
     log.info("portal link requested (known=%s) ip=%s", email is not None, request.remote_addr)
@@ -100,7 +102,7 @@ def portal_link(token: str):
     db.session.commit()
     portal_session.start(contact)
     log.info("portal sign-in contact=%s ip=%s", contact.id, request.remote_addr)
-    target = portal_session.safe_next(session.pop(portal_session.NEXT_KEY, None))
+    target = portal_session.portal_next(session.pop(portal_session.NEXT_KEY, None))
     return redirect(target or url_for("site.portal_home"), code=303)
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext
 from core.extensions import db
 from core.models import EnterpriseContact
 from core.models.base import MAX_ID
+from core.urls import safe_next
 
 KEY = "portal"
 NEXT_KEY = "portal_next"
@@ -71,11 +72,12 @@ def current_contact() -> EnterpriseContact | None:
     return contact
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only a portal path of this site (no host, no scheme, no tricks), in the page's language."""
-    if not target or len(target) > 200 or "//" in target or not PORTAL_PATH.match(target):
+def portal_next(target: str | None) -> str | None:
+    """Only a portal path of this site (core.urls.safe_next), in the page's language."""
+    path = safe_next(target)
+    if path is None or not PORTAL_PATH.match(path):
         return None
-    return f"/{g.lang}/" + target.split("/", 2)[2]
+    return f"/{g.lang}/" + path.split("/", 2)[2]
 
 
 def portal_required(view):
@@ -88,7 +90,7 @@ def portal_required(view):
         if contact is None:
             if had_session:
                 flash(gettext("Your session has ended. Please sign in again."), "info")
-            target = safe_next(request.path) if request.method == "GET" else None
+            target = portal_next(request.path) if request.method == "GET" else None
             return redirect(url_for("site.portal_sign_in", next=target), code=303)
         g.portal_contact = contact
         g.actor = f"contact:{contact.id}"
