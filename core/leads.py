@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from rapidfuzz import process
 from sqlalchemy import func, or_, select, update
 
+from core.code_names import assign_code_name
 from core.extensions import db
 from core.matching import match_score, normalise_company, normalise_email, normalise_phone
 from core.models import (
@@ -22,13 +23,6 @@ from core.models.base import utcnow
 from core.settings import get as setting
 from core.workdays import deadline_after
 
-# Code names hide the company from those who do not need it: a word and the lead's number.
-CODE_WORDS = (
-    "Ginkgo", "Bamboo", "Magnolia", "Camellia", "Crane", "Lotus", "Cypress", "Azalea",
-    "Peony", "Osmanthus", "Plum", "Pine", "Willow", "Orchid", "Jade", "Amber", "Pearl",
-    "Cedar", "Maple", "Falcon", "Heron", "Lynx", "Otter", "Tern", "Ibis", "Kestrel",
-    "Egret", "Juniper", "Laurel", "Hazel", "Aspen", "Birch",
-)  # fmt: skip
 DUPLICATE_COMPANY_SCORE = 85
 
 
@@ -38,11 +32,6 @@ def refresh_search_text(lead: Lead) -> None:
         parts += [contact.name, contact.email, contact.phone]
     lead.search_text = " ".join(p.strip().lower() for p in parts if p)[:4000]
     lead.company_key = normalise_company(lead.company_name_latin or lead.company_name)[:200]
-
-
-def assign_code_name(lead: Lead) -> None:
-    if lead.code_name is None:
-        lead.code_name = f"{CODE_WORDS[lead.id % len(CODE_WORDS)]}-{lead.id:05d}"
 
 
 def start_response_clock(lead: Lead, hours: int | None = None, now: datetime | None = None):

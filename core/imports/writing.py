@@ -5,9 +5,10 @@ from datetime import timedelta
 from flask_babel import gettext
 from sqlalchemy import bindparam, func, insert, select, text, update
 
+from core.code_names import code_name_for
 from core.extensions import db
 from core.imports.values import language_for, parse_tags
-from core.leads import CODE_WORDS, auto_assign
+from core.leads import auto_assign
 from core.matching import normalise_company
 from core.models import (
     AuditEntry,
@@ -158,7 +159,7 @@ class Writer:
                         }
                     )  # fmt: skip
             # What core.leads.on_create gives a lead, computed here for the whole batch at once.
-            code = f"{CODE_WORDS[lead_id % len(CODE_WORDS)]}-{lead_id:05d}"
+            code = code_name_for(lead_id)
             parts.append(code)
             lead = leads[offset]
             lead["id"], lead["code_name"] = lead_id, code

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
+from core.code_names import shows_code_names
 from core.countries import country_names
 from core.extensions import db
 from core.i18n import LANGUAGES, current_language
@@ -44,13 +45,8 @@ SORT_LABELS = {
 }
 
 
-def shows_code_names(user=None) -> bool:
-    """Leaders act on a lead without needing to know the company: they see its code name."""
-    return (user or current_user).role == "leader"
-
-
 def lead_query() -> filters.LeadQuery:
-    return filters.parse(request.args, shows_code_names(), visible_leads())
+    return filters.parse(request.args, shows_code_names(current_user), visible_leads())
 
 
 # Only what a row shows and its page cursor needs: loading whole leads (search text, JSON
@@ -182,7 +178,7 @@ def _page_url(query: filters.LeadQuery, **edge: Lead) -> str:
 def _clean_query(raw: str) -> str:
     """Keep only the filter's own keys, as the list would read them."""
     args = MultiDict([(k, v) for k, vs in parse_qs(raw[:4000]).items() for v in vs])
-    return filters.parse(args, shows_code_names(), visible_leads()).query_string
+    return filters.parse(args, shows_code_names(current_user), visible_leads()).query_string
 
 
 @bp.route("/leads/filters", methods=["POST"])

@@ -1,12 +1,12 @@
 """What the pipeline's views and templates share: stage labels, choice lists, form parsing."""
 
 from flask import g, request, url_for
-from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
+from core.code_names import shown_name
 from core.extensions import db
 from core.leads import needs_liaison
 from core.models import LEAD_STAGES, Lead, ListItem, User
@@ -22,10 +22,7 @@ def stage_options() -> list[tuple[str, str]]:
 
 
 def lead_name(lead: Lead) -> str:
-    """County leaders see the confidential code name, everyone else the company."""
-    if current_user.is_authenticated and current_user.role == "leader":
-        return lead.code_name or gettext("Lead %(id)s", id=lead.id)
-    return lead.company_name
+    return shown_name(lead, current_user)
 
 
 def _cached(key: str, load):

@@ -1,10 +1,10 @@
 """Projects in the CRM: who sees which project, the list and page, the form, stages with proof."""
 
 from flask import abort
-from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import false, or_, select, true
 
+from core.code_names import code_name, shows_code_names
 from core.extensions import db
 from core.models import Lead, Project, User
 from crm.permissions import MAX_ID, allowed, can, visible_leads
@@ -48,8 +48,8 @@ def get_project_or_404(project_id: int, permission: str = "project.view", *optio
 
 def company(lead: Lead, in_list: bool = False) -> str:
     """The company; its code name for leaders in lists and for those who may not open the lead."""
-    if (in_list and current_user.role == "leader") or not can("lead.view", lead):
-        return lead.code_name or gettext("Lead %(id)s", id=lead.id)
+    if (in_list and shows_code_names(current_user)) or not can("lead.view", lead):
+        return code_name(lead)
     return lead.company_name
 
 
