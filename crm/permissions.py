@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import and_, false, or_, select, true
 
 from core.models import Lead, Referral, User
-from core.models.base import MAX_ID
 
 # The rules table (docs/ROLES.md says the same in words). Object scope is applied on top:
 # officers see their team's leads and change only those they own; leaders see only the
@@ -113,8 +112,6 @@ def get_lead_or_404(lead_id: int, permission: str = "lead.view", *options) -> Le
     """Load a lead the user may act on; others' leads are 404, as if they did not exist."""
     from core.extensions import db
 
-    if not 0 < lead_id <= MAX_ID:  # beyond the integer column: no such lead, not a DB error
-        abort(404)
     lead = db.session.scalar(
         select(Lead).where(Lead.id == lead_id, Lead.merged_into_id.is_(None)).options(*options)
     )
@@ -150,8 +147,6 @@ def get_referral_or_404(referral_id: int, *options) -> Referral:
     """Load a referral the user may see; others' are 404, as if they did not exist."""
     from core.extensions import db
 
-    if not 0 < referral_id <= MAX_ID:  # beyond the integer column: no such referral
-        abort(404)
     referral = db.session.scalar(
         select(Referral).where(Referral.id == referral_id, visible_referrals()).options(*options)
     )

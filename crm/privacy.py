@@ -31,7 +31,7 @@ class AnonymiseForm(Form):
     version = HiddenField()
 
 
-@bp.route("/leads/<int:lead_id>/person-export", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/person-export", methods=["GET", "POST"])
 @require("lead.privacy")
 def person_export(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.privacy")
@@ -63,7 +63,7 @@ def person_export(lead_id: int):
     return response
 
 
-@bp.route("/leads/<int:lead_id>/anonymise", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/anonymise", methods=["GET", "POST"])
 @require("lead.privacy")
 def lead_anonymise(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.privacy")

@@ -55,7 +55,7 @@ def _form_for(lead, contacts) -> EmailForm:
     return form
 
 
-@bp.route("/leads/<int:lead_id>/email", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/email", methods=["GET", "POST"])
 @require("activity.create")
 def lead_email(lead_id: int):
     lead = get_lead_or_404(lead_id, "activity.create")

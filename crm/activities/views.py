@@ -75,7 +75,7 @@ def _stale_lead_message() -> str:
     return gettext("This lead was changed by someone else just now. Please try again.")
 
 
-@bp.route("/leads/<int:lead_id>/activities", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/activities", methods=["GET", "POST"])
 @require("activity.create")
 def activity_new(lead_id: int):
     lead = get_lead_or_404(lead_id, "activity.create")
@@ -130,7 +130,7 @@ def _version_matches(activity: Activity) -> bool:
         return False
 
 
-@bp.route("/activities/<int:activity_id>/done", methods=["POST"])
+@bp.route("/activities/<id:activity_id>/done", methods=["POST"])
 @require("activity.create")
 def activity_done(activity_id: int):
     task, lead = _task_for(activity_id)
@@ -165,7 +165,7 @@ def _unless_same_minute(typed, stored):
     return typed
 
 
-@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@bp.route("/activities/<id:activity_id>/edit", methods=["GET", "POST"])
 @require("activity.create")
 def activity_edit(activity_id: int):
     """Correct an activity: its author, the lead's owner or a manager; version-checked."""

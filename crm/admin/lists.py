@@ -125,7 +125,7 @@ def admin_list_new(kind: str):
     return _render_lists(kind, new_form=form)
 
 
-@bp.route("/admin/lists/items/<int:item_id>", methods=["POST"])
+@bp.route("/admin/lists/items/<id:item_id>", methods=["POST"])
 @require("admin.settings")
 def admin_list_item(item_id: int):
     """Rename an item in each language; a stale form is refused, not overwritten."""
@@ -173,7 +173,7 @@ def admin_list_item(item_id: int):
     return _back(item.kind)
 
 
-@bp.route("/admin/lists/items/<int:item_id>/move", methods=["POST"])
+@bp.route("/admin/lists/items/<id:item_id>/move", methods=["POST"])
 @require("admin.settings")
 def admin_list_move(item_id: int):
     item = _item_or_404(item_id)
@@ -190,7 +190,7 @@ def admin_list_move(item_id: int):
     return _back(item.kind)
 
 
-@bp.route("/admin/lists/items/<int:item_id>/active", methods=["POST"])
+@bp.route("/admin/lists/items/<id:item_id>/active", methods=["POST"])
 @require("admin.settings")
 def admin_list_active(item_id: int):
     """Deactivate (hidden from new choices, kept on the leads that use it) or bring back."""

@@ -142,7 +142,7 @@ def _conflicts(user: User, loaded_raw: str | None) -> list[tuple[str, object, ob
     ]
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @require("admin.users")
 def admin_user(user_id: int):
     user = _get_user(user_id)
@@ -200,7 +200,7 @@ def _save_user(user: User, form: UserForm):
     return redirect(url_for("crm.admin_users"))
 
 
-@bp.route("/admin/users/<int:user_id>/reset-2fa", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/reset-2fa", methods=["POST"])
 @require("admin.users")
 def admin_user_reset_2fa(user_id: int):
     """For a lost phone: the second factor goes; admins and managers must enrol again."""
@@ -233,7 +233,7 @@ def admin_team_new():
     return redirect(url_for("crm.admin_users"))
 
 
-@bp.route("/admin/teams/<int:team_id>", methods=["POST"])
+@bp.route("/admin/teams/<id:team_id>", methods=["POST"])
 @require("admin.users")
 def admin_team(team_id: int):
     team = db.session.get(Team, team_id)

@@ -7,15 +7,13 @@ from core.extensions import db
 from core.models import Lead, LeadFile
 from core.uploads import upload_root
 from crm import bp
-from crm.permissions import MAX_ID, get_lead_or_404, require
+from crm.permissions import get_lead_or_404, require
 
 
-@bp.route("/leads/<int:lead_id>/files/<int:file_id>")
+@bp.route("/leads/<id:lead_id>/files/<id:file_id>")
 @require("lead.view")
 def lead_file(lead_id: int, file_id: int):
     lead = get_lead_or_404(lead_id)
-    if not 0 < file_id <= MAX_ID:
-        abort(404)
     kept = db.session.scalar(
         select(LeadFile).where(
             LeadFile.id == file_id, LeadFile.lead_id.in_(_lead_and_merged(lead.id))

@@ -29,14 +29,14 @@ from core.uploads import StorageUnavailable
 from crm import bp
 from crm.capture.forms import CaptureForm, parse_captured_at
 from crm.capture.photos import PhotoError, read_photo, store_photo
-from crm.permissions import MAX_ID, require
+from crm.permissions import require
 
 # Fairs promise a first answer within two days of meeting the investor, not of typing the card.
 RESPONSE_HOURS = 48
 
 
 def _event_or_404(event_id: int) -> Event:
-    event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
+    event = db.session.get(Event, event_id)
     if event is None:
         abort(404)
     return event
@@ -103,7 +103,7 @@ def _answer(event: Event, lead: Lead, created: bool):
     return redirect(url_for("crm.capture", event_id=event.id))
 
 
-@bp.route("/capture/<int:event_id>", methods=["GET", "POST"])
+@bp.route("/capture/<id:event_id>", methods=["GET", "POST"])
 @require("lead.capture")
 def capture(event_id: int):
     event = _event_or_404(event_id)

@@ -19,7 +19,7 @@ from crm.conflicts import changed_since
 from crm.enterprises.forms import CONTACT_FIELDS, ContactForm
 from crm.enterprises.views import get_enterprise_or_404
 from crm.leads.forms import check_phone
-from crm.permissions import MAX_ID, require
+from crm.permissions import require
 
 CONFLICT = _l(
     "This contact was changed by someone else while you were editing. Nothing was saved. "
@@ -31,7 +31,7 @@ PHONE_REGION = "CN"
 
 def get_contact_or_404(firm: Enterprise, contact_id: int) -> EnterpriseContact:
     """A contact of this enterprise; another enterprise's contact is 404, as if missing."""
-    contact = db.session.get(EnterpriseContact, contact_id) if 0 < contact_id <= MAX_ID else None
+    contact = db.session.get(EnterpriseContact, contact_id)
     if contact is None or contact.enterprise_id != firm.id:
         abort(404)
     return contact
@@ -58,15 +58,13 @@ def _taken_message(other: EnterpriseContact) -> str:
     )
 
 
-@bp.route("/enterprises/<int:enterprise_id>/contacts/new", methods=["GET", "POST"])
+@bp.route("/enterprises/<id:enterprise_id>/contacts/new", methods=["GET", "POST"])
 @require("enterprise.edit")
 def enterprise_contact_new(enterprise_id: int):
     return _contact_form(get_enterprise_or_404(enterprise_id), None)
 
 
-@bp.route(
-    "/enterprises/<int:enterprise_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"]
-)
+@bp.route("/enterprises/<id:enterprise_id>/contacts/<id:contact_id>/edit", methods=["GET", "POST"])
 @require("enterprise.edit")
 def enterprise_contact_edit(enterprise_id: int, contact_id: int):
     firm = get_enterprise_or_404(enterprise_id)
@@ -169,7 +167,7 @@ def _render(firm, contact, form, conflicts=(), status=200):
     )
 
 
-@bp.route("/enterprises/<int:enterprise_id>/contacts/<int:contact_id>/invite", methods=["POST"])
+@bp.route("/enterprises/<id:enterprise_id>/contacts/<id:contact_id>/invite", methods=["POST"])
 @require("enterprise.invite")
 def enterprise_contact_invite(enterprise_id: int, contact_id: int):
     firm = get_enterprise_or_404(enterprise_id)

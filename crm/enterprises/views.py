@@ -28,7 +28,7 @@ from crm.enterprises.forms import (
     slug_taken,
     zone_name,
 )
-from crm.permissions import MAX_ID, allowed, can, require, visible_referrals
+from crm.permissions import allowed, can, require, visible_referrals
 
 CONFLICT = _l(
     "This enterprise was changed by someone else while you were editing. Nothing was saved. "
@@ -43,8 +43,6 @@ DECISION_LABELS = {
 
 
 def get_enterprise_or_404(enterprise_id: int, *options) -> Enterprise:
-    if not 0 < enterprise_id <= MAX_ID:  # beyond the integer column: no such firm, not a DB error
-        abort(404)
     enterprise = db.session.scalar(
         select(Enterprise).where(Enterprise.id == enterprise_id).options(*options)
     )
@@ -111,7 +109,7 @@ def _referral_url(referral: Referral) -> str | None:
     return None
 
 
-@bp.route("/enterprises/<int:enterprise_id>")
+@bp.route("/enterprises/<id:enterprise_id>")
 @require("enterprise.view")
 def enterprise(enterprise_id: int):
     firm = get_enterprise_or_404(
@@ -240,7 +238,7 @@ def enterprise_new():
     return _render_form(form, None, status=422)
 
 
-@bp.route("/enterprises/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@bp.route("/enterprises/<id:enterprise_id>/edit", methods=["GET", "POST"])
 @require("enterprise.edit")
 def enterprise_edit(enterprise_id: int):
     firm = get_enterprise_or_404(enterprise_id, selectinload(Enterprise.plots))
@@ -292,7 +290,7 @@ def _render_form(form, firm, conflicts=(), conflict=False, status=200):
     )
 
 
-@bp.route("/enterprises/<int:enterprise_id>/referral-code", methods=["POST"])
+@bp.route("/enterprises/<id:enterprise_id>/referral-code", methods=["POST"])
 @require("enterprise.edit")
 def enterprise_code(enterprise_id: int):
     firm = get_enterprise_or_404(enterprise_id)

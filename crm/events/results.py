@@ -139,7 +139,7 @@ def events_results():
     return render_template("crm/events/compare.html", events=events, results=results_for(events))
 
 
-@bp.route("/events/<int:event_id>/results")
+@bp.route("/events/<id:event_id>/results")
 @require("event.results")
 def event_results(event_id: int):
     event = get_event_or_404(event_id)

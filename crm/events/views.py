@@ -16,11 +16,12 @@ from core.choices import industry_name
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, Lead, User
+from core.models.base import MAX_ID
 from core.urls import external_url
 from crm import bp
 from crm.conflicts import arm, refuse
 from crm.events.forms import EVENT_FIELDS, TRANSLATED, EventForm, slug_taken
-from crm.permissions import MAX_ID, allowed, require
+from crm.permissions import allowed, require
 
 EVENT_CONFLICT = _l(
     "This event was changed by someone else while you were editing. Nothing was saved. "
@@ -71,7 +72,7 @@ def _optional_link(endpoint: str, **values) -> str | None:
     return None
 
 
-@bp.route("/events/<int:event_id>")
+@bp.route("/events/<id:event_id>")
 @require("event.view")
 def event(event_id: int):
     event = get_event_or_404(event_id, selectinload(Event.staff))
@@ -180,7 +181,7 @@ def event_new():
     return _render_form(form, None, status=422 if request.method == "POST" else 200)
 
 
-@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
 @require("event.edit")
 def event_edit(event_id: int):
     event = get_event_or_404(event_id, selectinload(Event.staff))

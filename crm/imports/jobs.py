@@ -61,13 +61,13 @@ def _job_page(job, problems=(), status=200):
     ), status
 
 
-@bp.route("/imports/<int:job_id>")
+@bp.route("/imports/<id:job_id>")
 @require("lead.import")
 def import_job(job_id: int):
     return _job_page(job_or_404(job_id))
 
 
-@bp.route("/imports/<int:job_id>/progress")
+@bp.route("/imports/<id:job_id>/progress")
 @require("lead.import")
 def import_progress(job_id: int):
     """The progress bar alone, polled by htmx; once finished the whole page is loaded again."""
@@ -80,7 +80,7 @@ def import_progress(job_id: int):
     return response
 
 
-@bp.route("/imports/<int:job_id>/report", methods=["POST"])
+@bp.route("/imports/<id:job_id>/report", methods=["POST"])
 @require("lead.import")
 def import_report(job_id: int):
     job = job_or_404(job_id)
@@ -97,7 +97,7 @@ def import_report(job_id: int):
     return response
 
 
-@bp.route("/imports/<int:job_id>/undo", methods=["POST"])
+@bp.route("/imports/<id:job_id>/undo", methods=["POST"])
 @require("lead.import")
 def import_undo(job_id: int):
     job = job_or_404(job_id)
@@ -115,7 +115,7 @@ def import_undo(job_id: int):
     return redirect(url_for("crm.import_job", job_id=job.id))
 
 
-@bp.route("/imports/<int:job_id>/again", methods=["POST"])
+@bp.route("/imports/<id:job_id>/again", methods=["POST"])
 @require("lead.import")
 def import_again(job_id: int):
     """The same file, mapping and event as a new import; matches are looked for afresh."""

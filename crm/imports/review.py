@@ -161,7 +161,7 @@ def _run(job, dry_run: bool):
     return redirect(url_for("crm.import_job", job_id=job.id))
 
 
-@bp.route("/imports/<int:job_id>/review", methods=["GET", "POST"])
+@bp.route("/imports/<id:job_id>/review", methods=["GET", "POST"])
 @require("lead.import")
 def import_review(job_id: int):
     job, table, elsewhere = draft_and_table(job_id)

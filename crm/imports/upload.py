@@ -143,7 +143,7 @@ def _posted_mapping(table) -> tuple[dict[str, str], list[str]]:
     return mapping, problems
 
 
-@bp.route("/imports/<int:job_id>/mapping", methods=["GET", "POST"])
+@bp.route("/imports/<id:job_id>/mapping", methods=["GET", "POST"])
 @require("lead.import")
 def import_mapping(job_id: int):
     job, table, elsewhere = draft_and_table(job_id)
@@ -175,7 +175,7 @@ def import_mapping(job_id: int):
     return redirect(url_for("crm.import_review", job_id=job.id))
 
 
-@bp.route("/imports/<int:job_id>/encoding", methods=["POST"])
+@bp.route("/imports/<id:job_id>/encoding", methods=["POST"])
 @require("lead.import")
 def import_encoding(job_id: int):
     job = job_or_404(job_id)

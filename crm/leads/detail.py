@@ -30,7 +30,7 @@ from crm.leads.forms import (
     NewLeadForm,
     language_choices,
 )
-from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
+from crm.permissions import allowed, can, get_lead_or_404, require
 
 CONFLICT = _l(
     "This lead was changed by someone else while you were editing. Nothing was saved. "
@@ -40,8 +40,6 @@ CONFLICT = _l(
 
 def survivor_of(lead_id: int) -> Lead | None:
     """The lead a merged lead now lives on (following merges of merges), if the user may see it."""
-    if not 0 < lead_id <= MAX_ID:
-        return None
     lead, seen = db.session.get(Lead, lead_id), set()
     if lead is None or lead.merged_into_id is None:
         return None
@@ -77,7 +75,7 @@ def _duplicates(lead: Lead) -> list[tuple[DuplicateCandidate, Lead]]:
     return found
 
 
-@bp.route("/leads/<int:lead_id>")
+@bp.route("/leads/<id:lead_id>")
 @require("lead.view")
 def lead(lead_id: int):
     survivor = survivor_of(lead_id)
@@ -119,7 +117,7 @@ def lead(lead_id: int):
     )
 
 
-@bp.route("/leads/<int:lead_id>/edit", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/edit", methods=["GET", "POST"])
 @require("lead.edit")
 def lead_edit(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.edit")
@@ -171,19 +169,19 @@ def lead_edit(lead_id: int):
 
 
 def _contact_or_404(lead: Lead, contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id) if 0 < contact_id <= MAX_ID else None
+    contact = db.session.get(Contact, contact_id)
     if contact is None or contact.lead_id != lead.id:
         abort(404)
     return contact
 
 
-@bp.route("/leads/<int:lead_id>/contacts/new", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/contacts/new", methods=["GET", "POST"])
 @require("lead.edit")
 def contact_new(lead_id: int):
     return _contact_form(get_lead_or_404(lead_id, "lead.edit"), None)
 
 
-@bp.route("/leads/<int:lead_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/contacts/<id:contact_id>/edit", methods=["GET", "POST"])
 @require("lead.edit")
 def contact_edit(lead_id: int, contact_id: int):
     lead = get_lead_or_404(lead_id, "lead.edit")

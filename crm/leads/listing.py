@@ -208,7 +208,7 @@ def save_filter():
     return redirect(target)
 
 
-@bp.route("/leads/filters/<int:filter_id>/delete", methods=["POST"])
+@bp.route("/leads/filters/<id:filter_id>/delete", methods=["POST"])
 @require("lead.view")
 def delete_filter(filter_id: int):
     saved = db.session.get(SavedFilter, filter_id)

@@ -25,7 +25,7 @@ from core.models import (
 from core.models.base import utcnow
 from crm import bp
 from crm.leads.forms import DismissForm, MergeForm
-from crm.permissions import MAX_ID, get_lead_or_404, require
+from crm.permissions import get_lead_or_404, require
 
 # What the user chooses between, per differing field; pairs of columns travel together.
 MERGE_FIELDS = {
@@ -120,7 +120,7 @@ def _merge(survivor: Lead, loser: Lead, taken: list[str]) -> None:
     record("merge", survivor, changes)
 
 
-@bp.route("/leads/<int:lead_id>/merge/<int:other_id>", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/merge/<id:other_id>", methods=["GET", "POST"])
 @require("lead.merge")
 def lead_merge(lead_id: int, other_id: int):
     if lead_id == other_id:
@@ -179,11 +179,11 @@ def lead_merge(lead_id: int, other_id: int):
     ), (422 if problems else 200)
 
 
-@bp.route("/leads/<int:lead_id>/duplicates/<int:candidate_id>/dismiss", methods=["POST"])
+@bp.route("/leads/<id:lead_id>/duplicates/<id:candidate_id>/dismiss", methods=["POST"])
 @require("lead.merge")
 def duplicate_dismiss(lead_id: int, candidate_id: int):
     lead = get_lead_or_404(lead_id, "lead.merge")
-    row = db.session.get(DuplicateCandidate, candidate_id) if candidate_id <= MAX_ID else None
+    row = db.session.get(DuplicateCandidate, candidate_id)
     if row is None or lead.id not in (row.lead_id, row.other_id):
         abort(404)
     if DismissForm().validate_on_submit() and row.resolved_at is None:

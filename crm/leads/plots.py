@@ -17,10 +17,11 @@ from core.forms import Form
 from core.i18n import area, translated
 from core.i18n import date as date_text
 from core.models import Lead, Plot
+from core.models.base import MAX_ID
 from core.refusals import Refused
 from crm import bp
 from crm.leads.detail import lead as lead_page
-from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
+from crm.permissions import allowed, can, get_lead_or_404, require
 
 # The last day a new reservation gets unless staff choose another.
 DEFAULT_DAYS = 30
@@ -142,7 +143,7 @@ def _refused(lead_id: int, form: ReserveForm, problems: list[str]):
     return lead_page(lead_id), 422
 
 
-@bp.route("/leads/<int:lead_id>/plots/reserve", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/plots/reserve", methods=["GET", "POST"])
 @require("plot.reserve")
 def lead_plot_reserve(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.view")
@@ -181,11 +182,11 @@ def lead_plot_reserve(lead_id: int):
     return redirect(url_for("crm.lead", lead_id=lead.id))
 
 
-@bp.route("/leads/<int:lead_id>/plots/<int:plot_id>/release", methods=["POST"])
+@bp.route("/leads/<id:lead_id>/plots/<id:plot_id>/release", methods=["POST"])
 @require("plot.reserve")
 def lead_plot_release(lead_id: int, plot_id: int):
     lead = get_lead_or_404(lead_id, "lead.view")
-    plot = db.session.get(Plot, plot_id) if 0 < plot_id <= MAX_ID else None
+    plot = db.session.get(Plot, plot_id)
     if plot is None or plot.status != "reserved" or plot.reserved_for_id != lead.id:
         abort(404)
     # CSRF is checked for every POST before the view (core: CSRFProtect); no other input.

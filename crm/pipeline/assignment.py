@@ -64,7 +64,7 @@ def _apply(lead: Lead) -> str:
     raise Refused(gettext("Choose an owner or a liaison."))
 
 
-@bp.route("/leads/<int:lead_id>/assign", methods=["POST"])
+@bp.route("/leads/<id:lead_id>/assign", methods=["POST"])
 @require("lead.assign")
 def lead_assign(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.assign", joinedload(Lead.owner))

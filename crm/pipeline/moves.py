@@ -28,7 +28,7 @@ def _refused(lead_id: int, refusal: Refused, chosen: dict):
     )
 
 
-@bp.route("/leads/<int:lead_id>/move", methods=["GET", "POST"])
+@bp.route("/leads/<id:lead_id>/move", methods=["GET", "POST"])
 @require("lead.move")
 def lead_move(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.move", joinedload(Lead.owner))

@@ -22,7 +22,7 @@ from core.refusals import Refused
 from core.workdays import working_days_between
 from crm import bp
 from crm.conflicts import arm, refuse
-from crm.permissions import MAX_ID, allowed, require
+from crm.permissions import allowed, require
 from crm.projects import company, get_project_or_404
 from crm.projects.approval_forms import (
     ADD_PREFIX,
@@ -159,7 +159,7 @@ def _refused(project_id: int, form: AddStepForm, problems: list[str]):
     return body, 422
 
 
-@bp.route("/projects/<int:project_id>/steps", methods=["POST"])
+@bp.route("/projects/<id:project_id>/steps", methods=["POST"])
 @require("approval.edit")
 def project_step_add(project_id: int):
     project = get_project_or_404(project_id, "approval.edit")
@@ -179,7 +179,7 @@ def project_step_add(project_id: int):
 
 
 def _step_or_404(project: Project, step_id: int) -> ApprovalStep:
-    step = db.session.get(ApprovalStep, step_id) if 0 < step_id <= MAX_ID else None
+    step = db.session.get(ApprovalStep, step_id)
     if step is None or step.project_id != project.id:  # another project's step: not found here
         abort(404)
     return step
@@ -213,7 +213,7 @@ def _load(project_id: int, step_id: int) -> tuple[Project, ApprovalStep]:
     return project, _step_or_404(project, step_id)
 
 
-@bp.route("/projects/<int:project_id>/steps/<int:step_id>", methods=["GET", "POST"])
+@bp.route("/projects/<id:project_id>/steps/<id:step_id>", methods=["GET", "POST"])
 @require("approval.edit")
 def project_step(project_id: int, step_id: int):
     project, step = _load(project_id, step_id)

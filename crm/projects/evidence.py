@@ -11,7 +11,7 @@ from core.extensions import db
 from core.models import ProjectMilestone
 from core.uploads import display_name, remove_upload, upload_root, write_upload
 from crm import bp
-from crm.permissions import MAX_ID, require
+from crm.permissions import require
 from crm.projects import get_project_or_404
 
 MAX_DOCUMENT_MB = 10
@@ -88,12 +88,10 @@ def download_name(milestone: ProjectMilestone) -> str:
     return f"project-{milestone.project_id}-{milestone.stage}.{extension}"
 
 
-@bp.route("/projects/<int:project_id>/evidence/<int:milestone_id>")
+@bp.route("/projects/<id:project_id>/evidence/<id:milestone_id>")
 @require("project.view")
 def project_evidence(project_id: int, milestone_id: int):
     project = get_project_or_404(project_id)
-    if not 0 < milestone_id <= MAX_ID:
-        abort(404)
     milestone = db.session.scalar(
         select(ProjectMilestone).where(
             ProjectMilestone.id == milestone_id, ProjectMilestone.project_id == project.id

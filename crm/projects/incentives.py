@@ -336,7 +336,7 @@ def _done(project: Project, message: str):
     return redirect(url_for("crm.project", project_id=project.id, _anchor="incentives"))
 
 
-@bp.route("/projects/<int:project_id>/extend", methods=["POST"])
+@bp.route("/projects/<id:project_id>/extend", methods=["POST"])
 @require("project.edit")
 def project_extend(project_id: int):
     project = get_project_or_404(project_id, "project.edit", joinedload(Project.lead))
@@ -380,7 +380,7 @@ def project_extend(project_id: int):
     )
 
 
-@bp.route("/projects/<int:project_id>/review", methods=["POST"])
+@bp.route("/projects/<id:project_id>/review", methods=["POST"])
 @require("project.edit")
 def project_review(project_id: int):
     project = get_project_or_404(project_id, "project.edit", joinedload(Project.lead))

@@ -14,7 +14,7 @@ from core.models import Project, ProjectIssue
 from core.projects import park_today
 from crm import bp
 from crm.conflicts import arm, committed, refuse
-from crm.permissions import MAX_ID, allowed, require
+from crm.permissions import allowed, require
 from crm.projects import company, get_project_or_404
 from crm.projects.file_forms import ISSUE_FIELDS, IssueForm
 from crm.projects.meetings import excerpt
@@ -60,8 +60,6 @@ def issues_helper():
 
 def _issue_or_404(project: Project, issue_id: int) -> ProjectIssue:
     """An issue of this project; one of another project is 404, as if it did not exist."""
-    if not 0 < issue_id <= MAX_ID:
-        abort(404)
     issue = db.session.scalar(
         select(ProjectIssue).where(
             ProjectIssue.id == issue_id, ProjectIssue.project_id == project.id
@@ -119,7 +117,7 @@ def _back_to(project: Project):
     return redirect(url_for("crm.project", project_id=project.id) + "#issues-title")
 
 
-@bp.route("/projects/<int:project_id>/issues/new", methods=["GET", "POST"])
+@bp.route("/projects/<id:project_id>/issues/new", methods=["GET", "POST"])
 @require("project.file")
 def project_issue_new(project_id: int):
     project = get_project_or_404(project_id, "project.file")
@@ -141,7 +139,7 @@ def project_issue_new(project_id: int):
 
 
 # One address, two routes: leaders (project.view) read an issue; only project.file may change it.
-@bp.route("/projects/<int:project_id>/issues/<int:issue_id>", methods=["GET"])
+@bp.route("/projects/<id:project_id>/issues/<id:issue_id>", methods=["GET"])
 @require("project.view")
 def project_issue(project_id: int, issue_id: int):
     project = get_project_or_404(project_id)
@@ -154,7 +152,7 @@ def project_issue(project_id: int, issue_id: int):
     return _render(project, issue, form)
 
 
-@bp.route("/projects/<int:project_id>/issues/<int:issue_id>", methods=["POST"])
+@bp.route("/projects/<id:project_id>/issues/<id:issue_id>", methods=["POST"])
 @require("project.file")
 def project_issue_save(project_id: int, issue_id: int):
     project = get_project_or_404(project_id, "project.file")

@@ -18,7 +18,7 @@ from core.models import ActionItem, Meeting, Project
 from core.projects import park_today
 from crm import bp
 from crm.conflicts import arm, committed, refuse
-from crm.permissions import MAX_ID, allowed, require
+from crm.permissions import allowed, require
 from crm.projects import company, get_project_or_404
 from crm.projects.file_forms import MEETING_FIELDS, MeetingForm
 
@@ -82,8 +82,6 @@ def meetings_helper():
 
 def _meeting_or_404(project: Project, meeting_id: int) -> Meeting:
     """A meeting of this project; one of another project is 404, as if it did not exist."""
-    if not 0 < meeting_id <= MAX_ID:
-        abort(404)
     meeting = db.session.scalar(
         select(Meeting)
         .where(Meeting.id == meeting_id, Meeting.project_id == project.id)
@@ -141,7 +139,7 @@ def _back_to(project: Project):
     return redirect(url_for("crm.project", project_id=project.id) + "#meetings-title")
 
 
-@bp.route("/projects/<int:project_id>/meetings/new", methods=["GET", "POST"])
+@bp.route("/projects/<id:project_id>/meetings/new", methods=["GET", "POST"])
 @require("project.file")
 def project_meeting_new(project_id: int):
     project = get_project_or_404(project_id, "project.file")
@@ -164,7 +162,7 @@ def project_meeting_new(project_id: int):
 
 
 # One address, two routes: leaders (project.view) read a meeting; only project.file may change it.
-@bp.route("/projects/<int:project_id>/meetings/<int:meeting_id>", methods=["GET"])
+@bp.route("/projects/<id:project_id>/meetings/<id:meeting_id>", methods=["GET"])
 @require("project.view")
 def project_meeting(project_id: int, meeting_id: int):
     project = get_project_or_404(project_id)
@@ -179,7 +177,7 @@ def project_meeting(project_id: int, meeting_id: int):
     return _render(project, meeting, form)
 
 
-@bp.route("/projects/<int:project_id>/meetings/<int:meeting_id>", methods=["POST"])
+@bp.route("/projects/<id:project_id>/meetings/<id:meeting_id>", methods=["POST"])
 @require("project.file")
 def project_meeting_save(project_id: int, meeting_id: int):
     project = get_project_or_404(project_id, "project.file")
@@ -213,12 +211,10 @@ def project_meeting_save(project_id: int, meeting_id: int):
     return _render(project, meeting, form, 409, conflicts=conflicts)
 
 
-@bp.route("/projects/<int:project_id>/actions/<int:action_id>/done", methods=["POST"])
+@bp.route("/projects/<id:project_id>/actions/<id:action_id>/done", methods=["POST"])
 @require("project.file")
 def project_action_done(project_id: int, action_id: int):
     project = get_project_or_404(project_id, "project.file")
-    if not 0 < action_id <= MAX_ID:
-        abort(404)
     item = db.session.scalar(
         select(ActionItem).where(ActionItem.id == action_id, ActionItem.project_id == project.id)
     )

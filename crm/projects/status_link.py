@@ -89,7 +89,7 @@ def _queue_email(project: Project, contact: Contact) -> None:
     )
 
 
-@bp.route("/projects/<int:project_id>/status-link/send", methods=["POST"])
+@bp.route("/projects/<id:project_id>/status-link/send", methods=["POST"])
 @require("project.edit")
 def project_status_send(project_id: int):
     project = get_project_or_404(
@@ -122,7 +122,7 @@ def project_status_send(project_id: int):
     return _back(project)
 
 
-@bp.route("/projects/<int:project_id>/status-link/renew", methods=["POST"])
+@bp.route("/projects/<id:project_id>/status-link/renew", methods=["POST"])
 @require("project.edit")
 def project_status_renew(project_id: int):
     project = get_project_or_404(project_id, "project.edit", selectinload(Project.lead))

@@ -91,7 +91,7 @@ def projects():
     )
 
 
-@bp.route("/projects/<int:project_id>")
+@bp.route("/projects/<id:project_id>")
 @require("project.view")
 def project(project_id: int):
     project = get_project_or_404(project_id, "project.view", *_page_options())
@@ -138,7 +138,7 @@ def _day_errors(form: StageForm, project: Project) -> None:
         form.reached_on.errors.append(gettext("The day cannot be before the signing."))
 
 
-@bp.route("/projects/<int:project_id>/stage", methods=["POST"])
+@bp.route("/projects/<id:project_id>/stage", methods=["POST"])
 @require("project.edit")
 def project_stage(project_id: int):
     project = get_project_or_404(project_id, "project.edit", *_page_options())
@@ -278,7 +278,7 @@ def _apply(project: Project, values: dict) -> dict:
     return changes
 
 
-@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@bp.route("/projects/<id:project_id>/edit", methods=["GET", "POST"])
 @require("project.edit")
 def project_edit(project_id: int):
     project = get_project_or_404(project_id, "project.edit", *_page_options())

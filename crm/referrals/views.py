@@ -190,7 +190,7 @@ def _page(referral_id: int, status_code: int = 200, problems=(), form=None):
     )
 
 
-@bp.route("/referrals/<int:referral_id>")
+@bp.route("/referrals/<id:referral_id>")
 @require("referral.view")
 def referral(referral_id: int):
     return _page(referral_id)
@@ -238,7 +238,7 @@ def _accept(referral: Referral, form: AcceptForm) -> Outcome:
     return message, url_for("crm.lead", lead_id=lead.id)
 
 
-@bp.route("/referrals/<int:referral_id>/accept", methods=["POST"])
+@bp.route("/referrals/<id:referral_id>/accept", methods=["POST"])
 @require("referral.decide")
 def referral_accept(referral_id: int):
     return _decide(referral_id, AcceptForm(), _accept)
@@ -303,7 +303,7 @@ def _merge(referral: Referral, form: MergeForm) -> Outcome:
     return message, url_for("crm.lead", lead_id=lead.id)
 
 
-@bp.route("/referrals/<int:referral_id>/merge", methods=["POST"])
+@bp.route("/referrals/<id:referral_id>/merge", methods=["POST"])
 @require("referral.decide")
 def referral_merge(referral_id: int):
     form = MergeForm()
@@ -322,7 +322,7 @@ def _decline(referral: Referral, form: DeclineForm) -> Outcome:
     )
 
 
-@bp.route("/referrals/<int:referral_id>/decline", methods=["POST"])
+@bp.route("/referrals/<id:referral_id>/decline", methods=["POST"])
 @require("referral.decide")
 def referral_decline(referral_id: int):
     form = DeclineForm()
@@ -341,7 +341,7 @@ def _share(referral: Referral, _form: ShareForm) -> Outcome:
     return message, _referral_url(referral)
 
 
-@bp.route("/referrals/<int:referral_id>/share", methods=["POST"])
+@bp.route("/referrals/<id:referral_id>/share", methods=["POST"])
 @require("referral.decide")
 def referral_share(referral_id: int):
     return _decide(referral_id, ShareForm(), _share)
@@ -363,7 +363,7 @@ def _route(referral: Referral, form: RouteForm) -> Outcome:
     return message, _referral_url(referral)
 
 
-@bp.route("/referrals/<int:referral_id>/route", methods=["POST"])
+@bp.route("/referrals/<id:referral_id>/route", methods=["POST"])
 @require("referral.route")
 def referral_route(referral_id: int):
     return _decide(referral_id, RouteForm(), _route)

@@ -14,7 +14,6 @@ from core.choices import industry_name, language_name
 from core.countries import country_name
 from core.extensions import csrf, db
 from core.models import Referral
-from core.models.base import MAX_ID
 from core.referral_status import REASON_LABELS, status, status_label
 from core.urls import external_url
 from public_site import bp
@@ -158,11 +157,9 @@ def portal_referral_new():
     return _stored(referral)
 
 
-@bp.route("/portal/referrals/<int:referral_id>")
+@bp.route("/portal/referrals/<id:referral_id>")
 @portal_required
 def portal_referral(referral_id: int):
-    if not 0 < referral_id <= MAX_ID:
-        abort(404)
     # Another enterprise's referral, or a link inquiry not shared: as if it did not exist.
     referral = db.session.scalar(_visible(select(Referral).where(Referral.id == referral_id)))
     if referral is None:

@@ -152,3 +152,14 @@ def test_a_padded_choice_is_read_trimmed_never_stored_as_sent(app, field, value)
     with app.app_context():
         for job in db.session.scalars(select(ImportJob)):
             assert job.event_id is None and job.default_country in (None, "DE")
+
+
+# -- ids in addresses --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("an_id", ["0", "-1", "07", "2147483648", "99999999999"])
+def test_an_id_the_database_cannot_hold_names_no_page(app, an_id):
+    client = crm_client(app, "manager")
+    assert client.get(f"/crm/leads/{an_id}").status_code == 404
+    # Two routes of one path, one for GET and one for POST: still 404 (not 405, not a CSRF 400).
+    assert client.post(f"/crm/projects/1/meetings/{an_id}").status_code == 404
