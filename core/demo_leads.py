@@ -97,7 +97,9 @@ def load_demo_leads(now: datetime | None = None) -> int:
             lead.captured_at, lead.captured_by_id = created, owner.id if owner else None
         lead.contacts.append(Contact(name=person, email=email, phone=phone, language=lang))
         db.session.add(lead)
-        lifecycle.on_create(lead, user=owner, response_hours=48 if event else None)
+        lifecycle.on_create(
+            lead, user=owner, response_hours=lifecycle.FAIR_RESPONSE_HOURS if event else None
+        )
         if leader is not None and lead.planned_investment >= LIAISON_FROM:
             lead.liaison_id = leader.id
         lead.created_at = created

@@ -233,7 +233,9 @@ def _lead(item: Plan, owner: User, leader: User | None, reasons: dict) -> Lead:
         Contact(name=firm.person, email=firm.email, phone=firm.phone, language=firm.language)
     )
     db.session.add(lead)
-    lifecycle.on_create(lead, user=owner, response_hours=48 if item.event else None)
+    lifecycle.on_create(
+        lead, user=owner, response_hours=lifecycle.FAIR_RESPONSE_HOURS if item.event else None
+    )
     lead.referrer_enterprise_id, lead.referred_at = item.referrer_id, item.referred_at
     if leader is not None and item.investment >= LIAISON_FROM:
         lead.liaison_id = leader.id

@@ -265,7 +265,9 @@ def _lead(rng, item: Plan, owner: User, leader, events: list, firms: list) -> Le
         Contact(name=firm.person, email=firm.email, phone=firm.phone, language=firm.language)
     )
     db.session.add(lead)
-    lifecycle.on_create(lead, user=owner, response_hours=48 if event else None)
+    lifecycle.on_create(
+        lead, user=owner, response_hours=lifecycle.FAIR_RESPONSE_HOURS if event else None
+    )
     if source == "referral":  # credited to a firm in the park, referred before the lead existed
         lead.referrer_enterprise_id = rng.choice(firms).id
         lead.referred_at = created - timedelta(days=rng.randint(1, 10))

@@ -21,6 +21,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.settings import get as setting
+from core.settings import response_working_days
 from core.workdays import deadline_after
 
 DUPLICATE_COMPANY_SCORE = 85
@@ -34,13 +35,17 @@ def refresh_search_text(lead: Lead) -> None:
     lead.company_key = normalise_company(lead.company_name_latin or lead.company_name)[:200]
 
 
+# Fairs promise a first answer within two days of meeting the investor, counted in hours.
+FAIR_RESPONSE_HOURS = 48
+
+
 def start_response_clock(lead: Lead, hours: int | None = None, now: datetime | None = None):
-    """Working days from the settings by default; fairs use hours (48 h)."""
+    """Working days from the settings by default; fairs use hours (FAIR_RESPONSE_HOURS)."""
     now = now or utcnow()
     if hours is not None:
         lead.response_due_at = now + timedelta(hours=hours)
     else:
-        lead.response_due_at = deadline_after(now, int(setting("response_working_days")))
+        lead.response_due_at = deadline_after(now, response_working_days())
 
 
 def further(stage: str, other: str) -> str:

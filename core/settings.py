@@ -6,6 +6,7 @@ from core.extensions import db
 from core.models import Setting
 
 DEFAULTS: dict[str, object] = {
+    # The first-response clock of a new lead, and the reply the public site promises.
     "response_working_days": 2,
     "liaison_threshold_cny": 500_000_000,
     "retention_years": 3,
@@ -18,6 +19,11 @@ DEFAULTS: dict[str, object] = {
 def get(key: str):
     row = db.session.get(Setting, key)
     return row.value["v"] if row is not None else DEFAULTS[key]
+
+
+def response_working_days() -> int:
+    """Working days to a first answer: the clock of new leads and the site's promise."""
+    return int(get("response_working_days"))
 
 
 def put(key: str, value) -> None:

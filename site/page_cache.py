@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from core.i18n import LANG_COOKIE, LANGUAGES
-from core.models import Enterprise, Plot, PlotUtility, enterprise_plot
+from core.models import Enterprise, Plot, PlotUtility, Setting, enterprise_plot
 from public_site import bp
 
 # How long another process may go on serving a page after the data changed elsewhere: each
@@ -26,8 +26,9 @@ DEFAULT_SECONDS = 10.0
 # At ~10-40 KB a page, 500 pages are at most ~20 MB per worker; endless filter query strings from
 # bots then only push out the least-read entries.
 MAX_PAGES = 500
-# Database records the public pages show: the plots and their utilities, the enterprises.
-DATA_MODELS = (Plot, PlotUtility, Enterprise)
+# Database records the public pages show: the plots and their utilities, the enterprises, the
+# settings (the reply time the pages promise).
+DATA_MODELS = (Plot, PlotUtility, Enterprise, Setting)
 DATA_TABLES = {m.__tablename__ for m in DATA_MODELS} | {enterprise_plot.name}
 
 

@@ -7,6 +7,7 @@ from flask_babel import force_locale, gettext
 
 from core.content import get_content
 from core.i18n import LANGUAGES, current_language
+from core.settings import response_working_days
 from public_site import bp
 from public_site.page_cache import mark_cacheable
 
@@ -34,4 +35,8 @@ def fallback_notice(missing_lang: str) -> str:
 
 @bp.app_context_processor
 def site_context():
-    return {"content": get_content(), "fallback_notice": fallback_notice}
+    return {
+        "content": get_content(),
+        "fallback_notice": fallback_notice,
+        "response_working_days": response_working_days,
+    }

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from core.code_names import code_name_for
 from core.extensions import db
 from core.imports.values import language_for, parse_tags
-from core.leads import auto_assign
+from core.leads import FAIR_RESPONSE_HOURS, auto_assign
 from core.matching import normalise_company
 from core.models import (
     AuditEntry,
@@ -22,13 +22,11 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
-from core.settings import get as setting
+from core.settings import response_working_days
 from core.workdays import deadline_after
 
 # Rows written per statement batch; also how often progress is reported.
 CHUNK = 2000
-# Fairs promise an answer within 48 hours (issue #3); other imports use the working-day rule.
-EVENT_RESPONSE_HOURS = 48
 
 
 def _message(values: dict) -> str:
@@ -65,9 +63,9 @@ class Writer:
         self.team_id = owner.team_id if owner else None
         self.source = "event" if event else "import"
         if event is not None:
-            self.due = self.now + timedelta(hours=EVENT_RESPONSE_HOURS)
+            self.due = self.now + timedelta(hours=FAIR_RESPONSE_HOURS)
         else:
-            self.due = deadline_after(self.now, int(setting("response_working_days")))
+            self.due = deadline_after(self.now, response_working_days())
         self.created_ids: list[int] = []
         self.lead_of_row: dict[int, int] = {}
         self.done = 0

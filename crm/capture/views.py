@@ -23,16 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
 from core.extensions import db
-from core.leads import on_create, start_response_clock
+from core.leads import FAIR_RESPONSE_HOURS, on_create, start_response_clock
 from core.models import Activity, Contact, Event, Lead
 from core.uploads import StorageUnavailable
 from crm import bp
 from crm.capture.forms import CaptureForm, parse_captured_at
 from crm.capture.photos import PhotoError, read_photo, store_photo
 from crm.permissions import require
-
-# Fairs promise a first answer within two days of meeting the investor, not of typing the card.
-RESPONSE_HOURS = 48
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -152,8 +149,9 @@ def _create(event: Event, form: CaptureForm, photo):
     lead.contacts.append(Contact(**form.contact_values()))
     try:
         db.session.add(lead)
-        on_create(lead, user=current_user, response_hours=RESPONSE_HOURS)
-        start_response_clock(lead, hours=RESPONSE_HOURS, now=captured_at)
+        on_create(lead, user=current_user, response_hours=FAIR_RESPONSE_HOURS)
+        # The promise runs from meeting the investor, not from typing the card.
+        start_response_clock(lead, hours=FAIR_RESPONSE_HOURS, now=captured_at)
         interest, notes = (form.interest.data or "").strip(), (form.notes.data or "").strip()
         if interest or notes:
             db.session.add(

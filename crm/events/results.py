@@ -10,14 +10,13 @@ from sqlalchemy import and_, case, func, or_, select
 from core.exports import download
 from core.extensions import db
 from core.i18n import current_language
+from core.leads import FAIR_RESPONSE_HOURS
 from core.models import FORWARD_RANK, Activity, Event, Lead, User
 from core.models.base import utcnow
 from crm import bp
 from crm.events.views import get_event_or_404
 from crm.permissions import require
 
-# A fair contact counts as answered in time if first contact came within this many hours.
-RESPONSE_HOURS = 48
 FORMATS = ("csv", "xlsx")
 METRICS = ("contacts", "captured", "on_time", "qualified", "visits", "signed", "signed_amount")
 
@@ -69,7 +68,7 @@ def _figures_query(event_ids: list[int], by_staff: bool):
     started = func.coalesce(Lead.captured_at, Lead.created_at)
     on_time = and_(
         Lead.first_response_at.is_not(None),
-        _hours_between(Lead.first_response_at, started) <= RESPONSE_HOURS,
+        _hours_between(Lead.first_response_at, started) <= FAIR_RESPONSE_HOURS,
     )
     signed = reached("signed")
     columns = [
