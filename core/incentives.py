@@ -12,6 +12,8 @@ from decimal import Decimal
 from core.content import get_content
 
 FIGURES = ("land_price_pct", "permit_fee_pct", "tax_refund_pct")
+# Every rule a package may apply, in order; core.incentive_words says each in words.
+RULES = ("tier", "priority", "intensity", "on_time", "early", "cap")
 
 
 @dataclass

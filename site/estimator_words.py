@@ -1,23 +1,18 @@
-"""The estimator's plain words: rules applied, the on-time bonus, a stored estimate's rows."""
+"""The estimator's plain words: the results (rules from core.incentive_words), the on-time bonus,
+a stored estimate's rows."""
 
 from decimal import Decimal
 
 from babel.lists import format_list
-from flask_babel import format_percent, get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from core import choices, incentives
-from core.i18n import area_mu, current_language, money, translated
-from core.units import m2_to_mu
+from core.i18n import area_mu, money, translated
+from core.incentive_words import PHRASES, figures_text, investor_reason, percent
 from public_site import bp
 from public_site.inquiry.labels import LABELS
 
-HECTARE_M2 = Decimal(10000)
-PHRASES = {
-    "land_price_pct": _l("%(pct)s off the land price"),
-    "permit_fee_pct": _l("%(pct)s off the permit fees"),
-    "tax_refund_pct": _l("a refund of %(pct)s of the county's share of corporate income tax"),
-}
 ROW_LABELS = {
     "land_price_pct": _l("Land price reduction"),
     "permit_fee_pct": _l("Permit fee reduction"),
@@ -34,22 +29,8 @@ def start_label(value: str | int) -> str:
     return ngettext("%(num)d month after signing", "%(num)d months after signing", months)
 
 
-def percent(value) -> str:
-    return format_percent(Decimal(value) / 100)
-
-
 def years_text(years: int) -> str:
     return ngettext("%(num)d year", "%(num)d years", int(years)) if years else "—"
-
-
-def figures_text(figures: dict) -> str:
-    """'18 % off the land price, 50 % off the permit fees and …', in the reader's language."""
-    parts = [
-        str(PHRASES[key]) % {"pct": percent(figures[key])}
-        for key in incentives.FIGURES
-        if figures.get(key)
-    ]
-    return format_list(parts, locale=get_locale()) if parts else gettext("nothing")
 
 
 def tax_text(figures: dict) -> str:
@@ -57,70 +38,6 @@ def tax_text(figures: dict) -> str:
     if not pct:
         return percent(0)
     return gettext("%(pct)s for %(years)s", pct=percent(pct), years=years_text(years))
-
-
-def reason_text(rule: str, detail: dict, result: dict) -> str | None:
-    """One sentence per rule the estimate applied (core.incentives reason codes)."""
-    inputs = result["inputs"]
-    figures = figures_text(detail)
-    if rule == "tier" and detail.get("min_investment"):
-        return gettext(
-            "For a planned investment of at least %(amount)s: %(figures)s.",
-            amount=money(detail["min_investment"]),
-            figures=figures,
-        )
-    if rule == "tier":
-        return gettext("Every project, whatever its size: %(figures)s.", figures=figures)
-    if rule == "priority":
-        return gettext(
-            "%(industry)s is one of the park's priority industries, which adds %(figures)s.",
-            industry=choices.industry_name(inputs["industry"]),
-            figures=figures,
-        )
-    if rule == "intensity" and current_language() == "zh":
-        return gettext(
-            "You plan to invest at least %(amount)s per mu of land, an intensive use of land, "
-            "which adds %(figures)s.",
-            amount=money(detail["per_mu_min"]),
-            figures=figures,
-        )
-    if rule == "intensity":
-        per_ha = Decimal(detail["per_mu_min"]) * m2_to_mu(HECTARE_M2)  # 15 mu to the hectare
-        return gettext(
-            "You plan to invest at least %(amount)s per hectare of land, an intensive use of "
-            "land, which adds %(figures)s.",
-            amount=money(per_ha),
-            figures=figures,
-        )
-    if rule == "on_time":
-        return gettext(
-            "Construction starts by the deadline, which adds the on-time bonus: %(figures)s.",
-            figures=figures,
-        )
-    if rule == "early":
-        counted = int(detail["months"])
-        early = int(result.get("months_early") or counted)
-        if early > counted:
-            return ngettext(
-                "Construction starts %(early)d full months before the deadline; the first "
-                "%(num)d month counts and adds %(figures)s.",
-                "Construction starts %(early)d full months before the deadline; the first "
-                "%(num)d months count and add %(figures)s.",
-                counted,
-                early=early,
-                figures=figures,
-            )
-        return ngettext(
-            "Construction starts %(num)d full month before the deadline, which adds %(figures)s.",
-            "Construction starts %(num)d full months before the deadline, which adds %(figures)s.",
-            counted,
-            figures=figures,
-        )
-    if rule == "cap":
-        return gettext(
-            "The policy sets upper limits, so the package stops at %(figures)s.", figures=figures
-        )
-    return None
 
 
 def _bonus_texts(policy: dict, inputs: dict, result: dict) -> list[str]:
@@ -201,7 +118,7 @@ def explain(policy: dict, inputs: dict, result: dict) -> dict:
             years_text(other["tax_refund_years"]),
         )
     )
-    reasons = [reason_text(rule, detail, result) for rule, detail in result["reasons"]]
+    reasons = [investor_reason(rule, detail, result) for rule, detail in result["reasons"]]
     return {
         "title": translated(policy["title"]),
         "version": result["version"],

@@ -1,12 +1,11 @@
-"""A project's incentives on its page: the package in plain words, deadlines, extensions, review."""
+"""A project's incentives on its page: the package (rules in words from core.incentive_words),
+deadlines, extensions, review."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
-from babel.lists import format_list
 from flask import flash, g, redirect, url_for
-from flask_babel import format_percent, get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,10 +15,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from core import incentives as rules
 from core import projects
 from core.audit import record
-from core.choices import industry_name
 from core.extensions import db
 from core.i18n import date as date_text
-from core.i18n import money, translated
+from core.i18n import translated
+from core.incentive_words import percent, staff_figures_text, staff_reason
 from core.models import DeadlineExtension, Project, User
 from core.models.base import utcnow
 from crm import bp
@@ -59,88 +58,6 @@ class ExtensionRow:
 # -- the package in plain words --------------------------------------------------------------
 
 
-def percent(value: int) -> str:
-    return format_percent(Decimal(value) / 100)
-
-
-def _and(parts: list[str]) -> str:
-    return format_list(parts, locale=str(get_locale() or "zh")) if parts else ""
-
-
-def figures_text(detail: dict, years: int = 0) -> str:
-    """Figures in words: 5% off the land price, 30% off the permit fees and 30% of … refunded."""
-    parts = []
-    if detail.get("land_price_pct"):
-        parts.append(gettext("%(pct)s off the land price", pct=percent(detail["land_price_pct"])))
-    if detail.get("permit_fee_pct"):
-        parts.append(gettext("%(pct)s off the permit fees", pct=percent(detail["permit_fee_pct"])))
-    if detail.get("tax_refund_pct"):
-        pct = percent(detail["tax_refund_pct"])
-        if years:
-            parts.append(
-                ngettext(
-                    "%(pct)s of the county's share of corporate income tax refunded for "
-                    "%(num)d year",
-                    "%(pct)s of the county's share of corporate income tax refunded for "
-                    "%(num)d years",
-                    years,
-                    pct=pct,
-                )
-            )
-        else:
-            parts.append(
-                gettext("%(pct)s of the county's share of corporate income tax refunded", pct=pct)
-            )
-    return _and(parts)
-
-
-def reason_text(rule: str, detail: dict, state: str, years: int, industry: str) -> str:
-    """One sentence for one rule of core.incentives that the package applies."""
-    if rule == "tier":
-        if detail["min_investment"]:
-            return gettext(
-                "Investment of at least %(amount)s: %(figures)s.",
-                amount=money(detail["min_investment"]),
-                figures=figures_text(detail, years),
-            )
-        return gettext(
-            "Base package for any investment: %(figures)s.", figures=figures_text(detail, years)
-        )
-    if rule == "priority":
-        return gettext(
-            "A priority industry of the park (%(industry)s): %(figures)s.",
-            industry=industry_name(industry),
-            figures=figures_text(detail),
-        )
-    if rule == "intensity":
-        return gettext(
-            "Land used intensively, at least %(amount)s of investment per mu: %(figures)s.",
-            amount=money(detail["per_mu_min"]),
-            figures=figures_text(detail),
-        )
-    if rule == "on_time":
-        if state == "open":  # counted in the figures, kept only if construction starts in time
-            return gettext(
-                "Construction starting by the deadline, still to win: %(figures)s.",
-                figures=figures_text(detail),
-            )
-        return gettext(
-            "Construction started by the deadline: %(figures)s.", figures=figures_text(detail)
-        )
-    if rule == "early":
-        return ngettext(
-            "Construction started %(num)d full month before the deadline: %(figures)s.",
-            "Construction started %(num)d full months before the deadline: %(figures)s.",
-            detail["months"],
-            figures=figures_text(detail),
-        )
-    if rule == "cap":
-        return gettext(
-            "Limited to the policy's maximum: %(figures)s.", figures=figures_text(detail)
-        )
-    return rule  # a rule added to core.incentives before it has its sentence here
-
-
 def tax_refund_text(figures: dict) -> str:
     years = figures["tax_refund_years"]
     if figures["tax_refund_pct"] and years:
@@ -170,7 +87,7 @@ def state_text(state: str, flagged: bool) -> str:
 
 
 def at_stake_text(project: Project, stake: dict) -> str:
-    lost = figures_text(stake)
+    lost = staff_figures_text(stake)
     if not lost:
         return gettext("Nothing more is at stake: the package is at the policy's maximum.")
     if project.construction_deadline is None:
@@ -293,7 +210,7 @@ def incentive_panel(project: Project) -> dict:
             permit_fee=percent(figures["permit_fee_pct"]),
             tax_refund=tax_refund_text(figures),
             reasons=[
-                reason_text(rule, detail, state, figures["tax_refund_years"], industry)
+                staff_reason(rule, detail, state, figures["tax_refund_years"], industry)
                 for rule, detail in clock["reasons"]
             ],
             at_stake=at_stake_text(project, clock["at_stake"]) if state == "open" else "",

@@ -92,3 +92,18 @@ def test_project_clock(app):
         unproven = project(date(2026, 12, 31), date(2026, 9, 30), proven=False)
         assert incentives.project_clock(unproven, today)["state"] == "open"
         assert incentives.project_clock(project(None, version="1999-9"), today) is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_rule_is_described_for_the_investor_and_for_staff(app, lang):
+    from flask_babel import force_locale
+
+    from core.incentive_words import investor_reason, staff_reason
+
+    detail = {"land_price_pct": 5, "permit_fee_pct": 20, "tax_refund_pct": 10}
+    detail |= {"min_investment": 100 * M, "per_mu_min": 3 * M, "months": 2}
+    result = {"inputs": {"industry": "electronics"}, "months_early": 3}
+    with app.test_request_context(), force_locale(lang):
+        for rule in incentives.RULES:
+            assert investor_reason(rule, detail, result), rule
+            assert staff_reason(rule, detail, "open", 2, "electronics") != rule, rule
