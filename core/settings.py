@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from core.extensions import db
 from core.models import Setting
 
@@ -22,8 +24,18 @@ def get(key: str):
 
 
 def response_working_days() -> int:
-    """Working days to a first answer: the clock of new leads and the site's promise."""
+    """Working days to a first answer: the clock of new leads."""
     return int(get("response_working_days"))
+
+
+def promised_working_days() -> int:
+    """The reply the public site promises: response_working_days, or its default while the
+    database is unreachable (the inquiry form given back in an outage still says it)."""
+    try:
+        return response_working_days()
+    except (OperationalError, InterfaceError):
+        db.session.rollback()
+        return int(DEFAULTS["response_working_days"])
 
 
 def put(key: str, value) -> None:

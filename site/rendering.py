@@ -7,7 +7,7 @@ from flask_babel import force_locale, gettext
 
 from core.content import get_content
 from core.i18n import LANGUAGES, current_language
-from core.settings import response_working_days
+from core.settings import promised_working_days
 from public_site import bp
 from public_site.page_cache import mark_cacheable
 
@@ -38,5 +38,5 @@ def site_context():
     return {
         "content": get_content(),
         "fallback_notice": fallback_notice,
-        "response_working_days": response_working_days,
+        "promised_working_days": promised_working_days,
     }

@@ -1,4 +1,4 @@
-"""What the pipeline's views and templates share: stage labels, choice lists, form parsing."""
+"""What the pipeline's views and templates share: choice lists, form parsing, where to go next."""
 
 from flask import g, request, url_for
 from flask_login import current_user

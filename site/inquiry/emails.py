@@ -8,7 +8,7 @@ from core.content import get_content
 from core.countries import country_name
 from core.i18n import area, translated
 from core.models import ConsentRecord, Inquiry, OutboxEmail
-from core.settings import response_working_days
+from core.settings import promised_working_days
 from core.urls import external_url
 from public_site import estimator_words  # the module: it imports this package as it loads
 from public_site.inquiry.labels import LABELS
@@ -100,7 +100,7 @@ def _confirmation(inquiry: Inquiry) -> OutboxEmail:
             rows=confirmation_rows(inquiry),
             park=park,
             bureau=site["bureau"],
-            days=response_working_days(),
+            days=promised_working_days(),
             reply_language=choices.language_name(lang),
             privacy_url=_link("site.privacy", lang),
             plot_url=inquiry.plot and _link("site.plot", lang, code=inquiry.plot.code),
@@ -127,7 +127,7 @@ def _notification(inquiry: Inquiry, consent: ConsentRecord) -> OutboxEmail:
             rows=summary_rows(inquiry) + _bureau_rows(inquiry, consent),
             estimate=estimator_words.estimate_rows(inquiry.estimate) if inquiry.estimate else [],
             plot_url=inquiry.plot and _link("site.plot", BUREAU_LANGUAGE, code=inquiry.plot.code),
-            days=response_working_days(),
+            days=promised_working_days(),
             reply_language=choices.language_name(lead.language),
         )
         subject = gettext(

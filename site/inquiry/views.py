@@ -12,7 +12,7 @@ from core.content import get_content
 from core.errors import DATABASE_DOWN
 from core.extensions import csrf, db, limiter
 from core.models import Enterprise, Event, Plot
-from core.settings import response_working_days
+from core.settings import promised_working_days
 from public_site import bp, estimator, estimator_words  # modules: they import this package
 from public_site.inquiry import service, spam, tracking
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
@@ -126,7 +126,7 @@ def _render(
             notice=get_content().privacy_notice(g.lang),
             consent_legend=CONSENT_LEGEND,
             consent_hint=CONSENT_HINT,
-            days=response_working_days(),
+            days=promised_working_days(),
         ),
         status,
     )
@@ -257,4 +257,4 @@ def _receive(form: InquiryForm):
 @bp.route("/inquiry/thanks")
 def inquiry_thanks():
     """The same for everyone: what happens next, never what somebody sent."""
-    return render_page("site/inquiry_thanks.html", days=response_working_days())
+    return render_page("site/inquiry_thanks.html", days=promised_working_days())
