@@ -112,7 +112,7 @@ def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
     with force_locale("zh"):
         enterprise = contact.enterprise.display_name("zh")
         body = render_template(
-            "site/email/referral_notification.txt",
+            "mail/referral_notification.txt",
             referral=referral,
             enterprise=enterprise,
             team=team.name if team else gettext("Shared inbox"),

@@ -11,7 +11,7 @@ from core.audit import current_actor
 from core.extensions import db
 from core.forms import Form
 from core.models import AuditEntry
-from crm import bp
+from crm.admin import bp
 from crm.permissions import require
 
 

@@ -18,10 +18,10 @@ from core.forms import Form
 from core.i18n import LANGUAGES, STAFF_LANGUAGES
 from core.models import ROLES, Team, User
 from core.passwords import hash_password
-from crm import bp
-from crm.account import PASSWORD_HINT, NewPasswordForm
+from crm.admin import bp
+from crm.auth.account import PASSWORD_HINT, NewPasswordForm
+from crm.auth.twofactor import remove
 from crm.permissions import require
-from crm.twofactor import remove
 
 log = logging.getLogger(__name__)
 ROLE_LABELS = {

@@ -14,8 +14,8 @@ from core.enterprises import invite, normalise_address
 from core.extensions import db
 from core.models import Enterprise, EnterpriseContact, PortalLink
 from core.models.base import utcnow
-from crm import bp
 from crm.conflicts import changed_since
+from crm.enterprises import bp
 from crm.enterprises.forms import CONTACT_FIELDS, ContactForm
 from crm.enterprises.views import get_enterprise_or_404
 from crm.leads.forms import check_phone

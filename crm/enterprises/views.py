@@ -18,8 +18,8 @@ from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import ZONES, Enterprise, Lead, Plot, Referral
 from core.urls import external_url
-from crm import bp
 from crm.conflicts import arm, refuse
+from crm.enterprises import bp
 from crm.enterprises.forms import (
     ENTERPRISE_FIELDS,
     EnterpriseForm,

@@ -17,8 +17,8 @@ from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, Lead, User
 from core.urls import external_url
-from crm import bp
 from crm.conflicts import arm, refuse
+from crm.events import bp
 from crm.events.forms import EVENT_FIELDS, TRANSLATED, EventForm, slug_taken
 from crm.permissions import MAX_ID, allowed, require
 

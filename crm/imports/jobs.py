@@ -11,7 +11,7 @@ from core.extensions import db
 from core.imports import ImportFileError, progress_of, report_rows, undo_job
 from core.models.base import utcnow
 from core.models.lead_import import ImportJob
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import STATUS_LABELS, editable, job_or_404
 from crm.imports.forms import ActionForm
 from crm.permissions import require

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.imports import ImportFileError, allowed_decisions, check_rows, run_job, start_job
 from core.models import Lead
 from core.models.lead_import import ImportJob
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import (
     DECISION_LABELS,
     REASON_LABELS,

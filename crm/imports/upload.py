@@ -13,7 +13,7 @@ from core.imports import ImportFileError, check_rows, known_sources, new_job, su
 from core.models import Event
 from core.models.lead_import import ImportMapping
 from core.uploads import StorageUnavailable
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import draft_and_table, editable, field_labels, job_or_404, job_table
 from crm.imports.forms import ENCODING_NAMES, ActionForm, EncodingForm, UploadForm
 from crm.permissions import require

@@ -17,9 +17,8 @@ from core.extensions import db
 from core.leads import on_create, refresh_search_text
 from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
 from core.projects import project_of
-from crm import bp
 from crm.conflicts import arm, changed_since, refuse
-from crm.leads import timeline
+from crm.leads import bp, timeline
 from crm.leads.forms import (
     CONTACT_FIELDS,
     LEAD_FIELDS,

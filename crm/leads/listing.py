@@ -14,8 +14,7 @@ from core.countries import country_names
 from core.extensions import db
 from core.i18n import LANGUAGES, current_language
 from core.models import Contact, Event, Lead, ListItem, SavedFilter, Team, User
-from crm import bp
-from crm.leads import filters
+from crm.leads import bp, filters
 from crm.permissions import allowed, require, visible_leads
 
 MAX_SAVED_NAME = 80

@@ -23,7 +23,7 @@ from core.models import (
     StageChange,
 )
 from core.models.base import utcnow
-from crm import bp
+from crm.leads import bp
 from crm.leads.forms import DismissForm, MergeForm
 from crm.permissions import MAX_ID, get_lead_or_404, require
 

@@ -17,7 +17,7 @@ from core.forms import Form
 from core.i18n import area, translated
 from core.i18n import date as date_text
 from core.models import Lead, Plot
-from crm import bp
+from crm.leads import bp
 from crm.leads.detail import lead as lead_page
 from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
 

@@ -19,10 +19,9 @@ from core.i18n import date as date_text
 from core.i18n import number
 from core.models import ApprovalStep, Project
 from core.workdays import working_days_between
-from crm import bp
 from crm.conflicts import arm, refuse
 from crm.permissions import MAX_ID, allowed, require
-from crm.projects import company, get_project_or_404
+from crm.projects import bp, company, get_project_or_404
 from crm.projects.approval_forms import (
     ADD_PREFIX,
     AddStepForm,

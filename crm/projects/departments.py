@@ -14,9 +14,8 @@ from core.extensions import db
 from core.i18n import number
 from core.models import ApprovalStep, Project
 from core.workdays import add_working_days, working_days_between
-from crm import bp
 from crm.permissions import require
-from crm.projects import company, may_see
+from crm.projects import bp, company, may_see
 
 # Years a person could mean; anything else in the URL is a mistake, not a query.
 FIRST_YEAR, LAST_YEAR = 2000, 2100

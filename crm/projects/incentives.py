@@ -22,9 +22,8 @@ from core.i18n import date as date_text
 from core.i18n import money, translated
 from core.models import DeadlineExtension, Project, User
 from core.models.base import utcnow
-from crm import bp
 from crm.permissions import allowed, require
-from crm.projects import get_project_or_404
+from crm.projects import bp, get_project_or_404
 from crm.projects.incentive_forms import (
     DEADLINE_LABELS,
     EXTEND_PREFIX,

@@ -12,10 +12,9 @@ from core.extensions import db
 from core.i18n import date as date_text
 from core.models import Project, ProjectIssue
 from core.projects import park_today
-from crm import bp
 from crm.conflicts import arm, committed, refuse
 from crm.permissions import MAX_ID, allowed, require
-from crm.projects import company, get_project_or_404
+from crm.projects import bp, company, get_project_or_404
 from crm.projects.file_forms import ISSUE_FIELDS, IssueForm
 from crm.projects.meetings import excerpt
 

@@ -14,9 +14,8 @@ from core.i18n import LANGUAGES, PUBLIC_LANGUAGES, translated
 from core.models import Contact, Lead, Project
 from core.models.project import new_status_token
 from core.urls import external_url
-from crm import bp
 from crm.permissions import allowed, require
-from crm.projects import get_project_or_404
+from crm.projects import bp, get_project_or_404
 
 # Where the buttons bring staff back to: this part of the project page.
 ANCHOR = "#status-link-title"

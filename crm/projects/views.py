@@ -15,11 +15,10 @@ from core.models import PROJECT_STAGES, ZONES, Plot, Project, ProjectMilestone
 from core.models.base import utcnow
 from core.projects import STAGE_LABELS, Refused, allocate, deadline, park_today, reach
 from core.uploads import StorageUnavailable
-from crm import bp
 from crm.conflicts import arm, refuse
 from crm.enterprises.forms import zone_name
 from crm.permissions import allowed, can, require
-from crm.projects import company, evidence, get_project_or_404, visible_projects
+from crm.projects import bp, company, evidence, get_project_or_404, visible_projects
 from crm.projects.forms import (
     EVIDENCE_LABELS,
     PROJECT_FIELDS,

@@ -16,9 +16,9 @@ from core.extensions import db
 from core.models import DECLINE_REASONS, Enterprise, Lead, Referral, Team
 from core.referral_status import REASON_LABELS, status_label
 from core.referrals import Refused
-from crm import bp
 from crm.permissions import allowed, can, get_referral_or_404, require, visible_referrals
 from crm.pipeline.shared import stage_label
+from crm.referrals import bp
 from crm.referrals.forms import (
     SHARED_INBOX,
     AcceptForm,
