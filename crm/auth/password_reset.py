@@ -67,7 +67,7 @@ def user_for_token(token: str) -> User | None:
 
 
 def _queue_reset_email(user: User) -> int:
-    link = external_url("crm.password_reset", token=make_token(user))
+    link = external_url("crm.auth.password_reset", token=make_token(user))
     with force_locale(user.language):
         subject = gettext("Reset your CRM password")
         body = render_template(
@@ -109,7 +109,7 @@ def password_forgot():
         ),
         "info",
     )
-    return redirect(url_for("crm.login"))
+    return redirect(url_for("crm.auth.login"))
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -127,7 +127,7 @@ def password_reset(token: str):
         db.session.commit()
         log.info("password reset done user=%s ip=%s", user.id, request.remote_addr)
         flash(gettext("Your password is changed. Sign in with your new password."), "info")
-        return redirect(url_for("crm.login"))
+        return redirect(url_for("crm.auth.login"))
     return render_template(
         "crm/login_reset.html", form=form, needs_code=bool(user.totp_secret), hint=PASSWORD_HINT
     )

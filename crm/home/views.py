@@ -10,13 +10,13 @@ from crm.home import bp
 from crm.permissions import public, require
 
 # Where each role's daily work starts.
-START = {"officer": "crm.my_day", "manager": "crm.follow_up"}
+START = {"officer": "crm.activities.my_day", "manager": "crm.pipeline.follow_up"}
 
 
 @bp.route("/")
 @require("crm.use")
 def home():
-    return redirect(url_for(START.get(current_user.role, "crm.leads")))
+    return redirect(url_for(START.get(current_user.role, "crm.leads.leads")))
 
 
 @bp.route("/language", methods=["POST"])
@@ -31,7 +31,7 @@ def set_language():
         db.session.commit()
     target = request.form.get("next", "")
     if not target.startswith("/crm") or target.startswith("//"):
-        target = url_for("crm.home")
+        target = url_for("crm.home.home")
     response = redirect(target)
     response.set_cookie(
         STAFF_LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax", path="/crm"
