@@ -1,7 +1,6 @@
 """Who may do what in the CRM: the rules table, per route, per object and per field."""
 
 from collections.abc import Callable
-from functools import wraps
 
 from flask import Blueprint, abort
 from flask_login import current_user
@@ -62,12 +61,8 @@ def require(permission: str) -> Callable:
         raise KeyError(permission)
 
     def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            return view(*args, **kwargs)
-
-        wrapped.required_permission = permission
-        return wrapped
+        view.required_permission = permission
+        return view
 
     return decorator
 
