@@ -9,7 +9,7 @@ from core import config as config_module
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    # Static files belong to the blueprints (root serves /static/site/); the app has none.
+    # Static files belong to the blueprints (root serves /static/site/, the CRM /crm/static/).
     app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), static_folder=None)
     app.config.update(config_module.from_env())
     app.config.update(overrides or {})
