@@ -65,18 +65,16 @@ def user_for_token(token: str) -> User | None:
     return user
 
 
-def _queue_reset_email(user: User) -> int:
+def _queue_reset_email(user: User) -> None:
     link = external_url("crm.password_reset", token=make_token(user))
     with force_locale(user.language):
         subject = gettext("Reset your CRM password")
         body = render_template(
             "crm/login_reset_email.txt", user=user, link=link, minutes=TOKEN_MINUTES
         )
-    email = outbox.queue(
+    outbox.queue(
         kind="password_reset", to=user.email, language=user.language, subject=subject, body=body
     )
-    db.session.flush()
-    return email.id
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -91,9 +89,8 @@ def password_forgot():
         count_failure("reset", email)
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is not None and user.active:
-            email_id = _queue_reset_email(user)
+            _queue_reset_email(user)
             db.session.commit()
-            outbox.send_now([email_id])
             log.info("password reset link sent user=%s ip=%s", user.id, request.remote_addr)
         else:
             log.info("password reset asked for an unknown account ip=%s", request.remote_addr)

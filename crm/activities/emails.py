@@ -99,7 +99,7 @@ def _page(lead, form, step, contact=None):
 
 def _send(lead, contact, form: EmailForm):
     subject, body = form.subject.data.strip(), form.body.data
-    email = outbox.queue(
+    outbox.queue(
         kind="crm",
         to=contact.email,
         language=form.language.data,
@@ -114,6 +114,5 @@ def _send(lead, contact, form: EmailForm):
         db.session.rollback()
         flash(gettext("This lead was changed by someone else just now. Please try again."), "error")
         return _page(lead, form, "preview", contact=contact), 409
-    outbox.send_now([email.id])
     flash(gettext("Email to %(name)s queued for sending.", name=contact.name), "success")
     return redirect(lead_url(lead.id))

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import outbox
 from core.audit import record
 from core.enterprises import invite, normalise_address
 from core.extensions import db
@@ -184,8 +183,7 @@ def enterprise_contact_invite(enterprise_id: int, contact_id: int):
             "error",
         )
         return redirect(back)
-    email = invite(contact)
+    invite(contact)
     db.session.commit()
-    outbox.send_now([email.id])
     flash(gettext("Invitation sent to %(email)s.", email=contact.email), "success")
     return redirect(back)

@@ -106,15 +106,13 @@ def project_status_send(project_id: int):
             "error",
         )
         return _back(project)
-    with outbox.written() as email_ids:
-        _queue_email(project, contact)
-        record(
-            "send_status_link",
-            project,
-            {"to": [None, contact.email.strip()], "language": [None, language_of(project.lead)]},
-        )
-        db.session.commit()
-    outbox.send_now(email_ids)
+    _queue_email(project, contact)
+    record(
+        "send_status_link",
+        project,
+        {"to": [None, contact.email.strip()], "language": [None, language_of(project.lead)]},
+    )
+    db.session.commit()
     flash(
         gettext("The status page's address was sent to %(email)s.", email=contact.email.strip()),
         "success",

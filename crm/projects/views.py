@@ -8,7 +8,6 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import outbox
 from core.audit import record
 from core.extensions import db
 from core.models import PROJECT_STAGES, ZONES, Plot, Project, ProjectMilestone
@@ -173,20 +172,20 @@ def project_stage(project_id: int):
             data, content_type, name = document
             stored = (evidence.store(data, content_type), content_type, len(data))
             reference = reference or name
-        with outbox.written() as email_ids:  # the referrer hears of construction and production
-            milestone = reach(
-                project,
-                stage,
-                form.reached_on.data,
-                current_user,
-                evidence_kind=kind,
-                reference=reference,
-                stored=stored,
-            )
-            if kind == "reference":  # a document no longer the proof is not kept
-                milestone.path = milestone.content_type = milestone.size = None
-            project.updated_at = utcnow()  # new proof alone also makes forms opened before stale
-            db.session.commit()
+        # The referrer hears of construction and production once this commits.
+        milestone = reach(
+            project,
+            stage,
+            form.reached_on.data,
+            current_user,
+            evidence_kind=kind,
+            reference=reference,
+            stored=stored,
+        )
+        if kind == "reference":  # a document no longer the proof is not kept
+            milestone.path = milestone.content_type = milestone.size = None
+        project.updated_at = utcnow()  # new proof alone also makes forms opened before stale
+        db.session.commit()
     except (Refused, StorageUnavailable) as refusal:
         db.session.rollback()  # which removes a document written for it (core.uploads)
         project = get_project_or_404(project_id, "project.edit", *_page_options())
@@ -199,7 +198,6 @@ def project_stage(project_id: int):
         return _render_page(project, form, 409, conflict=True)
     if replaced and replaced != milestone.path:
         evidence.remove(replaced)
-    outbox.send_now(email_ids)
     flash(gettext("Recorded “%(stage)s” with its proof.", stage=STAGE_LABELS[stage]), "success")
     return redirect(url_for("crm.project", project_id=project.id))
 

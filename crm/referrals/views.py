@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import audit, outbox, referral_routing
+from core import audit, referral_routing
 from core import referrals as rules
 from core.extensions import db
 from core.models import DECLINE_REASONS, Enterprise, Lead, Referral, Team
@@ -209,20 +209,18 @@ def _decide(referral_id: int, form, act: Callable[[Referral, object], Outcome]):
         return _page(referral_id, 422, form=form)
     if form.version.data != str(referral.version_id):
         return _page(referral_id, 409, [str(STALE)], form=form)
-    with outbox.written() as email_ids:
-        try:
-            outcome = act(referral, form)
-            if outcome is None:
-                db.session.rollback()
-                return _page(referral_id, 422, form=form)
-            db.session.commit()
-        except Refused as refusal:
+    try:
+        outcome = act(referral, form)
+        if outcome is None:
             db.session.rollback()
-            return _page(referral_id, 422, [str(refusal)], form=form)
-        except StaleDataError:  # decided or changed by another request since we read it
-            db.session.rollback()
-            return _page(referral_id, 409, [str(STALE)], form=form)
-    outbox.send_now(email_ids)
+            return _page(referral_id, 422, form=form)
+        db.session.commit()
+    except Refused as refusal:
+        db.session.rollback()
+        return _page(referral_id, 422, [str(refusal)], form=form)
+    except StaleDataError:  # decided or changed by another request since we read it
+        db.session.rollback()
+        return _page(referral_id, 409, [str(STALE)], form=form)
     message, target = outcome
     flash(message, "success")
     return redirect(target)
