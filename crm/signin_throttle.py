@@ -247,9 +247,7 @@ def _send_notice(step: str, user: User, failures: int, since: float, addresses: 
             zone=zone.key,
             addresses=addresses,
         )
-    outbox.queue(
-        kind="signin_warning", to=user.email, language=lang, subject=subject, body=body
-    )
+    outbox.queue(kind="signin_warning", to=user.email, language=lang, subject=subject, body=body)
     # Committed now: the failed sign-in's answer is an error page, whose request rolls back.
     db.session.commit()
     log.warning("login warning mailed user=%s step=%s failures=%s", user.id, step, failures)
