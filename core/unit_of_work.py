@@ -46,6 +46,18 @@ def committed_mail() -> list[int]:
     return db.session().info.pop(COMMITTED, [])
 
 
+def saved() -> bool:
+    """Write the changes now; False, rolled back, when someone else saved one of the records
+    between our read and our write (its version moved on). For a view that answers a lost race
+    with its own page; elsewhere a stale write is answered by conflict() below."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
 def conflict():
     """The answer to a save that lost the race: nothing was saved, the page says so."""
     from core.errors import render_error

@@ -90,7 +90,7 @@ def password_forgot():
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is not None and user.active:
             _queue_reset_email(user)
-            db.session.commit()
+            db.session.flush()
             log.info("password reset link sent user=%s ip=%s", user.id, request.remote_addr)
         else:
             log.info("password reset asked for an unknown account ip=%s", request.remote_addr)
@@ -118,7 +118,7 @@ def password_reset(token: str):
         user.password_hash = hash_password(form.new_password.data)
         user.session_version += 1  # ends every session and makes this link useless
         record("password_reset", user, actor=f"user:{user.id}")
-        db.session.commit()
+        db.session.flush()
         log.info("password reset done user=%s ip=%s", user.id, request.remote_addr)
         flash(gettext("Your password is changed. Sign in with your new password."), "info")
         return redirect(url_for("crm.login"))

@@ -143,7 +143,7 @@ def _save(firm: Enterprise, contact: EnterpriseContact | None, form: ContactForm
                 .values(expires_at=utcnow())
             )
         record(action, contact, changes)  # flushes a new contact: the address is checked here
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the address was taken in the same instant
         db.session.rollback()
         form.email.errors.append(gettext("This address already belongs to another contact."))
@@ -184,6 +184,6 @@ def enterprise_contact_invite(enterprise_id: int, contact_id: int):
         )
         return redirect(back)
     invite(contact)
-    db.session.commit()
+    db.session.flush()
     flash(gettext("Invitation sent to %(email)s.", email=contact.email), "success")
     return redirect(back)
