@@ -117,7 +117,7 @@ def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
             enterprise=enterprise,
             team=team.name if team else gettext("Shared inbox"),
             country=country_name(referral.country),
-            url=external_url("crm.referral", referral_id=referral.id),
+            url=external_url("crm.referrals.referral", referral_id=referral.id),
         )
         subject = gettext(
             "New referral from %(enterprise)s: %(company)s",

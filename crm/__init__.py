@@ -11,30 +11,30 @@ bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
 
 # The only endpoints reachable without signing in; everything else is denied by the gate.
 PUBLIC_ENDPOINTS = {
-    "crm.login",
-    "crm.login_code",
-    "crm.password_forgot",
-    "crm.password_reset",
-    "crm.set_language",
+    "crm.auth.login",
+    "crm.auth.login_code",
+    "crm.auth.password_forgot",
+    "crm.auth.password_reset",
+    "crm.home.set_language",
 }
 STAFF_LANG_COOKIE = "staff_lang"
 
 
 # The sections in the CRM's navigation, shown to those who may open them.
 NAV = (
-    ("crm.dashboard", _l("Dashboard")),
-    ("crm.my_day", _l("My day")),
-    ("crm.leads", _l("Leads")),
-    ("crm.import_new", _l("Import")),
-    ("crm.board", _l("Pipeline")),
-    ("crm.projects", _l("Projects")),
-    ("crm.events", _l("Events")),
-    ("crm.referrals", _l("Referrals")),
-    ("crm.enterprises", _l("Enterprises")),
-    ("crm.referral_leaderboard", _l("Leaderboard")),
-    ("crm.follow_up", _l("Follow-up")),
-    ("crm.admin_users", _l("Administration")),
-    ("crm.account", _l("My account")),
+    ("crm.dashboard.dashboard", _l("Dashboard")),
+    ("crm.activities.my_day", _l("My day")),
+    ("crm.leads.leads", _l("Leads")),
+    ("crm.imports.import_new", _l("Import")),
+    ("crm.pipeline.board", _l("Pipeline")),
+    ("crm.projects.projects", _l("Projects")),
+    ("crm.events.events", _l("Events")),
+    ("crm.referrals.referrals", _l("Referrals")),
+    ("crm.enterprises.enterprises", _l("Enterprises")),
+    ("crm.referrals.referral_leaderboard", _l("Leaderboard")),
+    ("crm.pipeline.follow_up", _l("Follow-up")),
+    ("crm.admin.admin_users", _l("Administration")),
+    ("crm.auth.account", _l("My account")),
 )
 
 
@@ -64,7 +64,7 @@ def gate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("crm.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("crm.auth.login", next=request.full_path.rstrip("?")))
     g.actor = f"user:{current_user.id}"
     g.timezone = current_user.timezone
     # Deny by default: a view without a declared permission is reachable by nobody.

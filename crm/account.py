@@ -17,10 +17,10 @@ from core.forms import Form
 from core.i18n import LANGUAGES, STAFF_LANGUAGES
 from core.passwords import MIN_LENGTH, hash_password, policy_problem, verify_password
 from crm import bp
-from crm.auth import TOTP_REQUIRED, stamp_session
+from crm.auth.signin import TOTP_REQUIRED, stamp_session
 from crm.permissions import require
-from crm.signin_throttle import blocked_minutes, count_failure, throttled_message
-from crm.twofactor import (
+from crm.auth.signin_throttle import blocked_minutes, count_failure, throttled_message
+from crm.auth.twofactor import (
     accept_totp,
     new_recovery_codes,
     new_secret,
@@ -117,7 +117,7 @@ def account():
         record("update", current_user, changes)
         db.session.flush()
     flash(gettext("Your settings are saved."), "info")
-    return redirect(url_for("crm.account"))
+    return redirect(url_for("crm.auth.account"))
 
 
 def _code_refused(form: CodeActionForm) -> bool:
@@ -151,7 +151,7 @@ def account_password():
             stamp_session(session)
             log.info("password changed user=%s", current_user.id)
             flash(gettext("Your password is changed. Other sessions are signed out."), "info")
-            return redirect(url_for("crm.account"))
+            return redirect(url_for("crm.auth.account"))
     return render_template("crm/account/password.html", form=form, hint=PASSWORD_HINT)
 
 
@@ -161,7 +161,7 @@ def account_totp():
     """Enrol an authenticator app: QR code and text secret, confirmed by a first code."""
     if current_user.totp_secret:
         flash(gettext("Two-step sign-in is already on."), "info")
-        return redirect(url_for("crm.account"))
+        return redirect(url_for("crm.auth.account"))
     secret = session.get(PENDING_SECRET)
     if not isinstance(secret, str) or len(secret) != 32:
         secret = session[PENDING_SECRET] = new_secret()
@@ -192,9 +192,9 @@ def account_totp():
 def account_totp_disable():
     if current_user.role in TOTP_REQUIRED:
         flash(gettext("Your role needs two-step sign-in; it cannot be turned off."), "error")
-        return redirect(url_for("crm.account"))
+        return redirect(url_for("crm.auth.account"))
     if not current_user.totp_secret:
-        return redirect(url_for("crm.account"))
+        return redirect(url_for("crm.auth.account"))
     form = CodeActionForm(prefix="disable")
     if not form.validate_on_submit() or _code_refused(form):
         return _render_account(disable=form)
@@ -203,7 +203,7 @@ def account_totp_disable():
     db.session.flush()
     log.info("second factor removed user=%s", current_user.id)
     flash(gettext("Two-step sign-in is off."), "info")
-    return redirect(url_for("crm.account"))
+    return redirect(url_for("crm.auth.account"))
 
 
 @bp.route("/account/recovery-codes", methods=["POST"])
@@ -211,7 +211,7 @@ def account_totp_disable():
 def account_recovery_codes():
     """New recovery codes (the old ones stop working), shown once."""
     if not current_user.totp_secret:
-        return redirect(url_for("crm.account"))
+        return redirect(url_for("crm.auth.account"))
     form = CodeActionForm(prefix="recovery")
     if not form.validate_on_submit() or _code_refused(form):
         return _render_account(recovery=form)

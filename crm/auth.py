@@ -27,16 +27,18 @@ from core.models.base import utcnow
 from core.passwords import hash_password, needs_rehash, verify_password
 from crm import bp
 from crm.permissions import require
-from crm.signin_throttle import known_device, record_failure, refusal, remember_device
-from crm.twofactor import accept_second_factor
+from crm.auth.signin_throttle import known_device, record_failure, refusal, remember_device
+from crm.auth.twofactor import accept_second_factor
 
 log = logging.getLogger(__name__)
-login_manager.login_view = "crm.login"
+login_manager.login_view = "crm.auth.login"
 
 # Roles that must have a second factor before they may do anything else.
 TOTP_REQUIRED = frozenset({"admin", "manager"})
 # What a signed-in admin or manager without a second factor may still open.
-ENROLMENT_ENDPOINTS = frozenset({"crm.account_totp", "crm.logout", "crm.set_language"})
+ENROLMENT_ENDPOINTS = frozenset(
+    {"crm.auth.account_totp", "crm.auth.logout", "crm.home.set_language"}
+)
 STARTED, SEEN, ENDED, PENDING = "_auth_at", "_seen_at", "_session_ended", "_pending_login"
 PENDING_SECONDS = 300  # time allowed between the password and the code
 
@@ -89,7 +91,7 @@ def check_session_age():
         and not current_user.totp_secret
         and request.endpoint not in ENROLMENT_ENDPOINTS
     ):
-        return redirect(url_for("crm.account_totp"))
+        return redirect(url_for("crm.auth.account_totp"))
     return None
 
 
@@ -108,10 +110,10 @@ class CodeForm(Form):
 def safe_next(target: str | None) -> str:
     """Only our own CRM paths: no scheme, no host, no protocol-relative tricks."""
     if not target:
-        return url_for("crm.home")
+        return url_for("crm.home.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/crm") or "\\" in target:
-        return url_for("crm.home")
+        return url_for("crm.home.home")
     return target
 
 
@@ -131,7 +133,7 @@ def finish_login(user: User, next_url: str | None, method: str):
     )
     if user.role in TOTP_REQUIRED and not user.totp_secret:
         flash(gettext("Your role needs a second factor. Set it up before you continue."), "info")
-        return remember_device(redirect(url_for("crm.account_totp")), user)
+        return remember_device(redirect(url_for("crm.auth.account_totp")), user)
     return remember_device(redirect(safe_next(next_url)), user)
 
 
@@ -146,7 +148,7 @@ def refused(template: str, form, reason: tuple[str, int]):
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("crm.home"))
+        return redirect(url_for("crm.home.home"))
     if session.pop(ENDED, False):
         flash(gettext("Your session has ended. Please sign in again."), "info")
     form = LoginForm()
@@ -174,7 +176,7 @@ def login():
             "at": int(time.time()),
             "next": request.args.get("next"),
         }
-        return redirect(url_for("crm.login_code"))
+        return redirect(url_for("crm.auth.login_code"))
     return finish_login(user, request.args.get("next"), "password")
 
 
@@ -198,7 +200,7 @@ def login_code():
     if user is None or not user.totp_secret:
         session.pop(PENDING, None)
         flash(gettext("Please sign in again."), "info")
-        return redirect(url_for("crm.login"))
+        return redirect(url_for("crm.auth.login"))
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("crm/login_code.html", form=form)
@@ -223,4 +225,4 @@ def logout():
     logout_user()
     session.clear()
     flash(gettext("You are signed out."), "info")
-    return redirect(url_for("crm.login"))
+    return redirect(url_for("crm.auth.login"))

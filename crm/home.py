@@ -9,13 +9,13 @@ from crm import STAFF_LANG_COOKIE, bp
 from crm.permissions import require
 
 # Where each role's daily work starts.
-START = {"officer": "crm.my_day", "manager": "crm.follow_up"}
+START = {"officer": "crm.activities.my_day", "manager": "crm.pipeline.follow_up"}
 
 
 @bp.route("/")
 @require("crm.use")
 def home():
-    return redirect(url_for(START.get(current_user.role, "crm.leads")))
+    return redirect(url_for(START.get(current_user.role, "crm.leads.leads")))
 
 
 @bp.route("/language", methods=["POST"])
@@ -29,7 +29,7 @@ def set_language():
         db.session.flush()
     target = request.form.get("next", "")
     if not target.startswith("/crm") or target.startswith("//"):
-        target = url_for("crm.home")
+        target = url_for("crm.home.home")
     response = redirect(target)
     response.set_cookie(
         STAFF_LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax", path="/crm"

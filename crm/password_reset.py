@@ -19,9 +19,9 @@ from core.models import User
 from core.passwords import hash_password
 from core.urls import external_url
 from crm import bp
-from crm.account import PASSWORD_HINT, NewPasswordForm
-from crm.signin_throttle import blocked_minutes, count_failure, record_failure, refusal
-from crm.twofactor import accept_second_factor
+from crm.auth.account import PASSWORD_HINT, NewPasswordForm
+from crm.auth.signin_throttle import blocked_minutes, count_failure, record_failure, refusal
+from crm.auth.twofactor import accept_second_factor
 
 log = logging.getLogger(__name__)
 SALT = "crm.password-reset"
@@ -66,7 +66,7 @@ def user_for_token(token: str) -> User | None:
 
 
 def _queue_reset_email(user: User) -> None:
-    link = external_url("crm.password_reset", token=make_token(user))
+    link = external_url("crm.auth.password_reset", token=make_token(user))
     with force_locale(user.language):
         subject = gettext("Reset your CRM password")
         body = render_template(
@@ -104,7 +104,7 @@ def password_forgot():
         ),
         "info",
     )
-    return redirect(url_for("crm.login"))
+    return redirect(url_for("crm.auth.login"))
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -121,7 +121,7 @@ def password_reset(token: str):
         db.session.flush()
         log.info("password reset done user=%s ip=%s", user.id, request.remote_addr)
         flash(gettext("Your password is changed. Sign in with your new password."), "info")
-        return redirect(url_for("crm.login"))
+        return redirect(url_for("crm.auth.login"))
     return render_template(
         "crm/login_reset.html", form=form, needs_code=bool(user.totp_secret), hint=PASSWORD_HINT
     )

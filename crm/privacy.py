@@ -86,7 +86,7 @@ def lead_anonymise(lead_id: int):
             privacy.anonymise(lead)
             db.session.flush()
             flash(gettext("The lead's personal data was anonymised."), "success")
-            return redirect(url_for("crm.lead", lead_id=lead.id))
+            return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     status = 409 if problem and request.method == "POST" else 200
     return render_template(
         "crm/privacy/anonymise.html", lead=lead, form=form, problem=problem

@@ -23,7 +23,7 @@ from crm.activities.records import (
     open_tasks,
     zone_of,
 )
-from crm.auth import safe_next
+from crm.auth.signin import safe_next
 from crm.permissions import can, get_lead_or_404, require
 
 # A clock a few minutes fast on someone's phone is not "in the future".

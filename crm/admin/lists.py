@@ -61,7 +61,7 @@ def _item_or_404(item_id: int) -> ListItem:
 
 
 def _back(kind: str):
-    return redirect(url_for("crm.admin_lists", kind=kind))
+    return redirect(url_for("crm.admin.admin_lists", kind=kind))
 
 
 @bp.route("/admin/lists")

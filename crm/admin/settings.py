@@ -90,5 +90,5 @@ def admin_settings():
             )
             db.session.flush()
         flash(gettext("The settings are saved."), "info")
-        return redirect(url_for("crm.admin_settings"))
+        return redirect(url_for("crm.admin.admin_settings"))
     return render_template("crm/admin/settings.html", form=form, hints=HINTS)

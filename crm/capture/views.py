@@ -100,7 +100,7 @@ def _answer(event: Event, lead: Lead, created: bool):
     else:
         known = gettext("This entry had already been received (%(code)s).", code=lead.code_name)
         flash(known, "info")
-    return redirect(url_for("crm.capture", event_id=event.id))
+    return redirect(url_for("crm.capture.capture", event_id=event.id))
 
 
 @bp.route("/capture/<int:event_id>", methods=["GET", "POST"])

@@ -127,7 +127,7 @@ def _save(firm: Enterprise, contact: EnterpriseContact | None, form: ContactForm
         action = "update"
         if not changes:
             flash(gettext("Nothing changed."), "info")
-            return redirect(url_for("crm.enterprise", enterprise_id=firm.id))
+            return redirect(url_for("crm.enterprises.enterprise", enterprise_id=firm.id))
         for name, (_old, new) in changes.items():
             setattr(contact, name, new)
         if ("active" in changes and not contact.active) or "email" in changes:
@@ -149,7 +149,9 @@ def _save(firm: Enterprise, contact: EnterpriseContact | None, form: ContactForm
         form.email.errors.append(gettext("This address already belongs to another contact."))
         return _render(firm, None if action == "create" else contact, form, status=422)
     flash(gettext("The contact was saved."), "success")
-    return redirect(url_for("crm.enterprise", enterprise_id=firm.id) + "#contacts-title")
+    return redirect(
+        url_for("crm.enterprises.enterprise", enterprise_id=firm.id) + "#contacts-title"
+    )
 
 
 def _render(firm, contact, form, conflicts=(), status=200):
@@ -173,7 +175,7 @@ def _render(firm, contact, form, conflicts=(), status=200):
 def enterprise_contact_invite(enterprise_id: int, contact_id: int):
     firm = get_enterprise_or_404(enterprise_id)
     contact = get_contact_or_404(firm, contact_id)
-    back = url_for("crm.enterprise", enterprise_id=firm.id) + "#contacts-title"
+    back = url_for("crm.enterprises.enterprise", enterprise_id=firm.id) + "#contacts-title"
     if not contact.active:
         flash(
             gettext(

@@ -150,7 +150,7 @@ def _run(job, dry_run: bool):
     db.session.commit()
     if claimed.rowcount != 1:
         flash(gettext("This import is already running or has run."), "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     try:
         if job.total <= current_app.config.get("IMPORT_INLINE_ROWS", INLINE_ROWS):
             run_job(job)
@@ -159,7 +159,7 @@ def _run(job, dry_run: bool):
     except ImportFileError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    return redirect(url_for("crm.import_job", job_id=job.id))
+    return redirect(url_for("crm.imports.import_job", job_id=job.id))
 
 
 @bp.route("/imports/<int:job_id>/review", methods=["GET", "POST"])
@@ -181,6 +181,6 @@ def import_review(job_id: int):
     if action == "save":
         db.session.flush()
         flash(gettext("Your decisions were saved."), "success")
-        return redirect(url_for("crm.import_review", job_id=job.id, show=show, page=page))
+        return redirect(url_for("crm.imports.import_review", job_id=job.id, show=show, page=page))
     _pin_refused_merges(job, checks)
     return _run(job, dry_run=action == "dry_run")

@@ -59,7 +59,7 @@ def import_new():
             status = 503
         else:
             db.session.flush()
-            return redirect(url_for("crm.import_mapping", job_id=job.id))
+            return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
     if status == 200 and (problems or form.errors):
         status = 422
     return render_template(
@@ -172,7 +172,7 @@ def import_mapping(job_id: int):
             record("update", remembered, {"mapping": [remembered.mapping, mapping]})
             remembered.mapping = mapping
     db.session.flush()
-    return redirect(url_for("crm.import_review", job_id=job.id))
+    return redirect(url_for("crm.imports.import_review", job_id=job.id))
 
 
 @bp.route("/imports/<int:job_id>/encoding", methods=["POST"])
@@ -180,7 +180,7 @@ def import_mapping(job_id: int):
 def import_encoding(job_id: int):
     job = job_or_404(job_id)
     if not editable(job):
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     form = EncodingForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -193,7 +193,7 @@ def import_encoding(job_id: int):
             current = job_table(job)
         except ImportFileError:
             flash(exc.message, "error")
-            return redirect(url_for("crm.import_job", job_id=job.id))
+            return redirect(url_for("crm.imports.import_job", job_id=job.id))
         return _mapping_page(job, current, job.mapping, [exc.message], form, status=422)
     if table.encoding != job.encoding:
         mapping = job.mapping
@@ -210,7 +210,7 @@ def import_encoding(job_id: int):
         db.session.flush()
     name = ENCODING_NAMES.get(form.encoding.data, form.encoding.data)
     flash(gettext("The file was read again as %(encoding)s.", encoding=name), "success")
-    return redirect(url_for("crm.import_mapping", job_id=job.id))
+    return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
 
 
 def _table_or_back(job, form):
@@ -218,5 +218,5 @@ def _table_or_back(job, form):
         table = job_table(job)
     except ImportFileError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     return _mapping_page(job, table, job.mapping, encoding_form=form, status=422)

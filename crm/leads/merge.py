@@ -151,7 +151,7 @@ def lead_merge(lead_id: int, other_id: int):
             _merge(lead, other, [key for key, pick in picks.items() if pick == "other"])
             if not saved():
                 flash(gettext("A lead was changed meanwhile; nothing was merged."), "error")
-                return redirect(url_for("crm.lead_merge", lead_id=lead_id, other_id=other_id))
+                return redirect(url_for("crm.leads.lead_merge", lead_id=lead_id, other_id=other_id))
             flash(
                 gettext(
                     "%(other)s was merged into %(lead)s.",
@@ -160,7 +160,7 @@ def lead_merge(lead_id: int, other_id: int):
                 ),
                 "success",
             )
-            return redirect(url_for("crm.lead", lead_id=lead.id))
+            return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     rows = [
         (key, label, _shown(lead, key), _shown(other, key), key in differing)
         for key, (label, _attrs) in MERGE_FIELDS.items()
@@ -189,4 +189,4 @@ def duplicate_dismiss(lead_id: int, candidate_id: int):
         record("update", lead, {"duplicate_dismissed": [None, other_id]})
         db.session.flush()
         flash(gettext("The duplicate flag was dismissed."), "success")
-    return redirect(url_for("crm.lead", lead_id=lead.id))
+    return redirect(url_for("crm.leads.lead", lead_id=lead.id))

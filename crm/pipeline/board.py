@@ -132,7 +132,7 @@ def board():
             "label": stage_label(stage),
             "cards": cards[stage],
             "hidden": summary[stage]["count"] - len(cards[stage]),
-            "more_url": optional_url("crm.leads", stage=stage, **list_filters),
+            "more_url": optional_url("crm.leads.leads", stage=stage, **list_filters),
             **summary[stage],
         }
         for stage in LEAD_STAGES

@@ -171,7 +171,7 @@ def project_step_add(project_id: int):
     except rules.Refused as refusal:
         return _refused(project_id, form, [str(refusal)])
     flash(gettext("“%(step)s” was added to the file.", step=rules.step_name(step.kind)), "success")
-    return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
+    return redirect(url_for("crm.projects.project", project_id=project.id, _anchor="approvals"))
 
 
 # -- editing a step --------------------------------------------------------------------------
@@ -237,13 +237,17 @@ def project_step(project_id: int, step_id: int):
         if _current(step) == before:
             db.session.rollback()
             flash(gettext("Nothing changed."), "info")
-            return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
+            return redirect(
+                url_for("crm.projects.project", project_id=project.id, _anchor="approvals")
+            )
         if saved():
             flash(
                 gettext("The step “%(step)s” was saved.", step=rules.step_name(step.kind)),
                 "success",
             )
-            return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
+            return redirect(
+                url_for("crm.projects.project", project_id=project.id, _anchor="approvals")
+            )
         # Saved by someone else between our read and our write.
         project, step = _load(project_id, step_id)
         current = _shown(_current(step), people)

@@ -92,7 +92,9 @@ def report(year: int, today: date) -> tuple[list[Department], Department, list[O
                     step=step,
                     project_name=company(project.lead, in_list=True),
                     project_url=(
-                        url_for("crm.project", project_id=project.id) if may_see(project) else None
+                        url_for("crm.projects.project", project_id=project.id)
+                        if may_see(project)
+                        else None
                     ),
                     name=rules.step_name(step.kind),
                     department=row.name,

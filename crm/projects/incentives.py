@@ -333,7 +333,7 @@ def _refused(project_id: int, status: int = 422, **sent):
 
 def _done(project: Project, message: str):
     flash(message, "success")
-    return redirect(url_for("crm.project", project_id=project.id, _anchor="incentives"))
+    return redirect(url_for("crm.projects.project", project_id=project.id, _anchor="incentives"))
 
 
 @bp.route("/projects/<int:project_id>/extend", methods=["POST"])

@@ -117,7 +117,7 @@ def _render(project, issue, form, status=200, conflicts=(), conflict=False):
 
 
 def _back_to(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + "#issues-title")
+    return redirect(url_for("crm.projects.project", project_id=project.id) + "#issues-title")
 
 
 @bp.route("/projects/<int:project_id>/issues/new", methods=["GET", "POST"])

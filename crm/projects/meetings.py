@@ -139,7 +139,7 @@ def _add_actions(project: Project, meeting: Meeting, rows: list[dict]) -> None:
 
 
 def _back_to(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + "#meetings-title")
+    return redirect(url_for("crm.projects.project", project_id=project.id) + "#meetings-title")
 
 
 @bp.route("/projects/<int:project_id>/meetings/new", methods=["GET", "POST"])
@@ -236,7 +236,9 @@ def project_action_done(project_id: int, action_id: int):
         flash(gettext("The action item is open again."), "success")
     if request.form.get("back") == "meeting":
         return redirect(
-            url_for("crm.project_meeting", project_id=project.id, meeting_id=item.meeting_id)
+            url_for(
+                "crm.projects.project_meeting", project_id=project.id, meeting_id=item.meeting_id
+            )
             + "#actions-title"
         )
     return _back_to(project)

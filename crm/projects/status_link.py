@@ -61,7 +61,7 @@ def status_link_helper():
 
 
 def _back(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + ANCHOR, code=303)
+    return redirect(url_for("crm.projects.project", project_id=project.id) + ANCHOR, code=303)
 
 
 def _queue_email(project: Project, contact: Contact) -> None:

@@ -110,7 +110,7 @@ def _render_page(project: Project, form: StageForm | None, status=200, problems=
             "crm/projects/detail.html",
             project=project,
             company=company(lead),
-            lead_url=url_for("crm.lead", lead_id=lead.id) if can("lead.view", lead) else None,
+            lead_url=url_for("crm.leads.lead", lead_id=lead.id) if can("lead.view", lead) else None,
             stages=[(s, STAGE_LABELS[s], project.milestone(s)) for s in PROJECT_STAGES],
             deadlines={s: deadline(project, s, today) for s in ("construction", "production")},
             stage_labels=STAGE_LABELS,
@@ -197,7 +197,7 @@ def project_stage(project_id: int):
     if replaced and replaced != milestone.path:
         evidence.remove(replaced)
     flash(gettext("Recorded “%(stage)s” with its proof.", stage=STAGE_LABELS[stage]), "success")
-    return redirect(url_for("crm.project", project_id=project.id))
+    return redirect(url_for("crm.projects.project", project_id=project.id))
 
 
 # -- the project form ------------------------------------------------------------------------
@@ -292,7 +292,7 @@ def project_edit(project_id: int):
             changes = _apply(project, values)
             if not changes and not plots_changed:
                 flash(gettext("Nothing changed."), "info")
-                return redirect(url_for("crm.project", project_id=project.id))
+                return redirect(url_for("crm.projects.project", project_id=project.id))
             if changes:
                 record("update", project, changes)
             project.updated_at = utcnow()  # plots alone also make forms opened before stale
@@ -303,7 +303,7 @@ def project_edit(project_id: int):
             return _render_form(form, project, status=422)
         if saved():
             flash(gettext("The project was saved."), "success")
-            return redirect(url_for("crm.project", project_id=project.id))
+            return redirect(url_for("crm.projects.project", project_id=project.id))
         # Saved by someone else between our read and our write.
         project = get_project_or_404(project_id, "project.edit", *_page_options())
         current = _shown(_current(project), names)

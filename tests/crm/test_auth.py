@@ -14,8 +14,8 @@ from core.extensions import db
 from core.models import AuditEntry, Lead, RecoveryCode, User
 from core.passwords import hash_password
 from crm import PUBLIC_ENDPOINTS
-from crm.signin_throttle import throttled_message
-from crm.twofactor import new_recovery_codes
+from crm.auth.signin_throttle import throttled_message
+from crm.auth.twofactor import new_recovery_codes
 from tests.conftest import csrf_token
 
 PASSWORD = "correct horse battery"
