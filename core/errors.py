@@ -33,6 +33,13 @@ def _messages(code: int) -> tuple[str, str]:
         403: (gettext("Forbidden"), gettext("You do not have access to this page.")),
         404: (gettext("Page not found"), gettext("There is no page at this address.")),
         405: (gettext("Not allowed"), gettext("This page cannot be used this way.")),
+        409: (
+            gettext("Changed meanwhile"),
+            gettext(
+                "Someone else changed this record after you opened the page. Nothing was saved: "
+                "reload the page, check and try again."
+            ),
+        ),
         413: (
             gettext("Too large"),
             gettext("What you sent is larger than we accept. Please send less."),

@@ -88,7 +88,7 @@ def admin_settings():
                     changes=changes,
                 )
             )
-            db.session.commit()
+            db.session.flush()
         flash(gettext("The settings are saved."), "info")
         return redirect(url_for("crm.admin.admin_settings"))
     return render_template("crm/admin/settings.html", form=form, hints=HINTS)

@@ -115,7 +115,7 @@ def account():
         for name, (_old, new) in changes.items():
             setattr(current_user, name, new)
         record("update", current_user, changes)
-        db.session.commit()
+        db.session.flush()
     flash(gettext("Your settings are saved."), "info")
     return redirect(url_for("crm.auth.account"))
 
@@ -146,7 +146,7 @@ def account_password():
             # Every other session of this account (a copied cookie included) ends now.
             current_user.session_version += 1
             record("password_change", current_user)
-            db.session.commit()
+            db.session.flush()
             login_user(current_user._get_current_object())  # the real user, not the proxy
             stamp_session(session)
             log.info("password changed user=%s", current_user.id)
@@ -171,7 +171,7 @@ def account_totp():
             current_user.totp_secret = secret
             codes = new_recovery_codes(current_user)
             record("totp_enrol", current_user)
-            db.session.commit()
+            db.session.flush()
             session.pop(PENDING_SECRET, None)
             log.info("second factor enrolled user=%s", current_user.id)
             return render_template("crm/account/recovery_codes.html", codes=codes)
@@ -200,7 +200,7 @@ def account_totp_disable():
         return _render_account(disable=form)
     remove(current_user)
     record("totp_disable", current_user)
-    db.session.commit()
+    db.session.flush()
     log.info("second factor removed user=%s", current_user.id)
     flash(gettext("Two-step sign-in is off."), "info")
     return redirect(url_for("crm.auth.account"))
@@ -217,5 +217,5 @@ def account_recovery_codes():
         return _render_account(recovery=form)
     codes = new_recovery_codes(current_user)
     record("recovery_codes", current_user)
-    db.session.commit()
+    db.session.flush()
     return render_template("crm/account/recovery_codes.html", codes=codes)

@@ -66,18 +66,16 @@ def user_for_token(token: str) -> User | None:
     return user
 
 
-def _queue_reset_email(user: User) -> int:
+def _queue_reset_email(user: User) -> None:
     link = external_url("crm.auth.password_reset", token=make_token(user))
     with force_locale(user.language):
         subject = gettext("Reset your CRM password")
         body = render_template(
             "crm/login_reset_email.txt", user=user, link=link, minutes=TOKEN_MINUTES
         )
-    email = outbox.queue(
+    outbox.queue(
         kind="password_reset", to=user.email, language=user.language, subject=subject, body=body
     )
-    db.session.flush()
-    return email.id
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -93,9 +91,8 @@ def password_forgot():
         count_failure("reset", email)
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is not None and user.active:
-            email_id = _queue_reset_email(user)
-            db.session.commit()
-            outbox.send_now([email_id])
+            _queue_reset_email(user)
+            db.session.flush()
             log.info("password reset link sent user=%s ip=%s", user.id, request.remote_addr)
         else:
             log.info("password reset asked for an unknown account ip=%s", request.remote_addr)
@@ -124,7 +121,7 @@ def password_reset(token: str):
         user.password_hash = hash_password(form.new_password.data)
         user.session_version += 1  # ends every session and makes this link useless
         record("password_reset", user, actor=f"user:{user.id}")
-        db.session.commit()
+        db.session.flush()
         log.info("password reset done user=%s ip=%s", user.id, request.remote_addr)
         flash(gettext("Your password is changed. Sign in with your new password."), "info")
         return redirect(url_for("crm.auth.login"))

@@ -123,7 +123,7 @@ def finish_login(user: User, next_url: str | None, method: str):
     login_user(user)
     stamp_session(session)
     user.last_login_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     log.info(
         "login ok user=%s method=%s ip=%s device=%s",
         user.id,
@@ -169,7 +169,7 @@ def login():
         return render_template("crm/login.html", form=form)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(form.password.data)
-        db.session.commit()
+        db.session.flush()
     if user.totp_secret:
         session[PENDING] = {
             "uid": user.id,
@@ -222,7 +222,7 @@ def login_code():
 @require("crm.use")
 def logout():
     current_user.session_version += 1
-    db.session.commit()
+    db.session.flush()
     log.info("logout user=%s", current_user.id)
     logout_user()
     session.clear()

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
 from babel.dates import format_datetime
-from flask import after_this_request, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import force_locale, gettext, ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -247,10 +247,7 @@ def _send_notice(step: str, user: User, failures: int, since: float, addresses: 
             zone=zone.key,
             addresses=addresses,
         )
-    email = outbox.queue(
-        kind="signin_warning", to=user.email, language=lang, subject=subject, body=body
-    )
+    outbox.queue(kind="signin_warning", to=user.email, language=lang, subject=subject, body=body)
+    # Committed now: the failed sign-in's answer is an error page, whose request rolls back.
     db.session.commit()
-    email_id = email.id
     log.warning("login warning mailed user=%s step=%s failures=%s", user.id, step, failures)
-    after_this_request(lambda response: outbox.send_after_response(response, [email_id]))

@@ -173,7 +173,7 @@ def _create(event: Event, form: CaptureForm, photo):
             db.session.add(stored)
             created["card_photo"] = [None, stored.filename]
         record("create", lead, created)
-        db.session.commit()
+        db.session.flush()
     except StorageUnavailable as problem:
         db.session.rollback()
         return _unavailable(event, form, problem.message)

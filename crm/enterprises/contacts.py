@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import outbox
 from core.audit import record
 from core.enterprises import invite, normalise_address
 from core.extensions import db
@@ -144,7 +143,7 @@ def _save(firm: Enterprise, contact: EnterpriseContact | None, form: ContactForm
                 .values(expires_at=utcnow())
             )
         record(action, contact, changes)  # flushes a new contact: the address is checked here
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the address was taken in the same instant
         db.session.rollback()
         form.email.errors.append(gettext("This address already belongs to another contact."))
@@ -186,8 +185,7 @@ def enterprise_contact_invite(enterprise_id: int, contact_id: int):
             "error",
         )
         return redirect(back)
-    email = invite(contact)
-    db.session.commit()
-    outbox.send_now([email.id])
+    invite(contact)
+    db.session.flush()
     flash(gettext("Invitation sent to %(email)s.", email=contact.email), "success")
     return redirect(back)

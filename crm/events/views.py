@@ -9,13 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
 from core.choices import industry_name
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, Lead, User
+from core.unit_of_work import saved
 from core.urls import external_url
 from crm.conflicts import arm, refuse
 from crm.events import bp
@@ -170,7 +170,7 @@ def event_new():
             changes["slug"] = [None, event.slug]
             record("create", event, changes)
             try:
-                db.session.commit()
+                db.session.flush()
             except IntegrityError:  # someone took the slug in the same instant
                 db.session.rollback()
                 form.slug.errors.append(gettext("Another event already uses this slug."))
@@ -202,10 +202,7 @@ def event_edit(event_id: int):
                 flash(gettext("Nothing changed."), "info")
                 return redirect(url_for("crm.events.event", event_id=event.id))
             record("update", event, changes)
-            try:
-                db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
+            if not saved():
                 event = get_event_or_404(event_id, selectinload(Event.staff))
             else:
                 flash(gettext("The event was saved."), "success")

@@ -28,7 +28,7 @@ def set_language():
         lang = "zh"
     if current_user.is_authenticated:
         current_user.language = lang
-        db.session.commit()
+        db.session.flush()
     target = request.form.get("next", "")
     if not target.startswith("/crm") or target.startswith("//"):
         target = url_for("crm.home.home")

@@ -92,9 +92,7 @@ def import_report(job_id: int):
     header, rows = report_rows(job)
     # The report names people: who downloaded it is on record, as for lead exports.
     record("export", job, {"format": [None, fmt], "rows": [None, len(job.report or [])]})
-    response = download(fmt, f"import-{job.id}-report-{utcnow():%Y%m%d-%H%M}.{fmt}", header, rows)
-    db.session.commit()
-    return response
+    return download(fmt, f"import-{job.id}-report-{utcnow():%Y%m%d-%H%M}.{fmt}", header, rows)
 
 
 @bp.route("/imports/<int:job_id>/undo", methods=["POST"])
@@ -105,7 +103,7 @@ def import_undo(job_id: int):
         abort(400)
     try:
         undo_job(job, current_user)
-        db.session.commit()
+        db.session.flush()
     except ImportFileError as exc:
         db.session.rollback()
         return _job_page(job, [exc.message], status=409)
@@ -139,5 +137,5 @@ def import_again(job_id: int):
     )
     db.session.add(again)
     record("create", again, {"filename": [None, job.filename], "copied_from": [None, job.id]})
-    db.session.commit()
+    db.session.flush()
     return redirect(url_for("crm.imports.import_review", job_id=again.id))

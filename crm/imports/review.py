@@ -146,6 +146,7 @@ def _run(job, dry_run: bool):
         .where(ImportJob.id == job.id, ImportJob.status == job.status)
         .values(status="running", dry_run=dry_run)
     )
+    # Committed at once: the claim must hold before a long run starts, whoever else tries.
     db.session.commit()
     if claimed.rowcount != 1:
         flash(gettext("This import is already running or has run."), "error")
@@ -178,7 +179,7 @@ def import_review(job_id: int):
         abort(400)
     _save_decisions(job, checks)
     if action == "save":
-        db.session.commit()
+        db.session.flush()
         flash(gettext("Your decisions were saved."), "success")
         return redirect(url_for("crm.imports.import_review", job_id=job.id, show=show, page=page))
     _pin_refused_merges(job, checks)

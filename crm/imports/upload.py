@@ -58,7 +58,7 @@ def import_new():
             problems.append(exc.message)
             status = 503
         else:
-            db.session.commit()
+            db.session.flush()
             return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
     if status == 200 and (problems or form.errors):
         status = 422
@@ -171,7 +171,7 @@ def import_mapping(job_id: int):
         elif remembered.mapping != mapping:
             record("update", remembered, {"mapping": [remembered.mapping, mapping]})
             remembered.mapping = mapping
-    db.session.commit()
+    db.session.flush()
     return redirect(url_for("crm.imports.import_review", job_id=job.id))
 
 
@@ -207,7 +207,7 @@ def import_encoding(job_id: int):
         )
         job.encoding, job.mapping, job.total = table.encoding, mapping, len(table.rows)
         job.decisions = {}
-        db.session.commit()
+        db.session.flush()
     name = ENCODING_NAMES.get(form.encoding.data, form.encoding.data)
     flash(gettext("The file was read again as %(encoding)s.", encoding=name), "success")
     return redirect(url_for("crm.imports.import_mapping", job_id=job.id))

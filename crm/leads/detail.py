@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
 from core.choices import industry_name
@@ -17,6 +16,7 @@ from core.extensions import db
 from core.leads import on_create, refresh_search_text
 from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
 from core.projects import project_of
+from core.unit_of_work import saved
 from crm.conflicts import arm, changed_since, refuse
 from crm.leads import bp, timeline
 from crm.leads.forms import (
@@ -149,10 +149,7 @@ def lead_edit(lead_id: int):
                 setattr(lead, name, new)
             refresh_search_text(lead)
             record("update", lead, changes)
-            try:
-                db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
+            if not saved():
                 lead = get_lead_or_404(lead_id, "lead.edit")
             else:
                 flash(gettext("The lead was saved."), "success")
@@ -225,7 +222,7 @@ def _contact_form(lead: Lead, contact: Contact | None):
                     setattr(contact, name, new)
                 refresh_search_text(lead)
                 record(action, contact, changes)
-                db.session.commit()
+                db.session.flush()
                 flash(gettext("The contact was saved."), "success")
             else:
                 flash(gettext("Nothing changed."), "info")
@@ -263,7 +260,7 @@ def lead_new():
         record("create", lead, created)
         db.session.flush()
         flagged = len(_duplicates(lead))
-        db.session.commit()
+        db.session.flush()
         flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")
         if flagged:
             flash(

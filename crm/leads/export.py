@@ -111,6 +111,4 @@ def export_leads():
         {"format": [None, fmt], "rows": [None, export.row_count], "query": [None, export.query]},
     )
     filename = f"leads-{utcnow():%Y%m%d-%H%M}.{fmt}"
-    response = download(fmt, filename, _header(), _rows(export.id))
-    db.session.commit()
-    return response
+    return download(fmt, filename, _header(), _rows(export.id))

@@ -216,7 +216,7 @@ def save_filter():
         db.session.add(SavedFilter(user_id=current_user.id, name=name, query=query))
     else:
         same.query = query
-    db.session.commit()
+    db.session.flush()
     flash(gettext("Filter “%(name)s” saved.", name=name), "success")
     return redirect(target)
 
@@ -228,6 +228,6 @@ def delete_filter(filter_id: int):
     if saved is None or saved.user_id != current_user.id:
         abort(404)
     db.session.delete(saved)
-    db.session.commit()
+    db.session.flush()
     flash(gettext("Filter “%(name)s” deleted.", name=saved.name), "success")
     return redirect(url_for("crm.leads.leads"))

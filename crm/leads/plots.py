@@ -6,7 +6,6 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -17,6 +16,7 @@ from core.forms import Form
 from core.i18n import area, translated
 from core.i18n import date as date_text
 from core.models import Lead, Plot
+from core.unit_of_work import saved
 from crm.leads import bp
 from crm.leads.detail import lead as lead_page
 from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
@@ -164,10 +164,9 @@ def lead_plot_reserve(lead_id: int):
         return _refused(lead_id, form, [])
     try:
         projects.reserve(plot, lead, form.until.data)
-        db.session.commit()
     except projects.Refused as refusal:
         return _refused(lead_id, form, [str(refusal)])
-    except StaleDataError:
+    if not saved():
         return _refused(lead_id, form, [str(STALE)])
     flash(
         gettext(
@@ -189,10 +188,7 @@ def lead_plot_release(lead_id: int, plot_id: int):
         abort(404)
     # CSRF is checked for every POST before the view (core: CSRFProtect); no other input.
     projects.release(plot)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
+    if not saved():
         flash(str(STALE), "error")
     else:
         flash(

@@ -51,7 +51,7 @@ def person_export(lead_id: int):
         lead,
         {"format": [None, form.format.data], "contact": [None, contact.id if contact else None]},
     )
-    db.session.commit()
+    db.session.flush()
     name = f"{lead.code_name}-contact-{contact.id}" if contact else f"{lead.code_name}-lead"
     if form.format.data == "csv":
         body, mimetype = privacy.person_csv(data), "text/csv; charset=utf-8"
@@ -84,7 +84,7 @@ def lead_anonymise(lead_id: int):
             form.version.data = str(lead.version_id)
         else:
             privacy.anonymise(lead)
-            db.session.commit()
+            db.session.flush()
             flash(gettext("The lead's personal data was anonymised."), "success")
             return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     status = 409 if problem and request.method == "POST" else 200

@@ -105,15 +105,13 @@ def project_status_send(project_id: int):
             "error",
         )
         return _back(project)
-    with outbox.written() as email_ids:
-        _queue_email(project, contact)
-        record(
-            "send_status_link",
-            project,
-            {"to": [None, contact.email.strip()], "language": [None, language_of(project.lead)]},
-        )
-        db.session.commit()
-    outbox.send_now(email_ids)
+    _queue_email(project, contact)
+    record(
+        "send_status_link",
+        project,
+        {"to": [None, contact.email.strip()], "language": [None, language_of(project.lead)]},
+    )
+    db.session.flush()
     flash(
         gettext("The status page's address was sent to %(email)s.", email=contact.email.strip()),
         "success",
@@ -142,7 +140,7 @@ def project_status_renew(project_id: int):
         )
         return _back(project)
     record("renew_status_link", project, {"status_token": [_fingerprint(old), _fingerprint(new)]})
-    db.session.commit()
+    db.session.flush()
     flash(
         gettext("The status page has a new address; the old one no longer works."),
         "success",
