@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select, update
 from core.audit import record
 from core.exports import write_csv
 from core.extensions import db
-from core.forgetting import ANONYMISED, Person, remove_after_commit, scrub_audit, scrub_elsewhere
+from core.forgetting import ANONYMISED, Person, scrub_audit, scrub_elsewhere
 from core.imports.forgetting import KeptFiles, forget_in_imports, import_rows
 from core.leads import refresh_search_text
 from core.models import (
@@ -28,6 +28,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.settings import get as setting
+from core.uploads import remove_after_commit
 
 ANONYMISED_ADDRESS = "anonymised@invalid"
 

@@ -1,9 +1,8 @@
 """Who may do what in the CRM: the rules table, per route, per object and per field."""
 
 from collections.abc import Callable
-from functools import wraps
 
-from flask import abort
+from flask import Blueprint, abort
 from flask_login import current_user
 from sqlalchemy import and_, false, or_, select, true
 
@@ -49,9 +48,6 @@ RULES: dict[str, frozenset[str]] = {
 # Actions that change a lead: officers may do them only on leads they own.
 OWNER_ONLY = {"lead.edit", "lead.move"}
 
-# endpoint -> permission, filled by @require; the gate denies any endpoint not listed.
-ROUTE_PERMISSIONS: dict[str, str] = {}
-
 
 def allowed(permission: str, user: User | None = None) -> bool:
     user = user or current_user
@@ -64,15 +60,28 @@ def require(permission: str) -> Callable:
         raise KeyError(permission)
 
     def decorator(view):
-        ROUTE_PERMISSIONS[f"crm.{view.__name__}"] = permission
-
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            return view(*args, **kwargs)
-
-        return wrapped
+        view.required_permission = permission
+        return view
 
     return decorator
+
+
+def public(view: Callable) -> Callable:
+    """Declare a view reachable without signing in (sign-in, password reset, language)."""
+    view.public = True
+    return view
+
+
+def is_public(view: Callable) -> bool:
+    """Declared @public, or a blueprint's static files (the sign-in page needs its stylesheet)."""
+    return getattr(view, "public", False) or getattr(view, "__func__", None) is (
+        Blueprint.send_static_file
+    )
+
+
+def declared_permission(view: Callable) -> str | None:
+    """The permission @require declared on a view; None for a view that declared none."""
+    return getattr(view, "required_permission", None)
 
 
 def visible_leads(user: User | None = None):

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.imports import ImportFileError, allowed_decisions, check_rows, run_job, start_job
 from core.models import Lead
 from core.models.lead_import import ImportJob
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import (
     DECISION_LABELS,
     REASON_LABELS,
@@ -146,10 +146,11 @@ def _run(job, dry_run: bool):
         .where(ImportJob.id == job.id, ImportJob.status == job.status)
         .values(status="running", dry_run=dry_run)
     )
+    # Committed at once: the claim must hold before a long run starts, whoever else tries.
     db.session.commit()
     if claimed.rowcount != 1:
         flash(gettext("This import is already running or has run."), "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     try:
         if job.total <= current_app.config.get("IMPORT_INLINE_ROWS", INLINE_ROWS):
             run_job(job)
@@ -158,7 +159,7 @@ def _run(job, dry_run: bool):
     except ImportFileError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    return redirect(url_for("crm.import_job", job_id=job.id))
+    return redirect(url_for("crm.imports.import_job", job_id=job.id))
 
 
 @bp.route("/imports/<id:job_id>/review", methods=["GET", "POST"])
@@ -178,8 +179,8 @@ def import_review(job_id: int):
         abort(400)
     _save_decisions(job, checks)
     if action == "save":
-        db.session.commit()
+        db.session.flush()
         flash(gettext("Your decisions were saved."), "success")
-        return redirect(url_for("crm.import_review", job_id=job.id, show=show, page=page))
+        return redirect(url_for("crm.imports.import_review", job_id=job.id, show=show, page=page))
     _pin_refused_merges(job, checks)
     return _run(job, dry_run=action == "dry_run")

@@ -13,7 +13,7 @@ from core.imports import ImportFileError, check_rows, known_sources, new_job, su
 from core.models import Event
 from core.models.lead_import import ImportMapping
 from core.uploads import StorageUnavailable
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import draft_and_table, editable, field_labels, job_or_404, job_table
 from crm.imports.forms import ENCODING_NAMES, ActionForm, EncodingForm, UploadForm
 from crm.permissions import require
@@ -58,8 +58,8 @@ def import_new():
             problems.append(exc.message)
             status = 503
         else:
-            db.session.commit()
-            return redirect(url_for("crm.import_mapping", job_id=job.id))
+            db.session.flush()
+            return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
     if status == 200 and (problems or form.errors):
         status = 422
     return render_template(
@@ -171,8 +171,8 @@ def import_mapping(job_id: int):
         elif remembered.mapping != mapping:
             record("update", remembered, {"mapping": [remembered.mapping, mapping]})
             remembered.mapping = mapping
-    db.session.commit()
-    return redirect(url_for("crm.import_review", job_id=job.id))
+    db.session.flush()
+    return redirect(url_for("crm.imports.import_review", job_id=job.id))
 
 
 @bp.route("/imports/<id:job_id>/encoding", methods=["POST"])
@@ -180,7 +180,7 @@ def import_mapping(job_id: int):
 def import_encoding(job_id: int):
     job = job_or_404(job_id)
     if not editable(job):
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     form = EncodingForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -193,7 +193,7 @@ def import_encoding(job_id: int):
             current = job_table(job)
         except ImportFileError:
             flash(exc.message, "error")
-            return redirect(url_for("crm.import_job", job_id=job.id))
+            return redirect(url_for("crm.imports.import_job", job_id=job.id))
         return _mapping_page(job, current, job.mapping, [exc.message], form, status=422)
     if table.encoding != job.encoding:
         mapping = job.mapping
@@ -207,10 +207,10 @@ def import_encoding(job_id: int):
         )
         job.encoding, job.mapping, job.total = table.encoding, mapping, len(table.rows)
         job.decisions = {}
-        db.session.commit()
+        db.session.flush()
     name = ENCODING_NAMES.get(form.encoding.data, form.encoding.data)
     flash(gettext("The file was read again as %(encoding)s.", encoding=name), "success")
-    return redirect(url_for("crm.import_mapping", job_id=job.id))
+    return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
 
 
 def _table_or_back(job, form):
@@ -218,5 +218,5 @@ def _table_or_back(job, form):
         table = job_table(job)
     except ImportFileError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     return _mapping_page(job, table, job.mapping, encoding_form=form, status=422)

@@ -15,8 +15,8 @@ from core.i18n import money, number
 from core.models import LEAD_STAGES, Lead, Team
 from core.models.base import utcnow
 from core.stages import lead_stage_label
-from crm import bp
 from crm.permissions import allowed, require, visible_leads
+from crm.pipeline import bp
 from crm.pipeline.shared import active_staff, optional_url, parse_int
 
 # Cards shown per column; the rest are one click away in the filtered lead list.
@@ -133,7 +133,7 @@ def board():
             "label": lead_stage_label(stage),
             "cards": cards[stage],
             "hidden": summary[stage]["count"] - len(cards[stage]),
-            "more_url": optional_url("crm.leads", stage=stage, **list_filters),
+            "more_url": optional_url("crm.leads.leads", stage=stage, **list_filters),
             **summary[stage],
         }
         for stage in LEAD_STAGES

@@ -12,8 +12,8 @@ from core.lead_moves import changed_elsewhere, move_lead
 from core.models import LEAD_STAGES, Lead
 from core.refusals import Refused
 from core.stages import lead_stage_label
-from crm import bp
 from crm.permissions import get_lead_or_404, require
+from crm.pipeline import bp
 from crm.pipeline.board import column_summary, filters_from_url
 from crm.pipeline.shared import lead_name, next_page, parse_int, wants_json
 

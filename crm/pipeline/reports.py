@@ -14,8 +14,8 @@ from core.extensions import db
 from core.models import FORWARD_STAGES, Lead, StageChange
 from core.models.base import utcnow
 from core.stages import lead_stage_label
-from crm import bp
 from crm.permissions import require
+from crm.pipeline import bp
 
 DEFAULT_DAYS = 90
 

@@ -66,7 +66,7 @@ def parse_int(value) -> int | None:
 def next_page(target: str | None = None) -> str:
     """Where to go after a form: a CRM path (the form's next by default), else the board."""
     target = request.form.get("next") if target is None else target
-    return safe_next(target, CRM_PATH, url_for("crm.board"))
+    return safe_next(target, CRM_PATH, url_for("crm.pipeline.board"))
 
 
 def wants_json() -> bool:
