@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.content import get_content
+from core.enterprises import load_enterprises
 from core.events import load_events
 from core.extensions import db
 from core.lists import seed_lists
@@ -55,41 +56,6 @@ def load_plots() -> tuple[int, int]:
     return created, updated
 
 
-# Demo staff accounts for `make run`; never created in production. README lists them.
-DEMO_PASSWORD = "qingyuan-demo-2026"  # noqa: S105 - a published demo password, not a secret
-DEMO_ACCOUNTS = (
-    ("admin@qingyuan-port.example", "管理员 Admin", "admin", None),
-    ("manager@qingyuan-port.example", "王经理 Wang (manager)", "manager", None),
-    ("officer@qingyuan-port.example", "李招商 Li (officer, Europe desk)", "officer", "Europe desk"),
-    (
-        "officer2@qingyuan-port.example",
-        "赵招商 Zhao (officer, China desk)",
-        "officer",
-        "China desk",
-    ),
-    ("leader@qingyuan-port.example", "陈县长 Chen (county leader)", "leader", None),
-)
-
-
-def load_demo_accounts() -> int:
-    created = 0
-    for email, name, role, team in DEMO_ACCOUNTS:
-        if db.session.scalar(select(User).where(User.email == email)):
-            continue
-        user = User(
-            email=email,
-            name=name,
-            role=role,
-            team=_team(team),
-            password_hash=hash_password(DEMO_PASSWORD),
-        )
-        db.session.add(user)
-        record("create", user, {"email": [None, email], "role": [None, role]}, actor="system")
-        created += 1
-    db.session.commit()
-    return created
-
-
 def init_app(app) -> None:
     _register_user_commands(app)
     from core import privacy  # apply-retention lives beside the anonymisation it runs
@@ -104,33 +70,28 @@ def init_app(app) -> None:
 
     @app.cli.command("load-demo")
     def load_demo():
-        """Load the demo content into the database (safe to run again)."""
+        """Load the park's content, and outside production the demo, into the database.
+
+        Safe to run again: what exists is refreshed or kept, never duplicated.
+        """
         created, updated = load_plots()
         click.echo(f"plots: {created} created, {updated} refreshed")
         click.echo(f"lists: {seed_lists()} items added")
-        if current_app.config["PRODUCTION"]:
-            click.echo("demo accounts: skipped in production")
-        else:
-            click.echo(f"demo accounts: {load_demo_accounts()} created")
-        created, updated = load_events(demo=not current_app.config["PRODUCTION"])
+        created, updated = load_events()
         click.echo(f"events: {created} created, {updated} refreshed")
-        if not current_app.config["PRODUCTION"]:
-            from core.demo_leads import load_demo_leads
-
-            click.echo(f"demo leads: {load_demo_leads()} created")
-        from core.enterprises import load_enterprises
-
         click.echo(f"enterprises: {load_enterprises()} created")
-        if not current_app.config["PRODUCTION"]:
-            from core.demo_enterprises import load_demo_referrals
-
-            click.echo(f"demo referrals: {load_demo_referrals()} created")
-            from core.demo_projects import load_demo_projects
-
-            click.echo(f"demo projects: {load_demo_projects()} created")
-            from core.demo_pipeline import load_demo_pipeline
-
-            click.echo(f"demo pipeline: {load_demo_pipeline()} created")
+        if current_app.config["PRODUCTION"]:
+            click.echo("demo: skipped in production")
+            return
+        try:  # the demo package sits beside the code in a checkout; production does not install it
+            from demo import load_demo as load_the_demo
+        except ModuleNotFoundError as missing:
+            if missing.name != "demo":
+                raise
+            raise click.ClickException(
+                "the demo package is not installed: run load-demo from the repository's root"
+            ) from None
+        load_the_demo(click.echo)
 
     @app.cli.command("send-outbox")
     @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")
@@ -184,7 +145,7 @@ def _register_user_commands(app) -> None:
             email=email,
             name=name or email.split("@")[0],
             role=role,
-            team=_team(team),
+            team=team_named(team),
             password_hash=hash_password(password),
         )
         db.session.add(user)
@@ -193,7 +154,8 @@ def _register_user_commands(app) -> None:
         click.echo(f"created {role} {email}")
 
 
-def _team(name: str | None) -> Team | None:
+def team_named(name: str | None) -> Team | None:
+    """The team of that name, created if new; None for no name."""
     if not name:
         return None
     team = db.session.scalar(select(Team).where(Team.name == name))
