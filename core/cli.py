@@ -1,4 +1,5 @@
-"""Command-line jobs: demo data, the outbox run for cron."""
+"""Commands for the operator: loading the park's content (and the demo), staff accounts; the
+periodic jobs' commands come from core/periodic.py, import-leads from core/imports."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,6 +8,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from core import periodic
 from core.audit import record
 from core.content import get_content
 from core.enterprises import load_enterprises
@@ -58,15 +60,10 @@ def load_plots() -> tuple[int, int]:
 
 def init_app(app) -> None:
     _register_user_commands(app)
-    from core import privacy  # apply-retention lives beside the anonymisation it runs
-
-    privacy.init_app(app)
+    periodic.init_app(app)
     from core.imports import command as import_command  # import-leads lives beside the import
 
     import_command.register(app)
-    from core import approvals  # escalate-approvals lives beside the escalation rules
-
-    approvals.register(app)
 
     @app.cli.command("load-demo")
     def load_demo():
@@ -92,38 +89,6 @@ def init_app(app) -> None:
                 "the demo package is not installed: run load-demo from the repository's root"
             ) from None
         load_the_demo(click.echo)
-
-    @app.cli.command("send-outbox")
-    @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")
-    def send_outbox(limit: int):
-        """Send queued emails that are due (run from cron every minute)."""
-        from core.outbox import send_due
-
-        sent, failed = send_due(limit=limit)
-        click.echo(f"outbox: {sent} sent, {failed} failed (retried later, or parked)")
-        current_app.logger.info("outbox run: %s sent, %s failed", sent, failed)
-
-    @app.cli.command("release-reservations")
-    def release_reservations():
-        """Make plots available again whose reservation is past its last day (cron, nightly)."""
-        from core.projects import release_expired
-
-        codes = release_expired()
-        db.session.commit()
-        click.echo(f"released: {len(codes)} plot(s)" + (f": {', '.join(codes)}" if codes else ""))
-
-    @app.cli.command("check-deadlines")
-    def check_deadlines():
-        """Flag for review the incentives of projects past their construction deadline (nightly)."""
-        from core.projects import flag_missed_deadlines
-
-        late = flag_missed_deadlines()
-        db.session.commit()
-        for project in late:
-            click.echo(
-                f"project {project.id}: construction deadline {project.construction_deadline}"
-            )
-        click.echo(f"flagged for review: {len(late)} project(s)")
 
 
 def _register_user_commands(app) -> None:
