@@ -28,7 +28,12 @@ def register(app) -> None:
         "--encoding", default=None, help="utf-8, utf-8-sig, gb18030 or utf-16 (else detected)."
     )
     @click.option("--country", default=None, help="ISO country for rows without one (e.g. CN).")
-    @click.option("--user", "user_email", default=None, help="Importing staff member's email.")
+    @click.option(
+        "--user",
+        "user_email",
+        default=None,
+        help="Importing staff member's email; rows merge only into leads they may change.",
+    )
     def import_leads(file, event_slug, dry_run, source, encoding, country, user_email):
         """Import leads from a CSV or XLSX file, with de-duplication, in one transaction."""
         event = None

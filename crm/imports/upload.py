@@ -9,12 +9,19 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
-from core.imports import ImportFileError, check_rows, known_sources, new_job, suggest_mapping
+from core.imports import (
+    ImportFileError,
+    check_rows,
+    known_sources,
+    load_table,
+    new_job,
+    suggest_mapping,
+)
 from core.models import Event
 from core.models.lead_import import ImportMapping
 from core.uploads import StorageUnavailable
 from crm import bp
-from crm.imports.common import draft_and_table, editable, field_labels, job_or_404, job_table
+from crm.imports.common import draft_and_table, editable, field_labels, job_or_404
 from crm.imports.forms import ENCODING_NAMES, ActionForm, EncodingForm, UploadForm
 from crm.permissions import require
 
@@ -187,10 +194,10 @@ def import_encoding(job_id: int):
             abort(400)
         return _table_or_back(job, form)
     try:
-        table = job_table(job, encoding=form.encoding.data)
+        table = load_table(job, encoding=form.encoding.data)
     except ImportFileError as exc:
         try:
-            current = job_table(job)
+            current = load_table(job)
         except ImportFileError:
             flash(exc.message, "error")
             return redirect(url_for("crm.import_job", job_id=job.id))
@@ -215,7 +222,7 @@ def import_encoding(job_id: int):
 
 def _table_or_back(job, form):
     try:
-        table = job_table(job)
+        table = load_table(job)
     except ImportFileError as exc:
         flash(exc.message, "error")
         return redirect(url_for("crm.import_job", job_id=job.id))
