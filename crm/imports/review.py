@@ -28,11 +28,6 @@ INLINE_ROWS = 5000
 SHOWS = ("attention", "all")
 
 
-def decided_checks(job, table) -> list:
-    """The rows as the engine checks them for this user, defaults and stored decisions applied."""
-    return job_checks(job, current_user._get_current_object(), table=table)
-
-
 def _visible_lead_ids(checks) -> set[int]:
     """Matched leads this user may open: others are named but not linked."""
     ids = {c.match.lead_id for c in checks if c.match is not None and c.match.lead_id}
@@ -130,7 +125,8 @@ def import_review(job_id: int):
     job, table, elsewhere = draft_and_table(job_id)
     if elsewhere is not None:
         return elsewhere
-    checks = decided_checks(job, table)
+    # As the engine will run it for this user: defaults, their merge rule, stored decisions.
+    checks = job_checks(job, current_user._get_current_object(), table=table)
     show, page = _page_args()
     if request.method == "GET":
         return _render(job, checks, show, page)
