@@ -5,7 +5,6 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from core.audit import record
 from core.extensions import db
 from core.imports.errors import ImportFileError
 from core.imports.jobs import new_job
@@ -88,6 +87,5 @@ def register(app) -> None:
         if job.status == "failed":
             raise click.ClickException(job.error)
         if source and not dry_run:
-            remembered = remember_mapping(source, job.mapping)
-            record("update", remembered, {"mapping": [None, remembered.mapping]}, actor="system")
+            remember_mapping(source, job.mapping)
             db.session.commit()

@@ -15,10 +15,11 @@ from core.imports import (
     known_sources,
     load_table,
     new_job,
+    remember_mapping,
+    remembered_mapping,
     suggest_mapping,
 )
 from core.models import Event
-from core.models.lead_import import ImportMapping
 from core.uploads import StorageUnavailable
 from crm import bp
 from crm.imports.common import draft_and_table, editable, field_labels, job_or_404
@@ -29,12 +30,6 @@ PREVIEW_ROWS = 20
 # Fields whose values several columns may share (joined by the reader): First + Last name.
 JOINABLE = frozenset({"contact_name", "notes", "interest", "tags"})
 SAMPLE_VALUES = 3
-
-
-def _remembered(source: str) -> ImportMapping | None:
-    if not source:
-        return None
-    return db.session.scalar(select(ImportMapping).where(ImportMapping.source == source))
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
@@ -169,15 +164,7 @@ def import_mapping(job_id: int):
         record("update", job, {"mapping": [job.mapping, mapping]})
         job.mapping = mapping
         job.decisions = {}  # other columns, other matches: earlier choices no longer apply
-    if job.source:
-        remembered = _remembered(job.source)
-        if remembered is None:
-            remembered = ImportMapping(source=job.source, mapping=mapping)
-            db.session.add(remembered)
-            record("create", remembered, {"source": [None, job.source], "mapping": [None, mapping]})
-        elif remembered.mapping != mapping:
-            record("update", remembered, {"mapping": [remembered.mapping, mapping]})
-            remembered.mapping = mapping
+    remember_mapping(job.source, mapping)
     db.session.commit()
     return redirect(url_for("crm.import_review", job_id=job.id))
 
@@ -205,8 +192,7 @@ def import_encoding(job_id: int):
     if table.encoding != job.encoding:
         mapping = job.mapping
         if set(table.headers) != set(mapping):  # other headers once decoded: suggest afresh
-            remembered = _remembered(job.source)
-            mapping = suggest_mapping(table.headers, remembered.mapping if remembered else None)
+            mapping = suggest_mapping(table.headers, remembered_mapping(job.source))
         record(
             "update",
             job,
