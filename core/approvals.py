@@ -203,7 +203,7 @@ def _queue(step: ApprovalStep, level: int, address: str, today: date) -> None:
         company = project.lead.company_name
         subject = gettext("Overdue approval: %(step)s for %(company)s", step=name, company=company)
         body = render_template(
-            "crm/activities/mail/approval_overdue.txt",
+            "mail/approval_overdue.txt",
             step=step,
             level=level,
             name=name,

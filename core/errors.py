@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import g, jsonify, make_response, render_template, request
+from flask import current_app, g, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
@@ -65,9 +65,22 @@ def render_error(code: int, detail: str | None = None):
     if request_ctx.url_adapter is None:
         # A Host outside TRUSTED_HOSTS: no address can be built for it, so no page with links.
         return f"{title}\n\n{detail or message}\n", code, {"Content-Type": "text/plain"}
-    template = "crm/error.html" if request.path.startswith("/crm") else "site/error.html"
+    template = _error_template(request.path)
+    if template is None:
+        return f"{title}\n\n{detail or message}\n", code, {"Content-Type": "text/plain"}
     body = render_template(template, code=code, title=title, message=detail or message)
     return body, code
+
+
+def register_error_page(app, path_prefix: str, template: str) -> None:
+    """A blueprint's own error page for the paths under its prefix (the longest prefix wins)."""
+    app.extensions.setdefault("error_pages", {})[path_prefix] = template
+
+
+def _error_template(path: str) -> str | None:
+    pages = current_app.extensions.get("error_pages", {})
+    prefixes = [prefix for prefix in pages if path.startswith(prefix)]
+    return pages[max(prefixes, key=len)] if prefixes else None
 
 
 def init_app(app) -> None:

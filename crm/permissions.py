@@ -1,10 +1,10 @@
-"""The CRM's side of the rules of core/permissions.py: each view's declared permission, which the
-gate checks, and loading one lead or referral the user may act on (others' are 404)."""
+"""The CRM's side of the rules of core/permissions.py: each view's declared permission (or that it
+is public), which the gate reads, and loading one lead or referral the user may act on (others'
+are 404)."""
 
 from collections.abc import Callable
-from functools import wraps
 
-from flask import abort
+from flask import Blueprint, abort
 from sqlalchemy import select
 
 from core.models import Lead, Referral
@@ -16,19 +16,18 @@ from core.permissions import RULES, allowed, can, visible_leads, visible_referra
 
 __all__ = [
     "MAX_ID",
-    "ROUTE_PERMISSIONS",
     "RULES",
     "allowed",
     "can",
+    "declared_permission",
     "get_lead_or_404",
     "get_referral_or_404",
+    "is_public",
+    "public",
     "require",
     "visible_leads",
     "visible_referrals",
 ]
-
-# endpoint -> permission, filled by @require; the gate denies any endpoint not listed.
-ROUTE_PERMISSIONS: dict[str, str] = {}
 
 
 def require(permission: str) -> Callable:
@@ -37,15 +36,28 @@ def require(permission: str) -> Callable:
         raise KeyError(permission)
 
     def decorator(view):
-        ROUTE_PERMISSIONS[f"crm.{view.__name__}"] = permission
-
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            return view(*args, **kwargs)
-
-        return wrapped
+        view.required_permission = permission
+        return view
 
     return decorator
+
+
+def public(view: Callable) -> Callable:
+    """Declare a view reachable without signing in (sign-in, password reset, language)."""
+    view.public = True
+    return view
+
+
+def is_public(view: Callable) -> bool:
+    """Declared @public, or a blueprint's static files (the sign-in page needs its stylesheet)."""
+    return getattr(view, "public", False) or getattr(view, "__func__", None) is (
+        Blueprint.send_static_file
+    )
+
+
+def declared_permission(view: Callable) -> str | None:
+    """The permission @require declared on a view; None for a view that declared none."""
+    return getattr(view, "required_permission", None)
 
 
 def get_lead_or_404(lead_id: int, permission: str = "lead.view", *options) -> Lead:

@@ -13,7 +13,7 @@ from core.i18n import LANGUAGES
 from core.models import AuditEntry, User
 from core.models.base import utcnow
 from core.urls import staff_base_url
-from crm import bp
+from crm.activities import bp
 from crm.activities.my_day import day_bounds, open_tasks_of, unanswered_leads_of
 from crm.activities.records import lead_url, zone_of
 

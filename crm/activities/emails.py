@@ -11,7 +11,7 @@ from core import outbox
 from core.content import get_content
 from core.extensions import db
 from core.i18n import LANGUAGES, translated
-from crm import bp
+from crm.activities import bp
 from crm.activities.forms import TEMPLATE_LABELS, EmailForm
 from crm.activities.records import lead_url, log_activity
 from crm.permissions import get_lead_or_404, require

@@ -12,7 +12,7 @@ from core.audit import record
 from core.extensions import db
 from core.models import Activity
 from core.models.base import utcnow
-from crm import bp
+from crm.activities import bp
 from crm.activities.forms import DIRECTION_LABELS, KIND_LABELS, ActivityForm
 from crm.activities.records import (
     assignable_staff,
@@ -23,7 +23,7 @@ from crm.activities.records import (
     open_tasks,
     zone_of,
 )
-from crm.auth import safe_next
+from crm.auth.signin import safe_next
 from crm.permissions import can, get_lead_or_404, require
 
 # A clock a few minutes fast on someone's phone is not "in the future".

@@ -15,7 +15,7 @@ from core.extensions import db
 from core.forms import Form
 from core.lists import LABEL_LANGUAGES
 from core.models import LIST_KINDS, ListItem
-from crm import bp
+from crm.admin import bp
 from crm.permissions import require
 
 KIND_LABELS = {"industry": _l("Industries"), "lost_reason": _l("Reasons for lost leads")}
@@ -61,7 +61,7 @@ def _item_or_404(item_id: int) -> ListItem:
 
 
 def _back(kind: str):
-    return redirect(url_for("crm.admin_lists", kind=kind))
+    return redirect(url_for("crm.admin.admin_lists", kind=kind))
 
 
 @bp.route("/admin/lists")

@@ -18,10 +18,10 @@ from core.forms import Form
 from core.i18n import LANGUAGES, STAFF_LANGUAGES
 from core.models import ROLES, Team, User
 from core.passwords import hash_password
-from crm import bp
-from crm.account import PASSWORD_HINT, NewPasswordForm
+from crm.admin import bp
+from crm.auth.account import PASSWORD_HINT, NewPasswordForm
+from crm.auth.twofactor import remove
 from crm.permissions import require
-from crm.twofactor import remove
 
 log = logging.getLogger(__name__)
 ROLE_LABELS = {
@@ -124,7 +124,7 @@ def admin_user_new():
         db.session.commit()
         log.info("user %s created by user=%s", user.id, current_user.id)
         flash(gettext("The account of %(name)s is created.", name=user.name), "info")
-        return redirect(url_for("crm.admin_users"))
+        return redirect(url_for("crm.admin.admin_users"))
     return render_template("crm/admin/user_new.html", form=form, hint=PASSWORD_HINT)
 
 
@@ -197,7 +197,7 @@ def _save_user(user: User, form: UserForm):
         db.session.commit()
         log.info("user %s changed by user=%s: %s", user.id, current_user.id, sorted(changes))
     flash(gettext("The account of %(name)s is saved.", name=user.name), "info")
-    return redirect(url_for("crm.admin_users"))
+    return redirect(url_for("crm.admin.admin_users"))
 
 
 @bp.route("/admin/users/<int:user_id>/reset-2fa", methods=["POST"])
@@ -212,7 +212,7 @@ def admin_user_reset_2fa(user_id: int):
         db.session.commit()
         log.info("second factor of user %s reset by user=%s", user.id, current_user.id)
     flash(gettext("Two-step sign-in of %(name)s is reset.", name=user.name), "info")
-    return redirect(url_for("crm.admin_user", user_id=user.id))
+    return redirect(url_for("crm.admin.admin_user", user_id=user.id))
 
 
 @bp.route("/admin/teams", methods=["POST"])
@@ -230,7 +230,7 @@ def admin_team_new():
         record("create", team, {"name": [None, name]})
         db.session.commit()
         flash(gettext("Team %(name)s is created.", name=name), "info")
-    return redirect(url_for("crm.admin_users"))
+    return redirect(url_for("crm.admin.admin_users"))
 
 
 @bp.route("/admin/teams/<int:team_id>", methods=["POST"])
@@ -252,4 +252,4 @@ def admin_team(team_id: int):
         team.name = name
         db.session.commit()
         flash(gettext("Team %(name)s is saved.", name=name), "info")
-    return redirect(url_for("crm.admin_users"))
+    return redirect(url_for("crm.admin.admin_users"))

@@ -14,8 +14,8 @@ from core.enterprises import invite, normalise_address
 from core.extensions import db
 from core.models import Enterprise, EnterpriseContact, PortalLink
 from core.models.base import utcnow
-from crm import bp
 from crm.conflicts import changed_since
+from crm.enterprises import bp
 from crm.enterprises.forms import CONTACT_FIELDS, ContactForm
 from crm.enterprises.views import get_enterprise_or_404
 from crm.leads.forms import check_phone
@@ -128,7 +128,7 @@ def _save(firm: Enterprise, contact: EnterpriseContact | None, form: ContactForm
         action = "update"
         if not changes:
             flash(gettext("Nothing changed."), "info")
-            return redirect(url_for("crm.enterprise", enterprise_id=firm.id))
+            return redirect(url_for("crm.enterprises.enterprise", enterprise_id=firm.id))
         for name, (_old, new) in changes.items():
             setattr(contact, name, new)
         if ("active" in changes and not contact.active) or "email" in changes:
@@ -150,7 +150,9 @@ def _save(firm: Enterprise, contact: EnterpriseContact | None, form: ContactForm
         form.email.errors.append(gettext("This address already belongs to another contact."))
         return _render(firm, None if action == "create" else contact, form, status=422)
     flash(gettext("The contact was saved."), "success")
-    return redirect(url_for("crm.enterprise", enterprise_id=firm.id) + "#contacts-title")
+    return redirect(
+        url_for("crm.enterprises.enterprise", enterprise_id=firm.id) + "#contacts-title"
+    )
 
 
 def _render(firm, contact, form, conflicts=(), status=200):
@@ -174,7 +176,7 @@ def _render(firm, contact, form, conflicts=(), status=200):
 def enterprise_contact_invite(enterprise_id: int, contact_id: int):
     firm = get_enterprise_or_404(enterprise_id)
     contact = get_contact_or_404(firm, contact_id)
-    back = url_for("crm.enterprise", enterprise_id=firm.id) + "#contacts-title"
+    back = url_for("crm.enterprises.enterprise", enterprise_id=firm.id) + "#contacts-title"
     if not contact.active:
         flash(
             gettext(

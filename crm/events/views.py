@@ -17,8 +17,8 @@ from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, Lead, User
 from core.urls import external_url
-from crm import bp
 from crm.conflicts import arm, refuse
+from crm.events import bp
 from crm.events.forms import EVENT_FIELDS, TRANSLATED, EventForm, slug_taken
 from crm.permissions import MAX_ID, allowed, require
 
@@ -85,10 +85,10 @@ def event(event_id: int):
         lead_count=lead_counts().get(event.id, 0),
         landing=landing,
         industry_name=industry_name,
-        capture_url=_optional_link("crm.capture", event_id=event.id)
+        capture_url=_optional_link("crm.capture.capture", event_id=event.id)
         if allowed("lead.capture")
         else None,
-        import_url=_optional_link("crm.import_new", event_id=event.id)
+        import_url=_optional_link("crm.imports.import_new", event_id=event.id)
         if allowed("lead.import")
         else None,
         may_edit=allowed("event.edit"),
@@ -176,7 +176,7 @@ def event_new():
                 form.slug.errors.append(gettext("Another event already uses this slug."))
             else:
                 flash(gettext("The event was created."), "success")
-                return redirect(url_for("crm.event", event_id=event.id))
+                return redirect(url_for("crm.events.event", event_id=event.id))
     return _render_form(form, None, status=422 if request.method == "POST" else 200)
 
 
@@ -200,7 +200,7 @@ def event_edit(event_id: int):
             changes = _apply(event, values)
             if not changes:
                 flash(gettext("Nothing changed."), "info")
-                return redirect(url_for("crm.event", event_id=event.id))
+                return redirect(url_for("crm.events.event", event_id=event.id))
             record("update", event, changes)
             try:
                 db.session.commit()
@@ -209,7 +209,7 @@ def event_edit(event_id: int):
                 event = get_event_or_404(event_id, selectinload(Event.staff))
             else:
                 flash(gettext("The event was saved."), "success")
-                return redirect(url_for("crm.event", event_id=event.id))
+                return redirect(url_for("crm.events.event", event_id=event.id))
             current = _shown(event)
         submitted = {
             k: json.dumps(v, ensure_ascii=False, sort_keys=True)

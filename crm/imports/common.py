@@ -58,7 +58,7 @@ def draft_and_table(job_id: int):
     """(job, table, None) for a job still being prepared, else (job, None, where to go instead):
     its page once it has run, or with a message when its file no longer reads."""
     job = job_or_404(job_id)
-    elsewhere = redirect(url_for("crm.import_job", job_id=job.id))
+    elsewhere = redirect(url_for("crm.imports.import_job", job_id=job.id))
     if not editable(job):
         return job, None, elsewhere
     try:

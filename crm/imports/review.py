@@ -12,7 +12,7 @@ from core.extensions import db
 from core.imports import ImportFileError, allowed_decisions, job_checks, run_job, start_job
 from core.models import Lead
 from core.models.lead_import import ImportJob
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import (
     DECISION_LABELS,
     REASON_LABELS,
@@ -106,7 +106,7 @@ def _run(job, dry_run: bool):
     db.session.commit()
     if claimed.rowcount != 1:
         flash(gettext("This import is already running or has run."), "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     try:
         user = current_user._get_current_object()
         if job.total <= current_app.config.get("IMPORT_INLINE_ROWS", INLINE_ROWS):
@@ -116,7 +116,7 @@ def _run(job, dry_run: bool):
     except ImportFileError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    return redirect(url_for("crm.import_job", job_id=job.id))
+    return redirect(url_for("crm.imports.import_job", job_id=job.id))
 
 
 @bp.route("/imports/<int:job_id>/review", methods=["GET", "POST"])
@@ -139,5 +139,5 @@ def import_review(job_id: int):
     if action == "save":
         db.session.commit()
         flash(gettext("Your decisions were saved."), "success")
-        return redirect(url_for("crm.import_review", job_id=job.id, show=show, page=page))
+        return redirect(url_for("crm.imports.import_review", job_id=job.id, show=show, page=page))
     return _run(job, dry_run=action == "dry_run")

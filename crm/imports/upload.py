@@ -21,7 +21,7 @@ from core.imports import (
 )
 from core.models import Event
 from core.uploads import StorageUnavailable
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import draft_and_table, editable, field_labels, job_or_404
 from crm.imports.forms import ENCODING_NAMES, ActionForm, EncodingForm, UploadForm
 from crm.permissions import require
@@ -61,7 +61,7 @@ def import_new():
             status = 503
         else:
             db.session.commit()
-            return redirect(url_for("crm.import_mapping", job_id=job.id))
+            return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
     if status == 200 and (problems or form.errors):
         status = 422
     return render_template(
@@ -166,7 +166,7 @@ def import_mapping(job_id: int):
         job.decisions = {}  # other columns, other matches: earlier choices no longer apply
     remember_mapping(job.source, mapping)
     db.session.commit()
-    return redirect(url_for("crm.import_review", job_id=job.id))
+    return redirect(url_for("crm.imports.import_review", job_id=job.id))
 
 
 @bp.route("/imports/<int:job_id>/encoding", methods=["POST"])
@@ -174,7 +174,7 @@ def import_mapping(job_id: int):
 def import_encoding(job_id: int):
     job = job_or_404(job_id)
     if not editable(job):
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     form = EncodingForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -187,7 +187,7 @@ def import_encoding(job_id: int):
             current = load_table(job)
         except ImportFileError:
             flash(exc.message, "error")
-            return redirect(url_for("crm.import_job", job_id=job.id))
+            return redirect(url_for("crm.imports.import_job", job_id=job.id))
         return _mapping_page(job, current, job.mapping, [exc.message], form, status=422)
     if table.encoding != job.encoding:
         mapping = job.mapping
@@ -203,7 +203,7 @@ def import_encoding(job_id: int):
         db.session.commit()
     name = ENCODING_NAMES.get(form.encoding.data, form.encoding.data)
     flash(gettext("The file was read again as %(encoding)s.", encoding=name), "success")
-    return redirect(url_for("crm.import_mapping", job_id=job.id))
+    return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
 
 
 def _table_or_back(job, form):
@@ -211,5 +211,5 @@ def _table_or_back(job, form):
         table = load_table(job)
     except ImportFileError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     return _mapping_page(job, table, job.mapping, encoding_form=form, status=422)

@@ -12,7 +12,7 @@ from core.exports import download
 from core.extensions import db
 from core.models import Contact, Export, Lead, Team, User, export_lead
 from core.models.base import utcnow
-from crm import bp
+from crm.leads import bp
 from crm.leads.listing import lead_query
 from crm.permissions import require
 

@@ -23,7 +23,7 @@ from core.models import (
     StageChange,
 )
 from core.models.base import utcnow
-from crm import bp
+from crm.leads import bp
 from crm.leads.forms import DismissForm, MergeForm
 from crm.permissions import MAX_ID, get_lead_or_404, require
 
@@ -154,7 +154,7 @@ def lead_merge(lead_id: int, other_id: int):
             except StaleDataError:
                 db.session.rollback()
                 flash(gettext("A lead was changed meanwhile; nothing was merged."), "error")
-                return redirect(url_for("crm.lead_merge", lead_id=lead_id, other_id=other_id))
+                return redirect(url_for("crm.leads.lead_merge", lead_id=lead_id, other_id=other_id))
             flash(
                 gettext(
                     "%(other)s was merged into %(lead)s.",
@@ -163,7 +163,7 @@ def lead_merge(lead_id: int, other_id: int):
                 ),
                 "success",
             )
-            return redirect(url_for("crm.lead", lead_id=lead.id))
+            return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     rows = [
         (key, label, _shown(lead, key), _shown(other, key), key in differing)
         for key, (label, _attrs) in MERGE_FIELDS.items()
@@ -192,4 +192,4 @@ def duplicate_dismiss(lead_id: int, candidate_id: int):
         record("update", lead, {"duplicate_dismissed": [None, other_id]})
         db.session.commit()
         flash(gettext("The duplicate flag was dismissed."), "success")
-    return redirect(url_for("crm.lead", lead_id=lead.id))
+    return redirect(url_for("crm.leads.lead", lead_id=lead.id))

@@ -17,7 +17,7 @@ from core.forms import Form
 from core.i18n import area, translated
 from core.i18n import date as date_text
 from core.models import Lead, Plot
-from crm import bp
+from crm.leads import bp
 from crm.leads.detail import lead as lead_page
 from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
 
@@ -148,7 +148,7 @@ def lead_plot_reserve(lead_id: int):
     if request.method == "GET":
         # A refused reservation re-shows the lead page at this address: forms on that page which
         # come back "here" afterwards (the pipeline panel's) land on the lead page.
-        return redirect(url_for("crm.lead", lead_id=lead.id))
+        return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     form = ReserveForm(prefix=PREFIX)
     if lead.stage == "lost":
         return _refused(lead_id, form, [gettext("A lost lead cannot hold a plot.")])
@@ -177,7 +177,7 @@ def lead_plot_reserve(lead_id: int):
         ),
         "success",
     )
-    return redirect(url_for("crm.lead", lead_id=lead.id))
+    return redirect(url_for("crm.leads.lead", lead_id=lead.id))
 
 
 @bp.route("/leads/<int:lead_id>/plots/<int:plot_id>/release", methods=["POST"])
@@ -198,4 +198,4 @@ def lead_plot_release(lead_id: int, plot_id: int):
         flash(
             gettext("Plot %(code)s was released: it is available again.", code=plot.code), "success"
         )
-    return redirect(url_for("crm.lead", lead_id=lead.id))
+    return redirect(url_for("crm.leads.lead", lead_id=lead.id))

@@ -8,8 +8,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from core import audit
 from core.extensions import db
 from core.models import Lead, User
-from crm import bp
 from crm.permissions import get_lead_or_404, require
+from crm.pipeline import bp
 from crm.pipeline.moves import changed_elsewhere
 from crm.pipeline.shared import lead_name, parse_int, safe_next
 

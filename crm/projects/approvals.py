@@ -19,10 +19,9 @@ from core.i18n import date as date_text
 from core.i18n import number
 from core.models import ApprovalStep, Project
 from core.workdays import working_days_between
-from crm import bp
 from crm.conflicts import arm, refuse
 from crm.permissions import MAX_ID, allowed, require
-from crm.projects import company, get_project_or_404
+from crm.projects import bp, company, get_project_or_404
 from crm.projects.approval_forms import (
     ADD_PREFIX,
     AddStepForm,
@@ -171,7 +170,7 @@ def project_step_add(project_id: int):
     except rules.Refused as refusal:
         return _refused(project_id, form, [str(refusal)])
     flash(gettext("“%(step)s” was added to the file.", step=rules.step_name(step.kind)), "success")
-    return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
+    return redirect(url_for("crm.projects.project", project_id=project.id, _anchor="approvals"))
 
 
 # -- editing a step --------------------------------------------------------------------------
@@ -234,7 +233,9 @@ def project_step(project_id: int, step_id: int):
             if _current(step) == before:
                 db.session.rollback()
                 flash(gettext("Nothing changed."), "info")
-                return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
+                return redirect(
+                    url_for("crm.projects.project", project_id=project.id, _anchor="approvals")
+                )
             db.session.commit()
         except rules.Refused as refusal:
             db.session.rollback()
@@ -247,7 +248,9 @@ def project_step(project_id: int, step_id: int):
                 gettext("The step “%(step)s” was saved.", step=rules.step_name(step.kind)),
                 "success",
             )
-            return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
+            return redirect(
+                url_for("crm.projects.project", project_id=project.id, _anchor="approvals")
+            )
         current = _shown(_current(step), people)
     conflicts = refuse(form, step.version_id, current, _shown(values, people))
     return _render(form, project, step, conflicts=conflicts, conflict=True, status=409)

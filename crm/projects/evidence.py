@@ -10,9 +10,8 @@ from werkzeug.datastructures import FileStorage
 from core.extensions import db
 from core.models import ProjectMilestone
 from core.uploads import display_name, remove_upload, upload_root, write_upload
-from crm import bp
 from crm.permissions import MAX_ID, require
-from crm.projects import get_project_or_404
+from crm.projects import bp, get_project_or_404
 
 MAX_DOCUMENT_MB = 10
 MAX_DOCUMENT_BYTES = MAX_DOCUMENT_MB * 1024 * 1024

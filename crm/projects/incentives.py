@@ -22,9 +22,8 @@ from core.i18n import date as date_text
 from core.i18n import money, translated
 from core.models import DeadlineExtension, Project, User
 from core.models.base import utcnow
-from crm import bp
 from crm.permissions import allowed, require
-from crm.projects import get_project_or_404
+from crm.projects import bp, get_project_or_404
 from crm.projects.incentive_forms import (
     DEADLINE_LABELS,
     EXTEND_PREFIX,
@@ -333,7 +332,7 @@ def _refused(project_id: int, status: int = 422, **sent):
 
 def _done(project: Project, message: str):
     flash(message, "success")
-    return redirect(url_for("crm.project", project_id=project.id, _anchor="incentives"))
+    return redirect(url_for("crm.projects.project", project_id=project.id, _anchor="incentives"))
 
 
 @bp.route("/projects/<int:project_id>/extend", methods=["POST"])

@@ -12,10 +12,9 @@ from core.extensions import db
 from core.i18n import date as date_text
 from core.models import Project, ProjectIssue
 from core.projects import park_today
-from crm import bp
 from crm.conflicts import arm, committed, refuse
 from crm.permissions import MAX_ID, allowed, require
-from crm.projects import company, get_project_or_404
+from crm.projects import bp, company, get_project_or_404
 from crm.projects.file_forms import ISSUE_FIELDS, IssueForm
 from crm.projects.meetings import excerpt
 
@@ -116,7 +115,7 @@ def _render(project, issue, form, status=200, conflicts=(), conflict=False):
 
 
 def _back_to(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + "#issues-title")
+    return redirect(url_for("crm.projects.project", project_id=project.id) + "#issues-title")
 
 
 @bp.route("/projects/<int:project_id>/issues/new", methods=["GET", "POST"])

@@ -16,10 +16,9 @@ from core.extensions import db
 from core.i18n import date as date_text
 from core.models import ActionItem, Meeting, Project
 from core.projects import park_today
-from crm import bp
 from crm.conflicts import arm, committed, refuse
 from crm.permissions import MAX_ID, allowed, require
-from crm.projects import company, get_project_or_404
+from crm.projects import bp, company, get_project_or_404
 from crm.projects.file_forms import MEETING_FIELDS, MeetingForm
 
 # Characters of a meeting's decisions shown in the project page's list.
@@ -138,7 +137,7 @@ def _add_actions(project: Project, meeting: Meeting, rows: list[dict]) -> None:
 
 
 def _back_to(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + "#meetings-title")
+    return redirect(url_for("crm.projects.project", project_id=project.id) + "#meetings-title")
 
 
 @bp.route("/projects/<int:project_id>/meetings/new", methods=["GET", "POST"])
@@ -235,7 +234,9 @@ def project_action_done(project_id: int, action_id: int):
         flash(gettext("The action item is open again."), "success")
     if request.form.get("back") == "meeting":
         return redirect(
-            url_for("crm.project_meeting", project_id=project.id, meeting_id=item.meeting_id)
+            url_for(
+                "crm.projects.project_meeting", project_id=project.id, meeting_id=item.meeting_id
+            )
             + "#actions-title"
         )
     return _back_to(project)

@@ -14,9 +14,8 @@ from core.i18n import LANGUAGES, PUBLIC_LANGUAGES, translated
 from core.models import Contact, Lead, Project
 from core.models.project import new_status_token
 from core.urls import external_url
-from crm import bp
 from crm.permissions import allowed, require
-from crm.projects import get_project_or_404
+from crm.projects import bp, get_project_or_404
 
 # Where the buttons bring staff back to: this part of the project page.
 ANCHOR = "#status-link-title"
@@ -61,7 +60,7 @@ def status_link_helper():
 
 
 def _back(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + ANCHOR, code=303)
+    return redirect(url_for("crm.projects.project", project_id=project.id) + ANCHOR, code=303)
 
 
 def _queue_email(project: Project, contact: Contact) -> None:

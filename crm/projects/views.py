@@ -15,11 +15,10 @@ from core.models import PROJECT_STAGES, ZONES, Plot, Project, ProjectMilestone
 from core.models.base import utcnow
 from core.projects import STAGE_LABELS, Refused, allocate, deadline, park_today, reach
 from core.uploads import StorageUnavailable
-from crm import bp
 from crm.conflicts import arm, refuse
 from crm.enterprises.forms import zone_name
 from crm.permissions import allowed, can, require
-from crm.projects import company, evidence, get_project_or_404, visible_projects
+from crm.projects import bp, company, evidence, get_project_or_404, visible_projects
 from crm.projects.forms import (
     EVIDENCE_LABELS,
     PROJECT_FIELDS,
@@ -111,7 +110,7 @@ def _render_page(project: Project, form: StageForm | None, status=200, problems=
             "crm/projects/detail.html",
             project=project,
             company=company(lead),
-            lead_url=url_for("crm.lead", lead_id=lead.id) if can("lead.view", lead) else None,
+            lead_url=url_for("crm.leads.lead", lead_id=lead.id) if can("lead.view", lead) else None,
             stages=[(s, STAGE_LABELS[s], project.milestone(s)) for s in PROJECT_STAGES],
             deadlines={s: deadline(project, s, today) for s in ("construction", "production")},
             stage_labels=STAGE_LABELS,
@@ -201,7 +200,7 @@ def project_stage(project_id: int):
         evidence.remove(replaced)
     outbox.send_now(email_ids)
     flash(gettext("Recorded “%(stage)s” with its proof.", stage=STAGE_LABELS[stage]), "success")
-    return redirect(url_for("crm.project", project_id=project.id))
+    return redirect(url_for("crm.projects.project", project_id=project.id))
 
 
 # -- the project form ------------------------------------------------------------------------
@@ -296,7 +295,7 @@ def project_edit(project_id: int):
             changes = _apply(project, values)
             if not changes and not plots_changed:
                 flash(gettext("Nothing changed."), "info")
-                return redirect(url_for("crm.project", project_id=project.id))
+                return redirect(url_for("crm.projects.project", project_id=project.id))
             if changes:
                 record("update", project, changes)
             project.updated_at = utcnow()  # plots alone also make forms opened before stale
@@ -311,7 +310,7 @@ def project_edit(project_id: int):
             project = get_project_or_404(project_id, "project.edit", *_page_options())
         else:
             flash(gettext("The project was saved."), "success")
-            return redirect(url_for("crm.project", project_id=project.id))
+            return redirect(url_for("crm.projects.project", project_id=project.id))
         current = _shown(_current(project), names)
     conflicts = refuse(form, project.version_id, current, _shown(values, names))
     return _render_form(form, project, conflicts=conflicts, conflict=True, status=409)

@@ -16,9 +16,9 @@ from core.extensions import db
 from core.models import DECLINE_REASONS, Enterprise, Lead, Referral, Team
 from core.referral_status import REASON_LABELS, status_label
 from core.referrals import Refused
-from crm import bp
 from crm.permissions import allowed, can, get_referral_or_404, require, visible_referrals
 from crm.pipeline.shared import stage_label
+from crm.referrals import bp
 from crm.referrals.forms import (
     SHARED_INBOX,
     AcceptForm,
@@ -229,13 +229,13 @@ def _decide(referral_id: int, form, act: Callable[[Referral, object], Outcome]):
 
 
 def _referral_url(referral: Referral) -> str:
-    return url_for("crm.referral", referral_id=referral.id)
+    return url_for("crm.referrals.referral", referral_id=referral.id)
 
 
 def _accept(referral: Referral, form: AcceptForm) -> Outcome:
     lead = rules.accept(referral, current_user, different_company=form.different_company.data)
     message = gettext("The referral was accepted: it is now lead %(code)s.", code=lead.code_name)
-    return message, url_for("crm.lead", lead_id=lead.id)
+    return message, url_for("crm.leads.lead", lead_id=lead.id)
 
 
 @bp.route("/referrals/<int:referral_id>/accept", methods=["POST"])
@@ -300,7 +300,7 @@ def _merge(referral: Referral, form: MergeForm) -> Outcome:
             "referral was declined as “already known” and the enterprise was told.",
             code=lead.code_name,
         )
-    return message, url_for("crm.lead", lead_id=lead.id)
+    return message, url_for("crm.leads.lead", lead_id=lead.id)
 
 
 @bp.route("/referrals/<int:referral_id>/merge", methods=["POST"])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core import projects
 from core.extensions import db
 from core.models import User
-from crm.twofactor import new_secret
+from crm.auth.twofactor import new_secret
 from tests.crm.helpers import sign_in_as
 
 # The park's today for demo tests: late in the year, so the year is mostly behind it.

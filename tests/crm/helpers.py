@@ -9,8 +9,8 @@ from core import leads as lead_lifecycle
 from core.extensions import db
 from core.models import Contact, Lead, Team, User
 from core.passwords import hash_password
-from crm.auth import TOTP_REQUIRED, stamp_session
-from crm.twofactor import new_secret
+from crm.auth.signin import TOTP_REQUIRED, stamp_session
+from crm.auth.twofactor import new_secret
 
 PASSWORD = "correct horse battery"
 _HASH: list[str] = []

@@ -116,7 +116,7 @@ def test_event_page_shows_everything_and_links(app, cast):
     assert f'href="/crm/events/{event_id}/edit"' in html
     assert f'href="/crm/events/{event_id}/results"' in html
     # Booth capture and import are other features: linked only when they exist.
-    for endpoint in ("crm.capture", "crm.import_new"):
+    for endpoint in ("crm.capture.capture", "crm.imports.import_new"):
         if endpoint in app.view_functions:
             with app.test_request_context():
                 assert url_for(endpoint, event_id=event_id) in html
