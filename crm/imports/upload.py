@@ -9,12 +9,20 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
-from core.imports import ImportFileError, check_rows, known_sources, new_job, suggest_mapping
+from core.imports import (
+    ImportFileError,
+    check_rows,
+    known_sources,
+    load_table,
+    new_job,
+    remember_mapping,
+    remembered_mapping,
+    suggest_mapping,
+)
 from core.models import Event
-from core.models.lead_import import ImportMapping
 from core.uploads import StorageUnavailable
 from crm.imports import bp
-from crm.imports.common import draft_and_table, editable, field_labels, job_or_404, job_table
+from crm.imports.common import draft_and_table, editable, field_labels, job_or_404
 from crm.imports.forms import ENCODING_NAMES, ActionForm, EncodingForm, UploadForm
 from crm.permissions import require
 
@@ -22,12 +30,6 @@ PREVIEW_ROWS = 20
 # Fields whose values several columns may share (joined by the reader): First + Last name.
 JOINABLE = frozenset({"contact_name", "notes", "interest", "tags"})
 SAMPLE_VALUES = 3
-
-
-def _remembered(source: str) -> ImportMapping | None:
-    if not source:
-        return None
-    return db.session.scalar(select(ImportMapping).where(ImportMapping.source == source))
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
@@ -162,16 +164,7 @@ def import_mapping(job_id: int):
         record("update", job, {"mapping": [job.mapping, mapping]})
         job.mapping = mapping
         job.decisions = {}  # other columns, other matches: earlier choices no longer apply
-    if job.source:
-        remembered = _remembered(job.source)
-        if remembered is None:
-            remembered = ImportMapping(source=job.source, mapping=mapping)
-            db.session.add(remembered)
-            record("create", remembered, {"source": [None, job.source], "mapping": [None, mapping]})
-        elif remembered.mapping != mapping:
-            record("update", remembered, {"mapping": [remembered.mapping, mapping]})
-            remembered.mapping = mapping
-    db.session.flush()
+    remember_mapping(job.source, mapping)
     return redirect(url_for("crm.imports.import_review", job_id=job.id))
 
 
@@ -187,10 +180,10 @@ def import_encoding(job_id: int):
             abort(400)
         return _table_or_back(job, form)
     try:
-        table = job_table(job, encoding=form.encoding.data)
+        table = load_table(job, encoding=form.encoding.data)
     except ImportFileError as exc:
         try:
-            current = job_table(job)
+            current = load_table(job)
         except ImportFileError:
             flash(exc.message, "error")
             return redirect(url_for("crm.imports.import_job", job_id=job.id))
@@ -198,8 +191,7 @@ def import_encoding(job_id: int):
     if table.encoding != job.encoding:
         mapping = job.mapping
         if set(table.headers) != set(mapping):  # other headers once decoded: suggest afresh
-            remembered = _remembered(job.source)
-            mapping = suggest_mapping(table.headers, remembered.mapping if remembered else None)
+            mapping = suggest_mapping(table.headers, remembered_mapping(job.source))
         record(
             "update",
             job,
@@ -215,7 +207,7 @@ def import_encoding(job_id: int):
 
 def _table_or_back(job, form):
     try:
-        table = job_table(job)
+        table = load_table(job)
     except ImportFileError as exc:
         flash(exc.message, "error")
         return redirect(url_for("crm.imports.import_job", job_id=job.id))

@@ -97,7 +97,7 @@ def portal_link(token: str):
     if contact.language != g.lang:
         audit.record("update", contact, {"language": [contact.language, g.lang]})
         contact.language = g.lang
-    db.session.commit()
+    db.session.flush()
     portal_session.start(contact)
     log.info("portal sign-in contact=%s ip=%s", contact.id, request.remote_addr)
     target = portal_session.portal_next(session.pop(portal_session.NEXT_KEY, None))
@@ -111,7 +111,7 @@ def portal_sign_out():
     # Every copy of this session cookie dies with the old version.
     contact.session_version += 1
     audit.record("sign_out", contact)
-    db.session.commit()
+    db.session.flush()
     portal_session.end()
     flash(gettext("You are signed out of the enterprise portal."), "info")
     return redirect(url_for("site.portal_sign_in"), code=303)

@@ -1,13 +1,13 @@
 """Demo project files for `make run`: coordination meetings with action items, and issues, on
-the major projects of the demo year (core/demo_projects.py). Never in production."""
+the major projects of the demo year (demo/projects.py). Never in production."""
 
 import random
 from datetime import date, timedelta
 
 from core.audit import record
-from core.demo_texts import ISSUES, MEETINGS
 from core.extensions import db
 from core.models import ActionItem, Meeting, ProjectIssue
+from demo.texts import ISSUES, MEETINGS
 
 
 def add_files(rng: random.Random, majors: list[tuple], today: date) -> None:

@@ -1,4 +1,4 @@
-"""Words of the demo year (core/demo_projects.py, core/demo_pipeline.py): firms and their people,
+"""Words of the demo year (demo/projects.py, demo/pipeline.py): firms and their people,
 minutes and issues, why leads were lost, what referrers wrote."""
 
 import random
@@ -60,7 +60,7 @@ EUROPE = {
             "Logística")),
 }  # fmt: skip
 ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "é": "e", "è": "e", "í": "i", "ú": "u"})
-# The year's pipeline (core/demo_pipeline.py) needs hundreds of names beyond the projects': more
+# The year's pipeline (demo/pipeline.py) needs hundreds of names beyond the projects': more
 # brand characters and surnames, two more countries, and fewer European firms.
 MORE_BRAND_SECOND = "佳隆润福和宇维普捷元汇朗森"
 MORE_SURNAMES = {

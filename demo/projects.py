@@ -16,10 +16,6 @@ from sqlalchemy import func, select
 from core import approvals, incentives, projects
 from core import leads as lifecycle
 from core.audit import record
-from core.demo_enterprises import refer
-from core.demo_files import add_files
-from core.demo_leads import LIAISON_FROM
-from core.demo_texts import INDUSTRY_WEIGHTS, Firm, draw_firm
 from core.extensions import db
 from core.lead_moves import move_lead
 from core.matching import normalise_company
@@ -35,6 +31,10 @@ from core.models import (
 )
 from core.settings import get as setting
 from core.workdays import CHINA, add_working_days, is_working_day
+from demo.enterprises import refer
+from demo.files import add_files
+from demo.leads import LIAISON_FROM
+from demo.texts import INDUSTRY_WEIGHTS, Firm, draw_firm
 
 # Signings per month: spring, and the months after the fairs of May and June, are busiest.
 MONTH_WEIGHTS = (4, 3, 9, 10, 11, 13, 12, 7, 8, 6, 7, 5)

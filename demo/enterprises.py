@@ -6,7 +6,6 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from core.audit import record
-from core.demo_texts import REFERRAL_WORDS
 from core.extensions import db
 from core.matching import normalise_company
 from core.models import (
@@ -20,6 +19,7 @@ from core.models import (
 )
 from core.referral_status import STAGE_PROGRESS
 from core.workdays import CHINA
+from demo.texts import REFERRAL_WORDS
 
 # (enterprise slug, name, email, language, position)
 DEMO_CONTACTS = (

@@ -10,9 +10,6 @@ from sqlalchemy import func, select, update
 from core import leads as lifecycle
 from core import projects
 from core.audit import record
-from core.demo_enterprises import refer
-from core.demo_leads import DEMO_LEADS, LIAISON_FROM
-from core.demo_texts import INDUSTRY_WEIGHTS, LOST_NOTES, PIPELINE, Firm, draw_firm
 from core.extensions import db
 from core.lead_moves import move_lead
 from core.matching import normalise_company
@@ -28,6 +25,9 @@ from core.models import (
     User,
 )
 from core.workdays import CHINA, is_working_day
+from demo.enterprises import refer
+from demo.leads import DEMO_LEADS, LIAISON_FROM
+from demo.texts import INDUSTRY_WEIGHTS, LOST_NOTES, PIPELINE, Firm, draw_firm
 
 PER_DAY = 1.3  # leads a day this year besides fairs and projects: about 435 by the end of November
 LAST_QUARTER = 40  # leads from last year's last quarter, a few of them still open
