@@ -2,14 +2,13 @@
 
 import logging
 import smtplib
-from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import parseaddr
 
 import flask_mail
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.extensions import db
 from core.models import OutboxEmail
@@ -152,21 +151,6 @@ def send_due(limit: int = 100, ids: list[int] | None = None) -> tuple[int, int]:
             failed += 1
         db.session.commit()
     return sent, failed
-
-
-@contextmanager
-def written():
-    """The ids of the outbox emails written inside the block, to send_now() once committed."""
-    session, ids = db.session(), []
-
-    def collect(flushed, _context) -> None:
-        ids.extend(obj.id for obj in flushed.new if isinstance(obj, OutboxEmail))
-
-    event.listen(session, "after_flush", collect)
-    try:
-        yield ids
-    finally:
-        event.remove(session, "after_flush", collect)
 
 
 def send_after_response(response, ids: list[int]):

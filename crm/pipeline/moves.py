@@ -4,14 +4,13 @@ from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from core import outbox
 from core.extensions import db
 from core.lead_moves import changed_elsewhere, move_lead
 from core.models import LEAD_STAGES, Lead
 from core.refusals import Refused
 from core.stages import lead_stage_label
+from core.unit_of_work import saved
 from crm.permissions import get_lead_or_404, require
 from crm.pipeline import bp
 from crm.pipeline.board import column_summary, filters_from_url
@@ -49,24 +48,20 @@ def lead_move(lead_id: int):
     try:
         if parse_int(request.form.get("version")) != lead.version_id:
             raise changed_elsewhere(lead)
-        with outbox.written() as email_ids:  # the referrer's news at a milestone
-            move_lead(
-                lead,
-                chosen["stage"],
-                current_user,
-                lost_reason_id=chosen["lost_reason"],
-                note=chosen["note"],
-            )
-            db.session.commit()
+        # The referrer's news at a milestone leaves with the request's commit.
+        move_lead(
+            lead,
+            chosen["stage"],
+            current_user,
+            lost_reason_id=chosen["lost_reason"],
+            note=chosen["note"],
+        )
     except Refused as refusal:
         db.session.rollback()
         return _refused(lead_id, refusal, chosen)
-    except StaleDataError:
-        # Another request moved or edited the lead between our read and our write.
-        db.session.rollback()
+    if not saved():  # another request moved or edited the lead between our read and our write
         lead = get_lead_or_404(lead_id, "lead.move", joinedload(Lead.owner))
         return _refused(lead_id, changed_elsewhere(lead), chosen)
-    outbox.send_now(email_ids)
     message = gettext(
         "Moved %(lead)s to %(stage)s.", lead=lead_name(lead), stage=lead_stage_label(lead.stage)
     )
