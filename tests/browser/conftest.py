@@ -62,6 +62,22 @@ def browser():
         chromium.close()
 
 
+def _closing(app):
+    """Close each answer as soon as its body is written, as gunicorn does (the app sends a
+    request's mail then). Werkzeug's development server first drains the socket, which can
+    wait on the browser, and skips the close when that read fails."""
+
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            yield from answer
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wsgi
+
+
 class LiveServer:
     """The app served over HTTP on 127.0.0.1 in a background thread."""
 
@@ -69,7 +85,7 @@ class LiveServer:
         from werkzeug.serving import make_server
 
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
         self.host = f"127.0.0.1:{self.server.server_port}"
         self.url = f"http://{self.host}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
