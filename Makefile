@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 PORT   ?= 5000
+# pytest-xdist workers for `make test` (auto: one per CPU core); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint format catalogs extract migrate demo bench serve clean
 
@@ -46,8 +48,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# loadgroup: the tests of the demo year stay on one worker, which loads it once (tests/conftest.py).
 test: catalogs lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: catalogs
 	$(BIN)/python -m bench $(BENCH)

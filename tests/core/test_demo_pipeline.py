@@ -29,7 +29,7 @@ from core.models.base import utcnow
 from core.referral_status import STAGE_PROGRESS, status, status_label
 from core.targets import year_bounds
 from core.workdays import CHINA
-from tests.core.conftest import DEMO_TODAY as TODAY
+from tests.conftest import DEMO_TODAY as TODAY
 from tests.site.test_portal_auth import make_contact
 from tests.site.test_portal_auth import sign_in as portal_sign_in
 

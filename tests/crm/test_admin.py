@@ -261,12 +261,10 @@ def test_settings_saved_with_one_audit_entry(app, admin):
     assert len(audit(app)) == 1
 
 
-def test_load_demo_seeds_the_lists(app):
+def test_load_demo_seeds_the_lists(app, demo):
     from core.content import get_content
 
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["load-demo"]).exit_code == 0
-    assert runner.invoke(args=["load-demo"]).exit_code == 0  # safe to run again
+    assert app.test_cli_runner().invoke(args=["load-demo"]).exit_code == 0  # safe to run again
     with app.app_context():
         kinds = db.session.scalars(select(ListItem.kind)).all()
         industries = get_content().site["industries"]

@@ -29,6 +29,8 @@ from tests.drills.remote import RemoteClient
 from tests.site import test_portal_auth as portal
 from tests.site.test_event_pages import SLUG
 
+pytestmark = pytest.mark.slow  # hundreds of cases a form (FUZZ_CASES)
+
 LANGS = st.sampled_from(sorted(PUBLIC_LANGUAGES))
 TARGET = os.environ.get("FUZZ_TARGET", "").rstrip("/")
 TIMEOUT = float(os.environ.get("FUZZ_TIMEOUT", "30"))
