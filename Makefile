@@ -48,9 +48,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# loadgroup: the tests of the demo year stay on one worker, which loads it once (tests/conftest.py).
+# worksteal: a worker that runs out takes tests queued for another, so one slow fuzz drill late in
+# a queue does not leave the other cores idle. (loadgroup would do nothing: pytest-xdist 3.8 marks
+# the groups in a way pytest 9 no longer reads.)
 test: catalogs lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: catalogs
 	$(BIN)/python -m bench $(BENCH)

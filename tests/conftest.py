@@ -28,6 +28,23 @@ TEST_DATABASE_URL = worker_url(os.environ.get("TEST_DATABASE_URL"))
 # under load) made sign-in tests and the sign-in fuzz drill most of their run time.
 passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 passwords._DUMMY = passwords._hasher.hash("not-a-real-password-for-timing")
+# Every public page, without its language prefix.
+PAGES = [
+    "/",
+    "/land",
+    "/land/N-01",
+    "/policies",
+    "/policies/on-time-construction-bonus",
+    "/incentives/estimator",
+    "/infrastructure",
+    "/news",
+    "/news/north-road-skeleton-completed",
+    "/enterprises",
+    "/one-stop-service",
+    "/contact",
+    "/privacy",
+    "/inquiry",
+]
 # The smtp_server fixture: a real local SMTP server (aiosmtpd) for mail tests.
 pytest_plugins = ["tests.smtp"]
 
@@ -60,14 +77,11 @@ def pytest_configure(config):
         create_database(TEST_DATABASE_URL)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
-    """Tests of the demo year are slow, and run on one worker under `--dist loadgroup`, so the
-    other workers never wait for it to load."""
+    """Tests of the demo year are slow (`pytest -m "not slow"` leaves them out)."""
     for item in items:
         if "demo" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("demo-year"))
 
 
 def reset_database() -> None:
@@ -163,3 +177,14 @@ def translated(app, message: str, lang: str = "zh", **variables) -> str:
 
     with app.test_request_context(), force_locale(lang):
         return gettext(message, **variables)
+
+
+def assert_security_headers(response, url):
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    if url.startswith("/crm"):
+        assert response.headers["Cache-Control"] == "no-store"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import User
 from crm.twofactor import new_secret
-from tests.crm.helpers import sign_in_as
+from tests.factories import sign_in_as
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from core import settings
 from core.extensions import db
 from core.models import AuditEntry, ListItem, RecoveryCode, Team, User
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, sign_in_as
-from tests.crm.test_auth import sign_in
+from tests.factories import make_cast, signed_in
+from tests.forms import sign_in
 
 ADMIN_PAGES = (
     "/crm/admin/users",
@@ -27,13 +27,6 @@ NEW_PASSWORD = "granite lantern orchard"
 def cast(app):
     with app.app_context():
         return make_cast()
-
-
-def signed_in(app, user_id):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 @pytest.fixture
