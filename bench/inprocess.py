@@ -41,7 +41,7 @@ def signed_in_client(app, user_id: int = 1):
     """A test client signed in as the user, as the login view would leave the session."""
     from core.extensions import db
     from core.models import User
-    from crm.auth import stamp_session
+    from crm.auth.signin import stamp_session
 
     client = app.test_client()
     with app.app_context():

@@ -9,7 +9,7 @@ from core import config as config_module
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    # Static files belong to the blueprints (root serves /static/site/); the app has none.
+    # Static files belong to the blueprints (root serves /static/site/, the CRM /crm/static/).
     app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), static_folder=None)
     app.config.update(config_module.from_env())
     app.config.update(overrides or {})
@@ -25,7 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             x_host=app.config["PROXY_FIX_HOST"],
         )
 
-    from core import cli, content, edge, errors, i18n, security, uploads
+    from core import cli, content, edge, errors, i18n, security, unit_of_work, uploads
     from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -47,16 +47,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     edge.init_app(app)
     errors.init_app(app)
     uploads.init_app(app)
+    unit_of_work.init_app(app)
     cli.init_app(app)
     _sqlite_pragmas(app)
 
-    from crm import bp as crm_bp
+    from crm import create_blueprint as create_crm_blueprint
     from public_site import bp as site_bp
     from public_site import root_bp
 
     app.register_blueprint(root_bp)
     app.register_blueprint(site_bp)
-    app.register_blueprint(crm_bp)
+    app.register_blueprint(create_crm_blueprint())
     # What start-up loaded (the pinyin dictionary, locale data, the content) lives as long as the
     # process: kept out of the collector's way, a full collection takes a few ms instead of ~100.
     gc.freeze()

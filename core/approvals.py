@@ -8,7 +8,6 @@ number of further working days, to the department's contact and the project's li
 from dataclasses import dataclass
 from datetime import date
 
-import click
 from flask import render_template
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -204,7 +203,7 @@ def _queue(step: ApprovalStep, level: int, address: str, today: date) -> None:
         company = project.lead.company_name
         subject = gettext("Overdue approval: %(step)s for %(company)s", step=name, company=company)
         body = render_template(
-            "crm/activities/mail/approval_overdue.txt",
+            "mail/approval_overdue.txt",
             step=step,
             level=level,
             name=name,
@@ -221,22 +220,3 @@ def _queue(step: ApprovalStep, level: int, address: str, today: date) -> None:
         body=body,
         lead_id=project.lead_id,
     )
-
-
-def register(app) -> None:
-    """`flask escalate-approvals` (cron, every working morning)."""
-
-    @app.cli.command("escalate-approvals")
-    def escalate_approvals_command():
-        """Email overdue approval steps: the agent first, then the department and the liaison."""
-        from core.projects import park_today  # core.projects imports this module
-
-        done = escalate(park_today())
-        db.session.commit()
-        for item in done:
-            step = item.step
-            click.echo(
-                f"project {step.project_id} step {step.kind}: level {item.level} "
-                f"to {', '.join(item.recipients) or 'nobody'}"
-            )
-        click.echo(f"escalated: {len(done)} step(s); `send-outbox` delivers the emails")

@@ -1,4 +1,5 @@
-"""Command-line jobs: demo data, the outbox run for cron."""
+"""Commands for the operator: loading the park's content (and the demo), staff accounts; the
+periodic jobs' commands come from core/periodic.py, import-leads from core/imports."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,8 +8,10 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from core import periodic
 from core.audit import record
 from core.content import get_content
+from core.enterprises import load_enterprises
 from core.events import load_events
 from core.extensions import db
 from core.lists import seed_lists
@@ -55,114 +58,37 @@ def load_plots() -> tuple[int, int]:
     return created, updated
 
 
-# Demo staff accounts for `make run`; never created in production. README lists them.
-DEMO_PASSWORD = "qingyuan-demo-2026"  # noqa: S105 - a published demo password, not a secret
-DEMO_ACCOUNTS = (
-    ("admin@qingyuan-port.example", "管理员 Admin", "admin", None),
-    ("manager@qingyuan-port.example", "王经理 Wang (manager)", "manager", None),
-    ("officer@qingyuan-port.example", "李招商 Li (officer, Europe desk)", "officer", "Europe desk"),
-    (
-        "officer2@qingyuan-port.example",
-        "赵招商 Zhao (officer, China desk)",
-        "officer",
-        "China desk",
-    ),
-    ("leader@qingyuan-port.example", "陈县长 Chen (county leader)", "leader", None),
-)
-
-
-def load_demo_accounts() -> int:
-    created = 0
-    for email, name, role, team in DEMO_ACCOUNTS:
-        if db.session.scalar(select(User).where(User.email == email)):
-            continue
-        user = User(
-            email=email,
-            name=name,
-            role=role,
-            team=_team(team),
-            password_hash=hash_password(DEMO_PASSWORD),
-        )
-        db.session.add(user)
-        record("create", user, {"email": [None, email], "role": [None, role]}, actor="system")
-        created += 1
-    db.session.commit()
-    return created
-
-
 def init_app(app) -> None:
     _register_user_commands(app)
-    from core import privacy  # apply-retention lives beside the anonymisation it runs
-
-    privacy.init_app(app)
+    periodic.init_app(app)
     from core.imports import command as import_command  # import-leads lives beside the import
 
     import_command.register(app)
-    from core import approvals  # escalate-approvals lives beside the escalation rules
-
-    approvals.register(app)
 
     @app.cli.command("load-demo")
     def load_demo():
-        """Load the demo content into the database (safe to run again)."""
+        """Load the park's content, and outside production the demo, into the database.
+
+        Safe to run again: what exists is refreshed or kept, never duplicated.
+        """
         created, updated = load_plots()
         click.echo(f"plots: {created} created, {updated} refreshed")
         click.echo(f"lists: {seed_lists()} items added")
-        if current_app.config["PRODUCTION"]:
-            click.echo("demo accounts: skipped in production")
-        else:
-            click.echo(f"demo accounts: {load_demo_accounts()} created")
-        created, updated = load_events(demo=not current_app.config["PRODUCTION"])
+        created, updated = load_events()
         click.echo(f"events: {created} created, {updated} refreshed")
-        if not current_app.config["PRODUCTION"]:
-            from core.demo_leads import load_demo_leads
-
-            click.echo(f"demo leads: {load_demo_leads()} created")
-        from core.enterprises import load_enterprises
-
         click.echo(f"enterprises: {load_enterprises()} created")
-        if not current_app.config["PRODUCTION"]:
-            from core.demo_enterprises import load_demo_referrals
-
-            click.echo(f"demo referrals: {load_demo_referrals()} created")
-            from core.demo_projects import load_demo_projects
-
-            click.echo(f"demo projects: {load_demo_projects()} created")
-            from core.demo_pipeline import load_demo_pipeline
-
-            click.echo(f"demo pipeline: {load_demo_pipeline()} created")
-
-    @app.cli.command("send-outbox")
-    @click.option("--limit", default=500, show_default=True, help="Most emails to try in one run.")
-    def send_outbox(limit: int):
-        """Send queued emails that are due (run from cron every minute)."""
-        from core.outbox import send_due
-
-        sent, failed = send_due(limit=limit)
-        click.echo(f"outbox: {sent} sent, {failed} failed (retried later, or parked)")
-        current_app.logger.info("outbox run: %s sent, %s failed", sent, failed)
-
-    @app.cli.command("release-reservations")
-    def release_reservations():
-        """Make plots available again whose reservation is past its last day (cron, nightly)."""
-        from core.projects import release_expired
-
-        codes = release_expired()
-        db.session.commit()
-        click.echo(f"released: {len(codes)} plot(s)" + (f": {', '.join(codes)}" if codes else ""))
-
-    @app.cli.command("check-deadlines")
-    def check_deadlines():
-        """Flag for review the incentives of projects past their construction deadline (nightly)."""
-        from core.projects import flag_missed_deadlines
-
-        late = flag_missed_deadlines()
-        db.session.commit()
-        for project in late:
-            click.echo(
-                f"project {project.id}: construction deadline {project.construction_deadline}"
-            )
-        click.echo(f"flagged for review: {len(late)} project(s)")
+        if current_app.config["PRODUCTION"]:
+            click.echo("demo: skipped in production")
+            return
+        try:  # the demo package sits beside the code in a checkout; production does not install it
+            from demo import load_demo as load_the_demo
+        except ModuleNotFoundError as missing:
+            if missing.name != "demo":
+                raise
+            raise click.ClickException(
+                "the demo package is not installed: run load-demo from the repository's root"
+            ) from None
+        load_the_demo(click.echo)
 
 
 def _register_user_commands(app) -> None:
@@ -184,7 +110,7 @@ def _register_user_commands(app) -> None:
             email=email,
             name=name or email.split("@")[0],
             role=role,
-            team=_team(team),
+            team=team_named(team),
             password_hash=hash_password(password),
         )
         db.session.add(user)
@@ -193,7 +119,8 @@ def _register_user_commands(app) -> None:
         click.echo(f"created {role} {email}")
 
 
-def _team(name: str | None) -> Team | None:
+def team_named(name: str | None) -> Team | None:
+    """The team of that name, created if new; None for no name."""
     if not name:
         return None
     team = db.session.scalar(select(Team).where(Team.name == name))

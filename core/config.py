@@ -77,7 +77,7 @@ def from_env() -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # Failed CRM sign-ins per account from one address (a hard limit), and per account from
         # anywhere (also reset links per address): past it, browsers that never signed in to the
-        # account wait a pause growing to LOGIN_PAUSE_MAX_SECONDS (crm/signin_throttle.py); a
+        # account wait a pause growing to LOGIN_PAUSE_MAX_SECONDS (crm/auth/signin_throttle.py); a
         # browser that did stays known for LOGIN_DEVICE_DAYS. Then CRM session lifetimes.
         "LOGIN_ACCOUNT_IP_LIMIT": os.environ.get("LOGIN_ACCOUNT_IP_LIMIT", "5 per 15 minutes"),
         "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "5 per 15 minutes"),

@@ -133,7 +133,7 @@ def queue_link_email(contact: EnterpriseContact, purpose: str):
         else:
             subject = gettext("Your sign-in link to the enterprise portal")
         body = render_template(
-            "site/email/portal_link.txt",
+            "mail/portal_link.txt",
             contact=contact,
             purpose=purpose,
             url=url,

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import g, jsonify, make_response, render_template, request
+from flask import current_app, g, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
@@ -33,6 +33,13 @@ def _messages(code: int) -> tuple[str, str]:
         403: (gettext("Forbidden"), gettext("You do not have access to this page.")),
         404: (gettext("Page not found"), gettext("There is no page at this address.")),
         405: (gettext("Not allowed"), gettext("This page cannot be used this way.")),
+        409: (
+            gettext("Changed meanwhile"),
+            gettext(
+                "Someone else changed this record after you opened the page. Nothing was saved: "
+                "reload the page, check and try again."
+            ),
+        ),
         413: (
             gettext("Too large"),
             gettext("What you sent is larger than we accept. Please send less."),
@@ -65,9 +72,22 @@ def render_error(code: int, detail: str | None = None):
     if request_ctx.url_adapter is None:
         # A Host outside TRUSTED_HOSTS: no address can be built for it, so no page with links.
         return f"{title}\n\n{detail or message}\n", code, {"Content-Type": "text/plain"}
-    template = "crm/error.html" if request.path.startswith("/crm") else "site/error.html"
+    template = _error_template(request.path)
+    if template is None:
+        return f"{title}\n\n{detail or message}\n", code, {"Content-Type": "text/plain"}
     body = render_template(template, code=code, title=title, message=detail or message)
     return body, code
+
+
+def register_error_page(app, path_prefix: str, template: str) -> None:
+    """A blueprint's own error page for the paths under its prefix (the longest prefix wins)."""
+    app.extensions.setdefault("error_pages", {})[path_prefix] = template
+
+
+def _error_template(path: str) -> str | None:
+    pages = current_app.extensions.get("error_pages", {})
+    prefixes = [prefix for prefix in pages if path.startswith(prefix)]
+    return pages[max(prefixes, key=len)] if prefixes else None
 
 
 def init_app(app) -> None:

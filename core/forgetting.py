@@ -2,11 +2,10 @@
 tied to the lead, list exports and saved searches, their project's files), and writing them out."""
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import phonenumbers
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import func, or_, select
 
 from core.extensions import db
 from core.matching import normalise_phone
@@ -198,21 +197,3 @@ def _scrub_query(person: Person, query: str) -> str:
     if not any(person.mentions(value) for _, value in pairs):
         return query
     return urlencode([(key, person.scrub(value)) for key, value in pairs])
-
-
-def remove_after_commit(paths: list[Path]) -> None:
-    """Delete files once the transaction that forgot their rows commits; keep them on rollback."""
-    session = db.session()
-
-    def remove(_session):
-        event.remove(session, "after_rollback", keep)
-        for path in paths:
-            path.unlink(missing_ok=True)
-
-    def keep(_session):
-        # Rolled back: the rows are back, so the files stay.
-        event.remove(session, "after_commit", remove)
-
-    if paths:
-        event.listen(session, "after_commit", remove, once=True)
-        event.listen(session, "after_rollback", keep, once=True)

@@ -4,14 +4,13 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-import click
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from core.audit import record
 from core.exports import write_csv
 from core.extensions import db
-from core.forgetting import ANONYMISED, Person, remove_after_commit, scrub_audit, scrub_elsewhere
+from core.forgetting import ANONYMISED, Person, scrub_audit, scrub_elsewhere
 from core.imports.forgetting import KeptFiles, forget_in_imports, import_rows
 from core.leads import refresh_search_text
 from core.models import (
@@ -28,6 +27,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from core.settings import get as setting
+from core.uploads import remove_after_commit
 
 ANONYMISED_ADDRESS = "anonymised@invalid"
 
@@ -316,27 +316,3 @@ def apply_retention(dry_run: bool = False, now: datetime | None = None) -> list[
         _forget_referrals(and_(*old_referrals(now)), ANONYMISED)
         db.session.commit()
     return due
-
-
-def init_app(app) -> None:
-    """Register `flask apply-retention [--dry-run]` (for cron)."""
-
-    @app.cli.command("apply-retention")
-    @click.option("--dry-run", is_flag=True, help="Only list the leads that would be anonymised.")
-    def apply_retention_command(dry_run: bool):
-        """Anonymise leads silent for longer than the retention period (not signed, no hold)."""
-        referrals = db.session.scalar(
-            select(func.count()).select_from(Referral).where(*old_referrals())
-        )
-        due = apply_retention(dry_run=dry_run)
-        for lead in due:
-            last = lead.last_contact_at or lead.created_at
-            click.echo(f"lead {lead.id} {lead.code_name}: last activity {last:%Y-%m-%d}")
-        verb = "would be anonymised" if dry_run else "anonymised"
-        click.echo(f"retention: {len(due)} lead(s) {verb}")
-        click.echo(f"retention: {referrals} referral(s) that never became a lead {verb}")
-        from core.imports.retention import remove_uploads
-
-        files = remove_uploads(dry_run=dry_run)
-        verb = "would be removed" if dry_run else "removed"
-        click.echo(f"retention: {len(files)} uploaded import file(s) {verb}")

@@ -1,6 +1,6 @@
 """Which desk a referral waits with until it is decided: the assignment rules' team when it is
 submitted, a manager's choice, or the team of the officer who takes it on. None is the shared
-inbox every officer works from (the rule is in docs/ROLES.md, its scope in crm/permissions.py).
+inbox every officer works from (the rule is in docs/ROLES.md, its scope in core/permissions.py).
 """
 
 from flask_babel import gettext

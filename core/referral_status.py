@@ -91,7 +91,7 @@ def notify(referral: Referral, state: str) -> None:
                 "site.portal_referral", lang=contact.language, referral_id=referral.id
             )
             body = render_template(
-                "site/email/referral_status.txt",
+                "mail/referral_status.txt",
                 contact=contact,
                 referral=referral,
                 state=state,

@@ -112,12 +112,12 @@ def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
     with force_locale("zh"):
         enterprise = contact.enterprise.display_name("zh")
         body = render_template(
-            "site/email/referral_notification.txt",
+            "mail/referral_notification.txt",
             referral=referral,
             enterprise=enterprise,
             team=team.name if team else gettext("Shared inbox"),
             country=country_name(referral.country),
-            url=external_url("crm.referral", referral_id=referral.id),
+            url=external_url("crm.referrals.referral", referral_id=referral.id),
         )
         subject = gettext(
             "New referral from %(enterprise)s: %(company)s",

@@ -30,6 +30,13 @@ def init_app(app) -> None:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["PRODUCTION"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if request.path.startswith("/crm"):
+        # CRM pages show personal data: never kept. Its static files are the same for everyone
+        # and are cached like the site's.
+        if request.path.startswith("/crm") and not _static_file():
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def _static_file() -> bool:
+    rule = request.url_rule
+    return rule is not None and rule.endpoint.rpartition(".")[2] == "static"

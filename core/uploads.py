@@ -72,6 +72,25 @@ def remove_upload(relative: str | None) -> None:
             (upload_root() / relative).unlink(missing_ok=True)
 
 
+def remove_after_commit(paths: list[Path]) -> None:
+    """Delete files once the transaction that stopped pointing at them commits; keep them on
+    rollback."""
+    session = db.session()
+
+    def remove(_session):
+        event.remove(session, "after_rollback", keep)
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    def keep(_session):
+        # Rolled back: the rows are back, so the files stay.
+        event.remove(session, "after_commit", remove)
+
+    if paths:
+        event.listen(session, "after_commit", remove, once=True)
+        event.listen(session, "after_rollback", keep, once=True)
+
+
 def _committed(session) -> None:
     if has_app_context():
         g.pop(PENDING, None)

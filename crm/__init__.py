@@ -1,51 +1,87 @@
-"""The bureau's CRM under /crm/: locked by default behind one gate, Chinese unless chosen."""
+"""The bureau's CRM under /crm/: one blueprint per area behind one gate, Chinese unless chosen."""
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core.errors import register_error_page
 from core.i18n import STAFF_LANGUAGES
-from crm.permissions import ROUTE_PERMISSIONS, allowed
+from crm.permissions import allowed, declared_permission, is_public
 
-bp = Blueprint("crm", __name__, url_prefix="/crm", template_folder="templates")
-
-# The only endpoints reachable without signing in; everything else is denied by the gate.
-PUBLIC_ENDPOINTS = {
-    "crm.login",
-    "crm.login_code",
-    "crm.password_forgot",
-    "crm.password_reset",
-    "crm.set_language",
-}
 STAFF_LANG_COOKIE = "staff_lang"
-
 
 # The sections in the CRM's navigation, shown to those who may open them.
 NAV = (
-    ("crm.dashboard", _l("Dashboard")),
-    ("crm.my_day", _l("My day")),
-    ("crm.leads", _l("Leads")),
-    ("crm.import_new", _l("Import")),
-    ("crm.board", _l("Pipeline")),
-    ("crm.projects", _l("Projects")),
-    ("crm.events", _l("Events")),
-    ("crm.referrals", _l("Referrals")),
-    ("crm.enterprises", _l("Enterprises")),
-    ("crm.referral_leaderboard", _l("Leaderboard")),
-    ("crm.follow_up", _l("Follow-up")),
-    ("crm.admin_users", _l("Administration")),
-    ("crm.account", _l("My account")),
+    ("crm.dashboard.dashboard", _l("Dashboard")),
+    ("crm.activities.my_day", _l("My day")),
+    ("crm.leads.leads", _l("Leads")),
+    ("crm.imports.import_new", _l("Import")),
+    ("crm.pipeline.board", _l("Pipeline")),
+    ("crm.projects.projects", _l("Projects")),
+    ("crm.events.events", _l("Events")),
+    ("crm.referrals.referrals", _l("Referrals")),
+    ("crm.enterprises.enterprises", _l("Enterprises")),
+    ("crm.referrals.referral_leaderboard", _l("Leaderboard")),
+    ("crm.pipeline.follow_up", _l("Follow-up")),
+    ("crm.admin.admin_users", _l("Administration")),
+    ("crm.auth.account", _l("My account")),
 )
 
 
-@bp.app_context_processor
+def create_blueprint() -> Blueprint:
+    """The CRM: its gate, shared layout and assets, and every area registered under it."""
+    from crm import (
+        activities,
+        admin,
+        auth,
+        capture,
+        dashboard,
+        enterprises,
+        events,
+        home,
+        imports,
+        leads,
+        pipeline,
+        privacy,
+        projects,
+        referrals,
+    )
+
+    bp = Blueprint(
+        "crm", __name__, url_prefix="/crm", template_folder="templates", static_folder="static"
+    )
+    bp.before_request(gate)
+    bp.record_once(lambda state: register_error_page(state.app, "/crm", "crm/error.html"))
+    bp.app_context_processor(navigation)
+    for area in (
+        auth,
+        home,
+        dashboard,
+        activities,
+        leads,
+        imports,
+        pipeline,
+        projects,
+        events,
+        capture,
+        referrals,
+        enterprises,
+        admin,
+        privacy,
+    ):
+        bp.register_blueprint(area.bp)
+    return bp
+
+
 def navigation():
     def crm_nav():
+        views = current_app.view_functions
         return [
             (endpoint, label)
             for endpoint, label in NAV
-            if endpoint in current_app.view_functions
-            and allowed(ROUTE_PERMISSIONS.get(endpoint, "admin.settings"))
+            if endpoint in views
+            and (permission := declared_permission(views[endpoint])) is not None
+            and allowed(permission)
         ]
 
     return {"crm_nav": crm_nav}
@@ -58,37 +94,18 @@ def staff_language() -> str:
     return chosen if chosen in STAFF_LANGUAGES else "zh"
 
 
-@bp.before_request
 def gate():
+    """Before every CRM view (the areas' blueprints are nested in this one)."""
     g.lang = staff_language()
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    view = current_app.view_functions[request.endpoint]
+    if is_public(view):
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("crm.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("crm.auth.login", next=request.full_path.rstrip("?")))
     g.actor = f"user:{current_user.id}"
     g.timezone = current_user.timezone
     # Deny by default: a view without a declared permission is reachable by nobody.
-    permission = ROUTE_PERMISSIONS.get(request.endpoint)
+    permission = declared_permission(view)
     if permission is None or not allowed(permission):
         abort(403)
     return None
-
-
-from crm import (  # noqa: E402,F401  (registers the views)
-    account,
-    activities,
-    admin,
-    auth,
-    capture,
-    dashboard,
-    enterprises,
-    events,
-    home,
-    imports,
-    leads,
-    password_reset,
-    pipeline,
-    privacy,
-    projects,
-    referrals,
-)

@@ -3,10 +3,6 @@ someone else changed since then."""
 
 import json
 
-from sqlalchemy.orm.exc import StaleDataError
-
-from core.extensions import db
-
 
 def arm(form, version: int, shown: dict) -> None:
     """Keep in the form's hidden fields the version and the values (as shown) it opens with."""
@@ -34,14 +30,3 @@ def refuse(form, version: int, current: dict, submitted: dict) -> list[tuple[str
     conflicts = changed_since(current, form.original.data, submitted)
     arm(form, version, current)
     return conflicts
-
-
-def committed() -> bool:
-    """Commit; False, rolled back, when someone else saved the record between our read and our
-    write (its version moved on)."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return False
-    return True

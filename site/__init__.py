@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, g
 
+from core.errors import register_error_page
 from core.i18n import PUBLIC_LANGUAGES
 
 bp = Blueprint(
@@ -12,6 +13,8 @@ bp = Blueprint(
 )
 # Routes outside any language: negotiation at /, sitemap.xml, robots.txt, and the static files.
 root_bp = Blueprint("root", __name__, static_folder="static", static_url_path="/static/site")
+# Every error page outside other blueprints' prefixes (the CRM's /crm) is the site's.
+root_bp.record_once(lambda state: register_error_page(state.app, "/", "site/error.html"))
 
 
 @bp.url_value_preprocessor

@@ -29,8 +29,8 @@ from core.models import (
 from core.models.base import utcnow
 from core.passwords import hash_password
 from core.workdays import CHINA
-from crm.auth import TOTP_REQUIRED, stamp_session
-from crm.twofactor import new_secret
+from crm.auth.signin import TOTP_REQUIRED, stamp_session
+from crm.auth.twofactor import new_secret
 from public_site.portal.session import KEY
 
 PASSWORD = "correct horse battery"

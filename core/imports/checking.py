@@ -66,6 +66,10 @@ class RowCheck:
     decision: str = "create"  # create | merge | skip | reject
     # True when a problem forbids importing the row (decision is then always "reject").
     blocking: bool = False
+    # The decision before the user's choice (core.imports.jobs.decide), and whether the row's
+    # match is a lead the user may not change, so never merged into.
+    default: str = "create"
+    no_merge: bool = False
     # For the run: the phone in E.164 (None if it did not parse) and the company keys.
     phone_e164: str | None = field(default=None, repr=False)
     keys: tuple[str, ...] = field(default=(), repr=False)

@@ -5,7 +5,6 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from core.audit import record
 from core.extensions import db
 from core.imports.errors import ImportFileError
 from core.imports.jobs import new_job
@@ -28,7 +27,12 @@ def register(app) -> None:
         "--encoding", default=None, help="utf-8, utf-8-sig, gb18030 or utf-16 (else detected)."
     )
     @click.option("--country", default=None, help="ISO country for rows without one (e.g. CN).")
-    @click.option("--user", "user_email", default=None, help="Importing staff member's email.")
+    @click.option(
+        "--user",
+        "user_email",
+        default=None,
+        help="Importing staff member's email; rows merge only into leads they may change.",
+    )
     def import_leads(file, event_slug, dry_run, source, encoding, country, user_email):
         """Import leads from a CSV or XLSX file, with de-duplication, in one transaction."""
         event = None
@@ -83,6 +87,5 @@ def register(app) -> None:
         if job.status == "failed":
             raise click.ClickException(job.error)
         if source and not dry_run:
-            remembered = remember_mapping(source, job.mapping)
-            record("update", remembered, {"mapping": [None, remembered.mapping]}, actor="system")
+            remember_mapping(source, job.mapping)
             db.session.commit()

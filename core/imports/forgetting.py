@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
-from core.forgetting import ANONYMISED, Person, folded_text, remove_after_commit, scrub_audit
+from core.forgetting import ANONYMISED, Person, folded_text, scrub_audit
 from core.forgetting import scrub_rows as scrub_text_rows
 from core.imports.errors import ImportFileError
 from core.imports.jobs import stored_path_of
 from core.imports.reading import Table, read_table
 from core.models import AuditEntry, ImportJob, ImportMerge, StageChange
+from core.uploads import remove_after_commit
 
 
 def linked_jobs(lead_ids: list[int]) -> list[ImportJob]:

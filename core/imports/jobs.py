@@ -1,9 +1,12 @@
-"""An import job from upload to the decision list: stored file, suggested mapping, checks."""
+"""An import job from upload to the decision list: stored file, suggested mapping, checks, and
+who may merge rows into which lead (for the CRM's pages and every run alike)."""
 
 import threading
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
@@ -11,10 +14,13 @@ from core.imports.checking import RowCheck, check_rows
 from core.imports.errors import ImportFileError
 from core.imports.mapping import remembered_mapping, suggest_mapping
 from core.imports.reading import Table, read_table
-from core.models import ImportJob, User
+from core.models import ImportJob, Lead, User
+from core.permissions import can
 from core.uploads import display_name, write_upload
 
 USER_DECISIONS = ("create", "merge", "skip")
+# Matched leads loaded per query when checking who may merge into them (SQL variable limits).
+LEADS_PER_QUERY = 500
 # Rows processed by jobs running in this process, read by the progress page while they run.
 _progress: dict[int, int] = {}
 _progress_lock = threading.Lock()
@@ -81,38 +87,69 @@ def new_job(
     return job
 
 
-def load_table(job: ImportJob) -> Table:
-    """The job's stored file read again with job.encoding (ImportFileError if it cannot be)."""
+def load_table(job: ImportJob, encoding: str | None = None) -> Table:
+    """The job's stored file read again, with job.encoding unless another is given
+    (ImportFileError if it is gone or cannot be read so)."""
     try:
         data = stored_path_of(job).read_bytes()
     except OSError:
-        from flask_babel import gettext
-
         raise ImportFileError(gettext("The uploaded file is no longer stored.")) from None
-    return read_table(data, job.filename, encoding=job.encoding)
+    return read_table(data, job.filename, encoding=encoding or job.encoding)
 
 
-def apply_decisions(checks: list[RowCheck], decisions: dict) -> list[RowCheck]:
-    """The user's choices over the defaults; a blocked row stays rejected, merge needs a match."""
+def mergeable_leads(checks: list[RowCheck], user: User | None) -> set[int] | None:
+    """The matched leads `user` may merge rows into (those they may change: an officer's own);
+    None when any, for a run without a user (the operator's `flask import-leads`)."""
+    if user is None:
+        return None
+    ids = sorted({c.match.lead_id for c in checks if c.match is not None and c.match.lead_id})
+    mergeable = set()
+    for start in range(0, len(ids), LEADS_PER_QUERY):
+        leads = db.session.scalars(
+            select(Lead).where(Lead.id.in_(ids[start : start + LEADS_PER_QUERY]))
+        )
+        mergeable.update(lead.id for lead in leads if can("lead.edit", lead, user))
+    return mergeable
+
+
+def decide(checks: list[RowCheck], decisions: dict, user: User | None) -> list[RowCheck]:
+    """Each row's default, then the user's choice over it where allowed.
+
+    A row merges only into a lead the user may change; for any other existing lead it matches it
+    is created, flagged as a possible duplicate, for the lead's owner to merge. A blocked row stays
+    rejected; merge needs a match.
+    """
+    mergeable = mergeable_leads(checks, user)
     for check in checks:
+        lead_id = check.match.lead_id if check.match is not None else None
+        check.no_merge = bool(lead_id and mergeable is not None and lead_id not in mergeable)
+        if check.no_merge and check.decision == "merge":
+            check.decision = "create"
+        check.default = check.decision
         chosen = (decisions or {}).get(str(check.number))
         if chosen in allowed_decisions(check):
             check.decision = chosen
     return checks
 
 
-def job_checks(job: ImportJob, progress=None) -> list[RowCheck]:
-    """check_rows for the job's file and mapping, with the user's decisions applied."""
+def job_checks(
+    job: ImportJob, user: User | None = None, *, table: Table | None = None, progress=None
+) -> list[RowCheck]:
+    """check_rows for the job's file (or the table already read from it) and mapping, decided
+    for `user` (by default the job's creator: see decide)."""
     checks = check_rows(
-        load_table(job), job.mapping, default_country=job.default_country, progress=progress
+        table if table is not None else load_table(job),
+        job.mapping,
+        default_country=job.default_country,
+        progress=progress,
     )
-    return apply_decisions(checks, job.decisions)
+    return decide(checks, job.decisions, user if user is not None else job.created_by)
 
 
 def allowed_decisions(check: RowCheck) -> list[str]:
     """The decisions the user may choose for this row (none but "reject" for a blocked row)."""
     if check.blocking:
         return ["reject"]
-    if check.match is None:
+    if check.match is None or check.no_merge:
         return ["create", "skip"]
     return list(USER_DECISIONS)

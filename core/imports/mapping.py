@@ -6,6 +6,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core.audit import record
 from core.extensions import db
 from core.models import ImportMapping
 
@@ -120,15 +121,20 @@ def remembered_mapping(source: str) -> dict | None:
 
 
 def remember_mapping(source: str, mapping: dict) -> ImportMapping | None:
-    """Keep the mapping for the next file from the same source (in the caller's transaction)."""
+    """Keep the mapping for the next file from the same source, audited (in the caller's
+    transaction); the CRM's mapping page and `flask import-leads` both do."""
     source = (source or "").strip()[:120]
     if not source:
         return None
+    mapping = clean_mapping(mapping)
     row = db.session.scalar(select(ImportMapping).where(ImportMapping.source == source))
     if row is None:
-        row = ImportMapping(source=source)
+        row = ImportMapping(source=source, mapping=mapping)
         db.session.add(row)
-    row.mapping = clean_mapping(mapping)
+        record("create", row, {"source": [None, source], "mapping": [None, mapping]})
+    elif row.mapping != mapping:
+        record("update", row, {"mapping": [row.mapping, mapping]})
+        row.mapping = mapping
     return row
 
 

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.imports.errors import ImportFileError
 from core.imports.jobs import job_checks, set_progress
 from core.imports.writing import Writer
-from core.models import ImportJob
+from core.models import ImportJob, User
 from core.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,13 @@ def plan(checks) -> Plan:
     return p
 
 
-def run_job(job: ImportJob, *, progress: Callable[[int], None] | None = None) -> ImportJob:
+def run_job(
+    job: ImportJob, *, user: User | None = None, progress: Callable[[int], None] | None = None
+) -> ImportJob:
     """Run the job in one transaction and commit; on failure roll back and mark it failed.
 
-    Fills the counts and the per-row report; a dry run writes only the job.
+    Fills the counts and the per-row report; a dry run writes only the job. Rows merge only into
+    leads `user` (by default the job's creator) may change: core.imports.jobs.decide.
     """
     job_id = job.id
 
@@ -88,7 +91,7 @@ def run_job(job: ImportJob, *, progress: Callable[[int], None] | None = None) ->
         job.report, job.lead_ids, job.error, job.finished_at = [], [], "", None
         # Progress counts each row twice, checked then written, shown as rows: half a row each.
         total = job.total
-        checks = job_checks(job, progress=lambda n: tick(min(n, total) // 2))
+        checks = job_checks(job, user, progress=lambda n: tick(min(n, total) // 2))
         job.total = total = len(checks)
         p = plan(checks)
         if job.dry_run:
@@ -136,8 +139,8 @@ def _actor(job: ImportJob) -> str:
     return f"user:{job.created_by_id}" if job.created_by_id else "system"
 
 
-def start_job(job_id: int) -> None:
-    """Mark the job running, commit, and run it in a background thread of this process.
+def start_job(job_id: int, user: User | None = None) -> None:
+    """Mark the job running, commit, and run it for `user` in a background thread of this process.
 
     The thread lives in the web process: a long import survives only while that process
     lives. A restart leaves the job "running" with nothing written (one transaction): start
@@ -152,11 +155,13 @@ def start_job(job_id: int) -> None:
 
     # The thread writes texts (the history note, the error) in the language of who started it.
     locale = str(get_locale() or "zh")
+    user_id = user.id if user is not None else None
 
     def work() -> None:
         with app.app_context(), force_locale(locale):
             try:
-                run_job(db.session.get(ImportJob, job_id))
+                runner = db.session.get(User, user_id) if user_id is not None else None
+                run_job(db.session.get(ImportJob, job_id), user=runner)
             finally:
                 db.session.remove()
 

@@ -1,3 +1,7 @@
 """Activities and follow-up: calls, meetings, tasks, My day, digests and emails from the CRM."""
 
-from crm.activities import digest, emails, my_day, views  # noqa: F401  (registers the views)
+from flask import Blueprint
+
+bp = Blueprint("activities", __name__, template_folder="templates")
+
+from crm.activities import digest, emails, my_day, views  # noqa: E402,F401  (registers the views)

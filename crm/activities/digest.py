@@ -1,20 +1,19 @@
-"""The daily digest: one email per officer listing their overdue items (`flask send-digests`)."""
+"""The daily digest: one email per officer listing their overdue items (`flask send-digests`,
+a periodic job of core/periodic.py's table)."""
 
-import click
 from babel.dates import format_datetime
 from flask import current_app
-from flask.cli import with_appcontext
 from flask_babel import force_locale, ngettext
 from sqlalchemy import select
 
-from core import outbox
+from core import outbox, periodic
 from core.audit import record
 from core.extensions import db
 from core.i18n import LANGUAGES
 from core.models import AuditEntry, User
 from core.models.base import utcnow
 from core.urls import staff_base_url
-from crm import bp
+from crm.activities import bp
 from crm.activities.my_day import day_bounds, open_tasks_of, unanswered_leads_of
 from crm.activities.records import lead_url, zone_of
 
@@ -108,16 +107,15 @@ def send_digests(now=None) -> dict[str, int]:
     return counts
 
 
-@click.command("send-digests")
-@with_appcontext
-def send_digests_command():
-    """Email each officer their overdue tasks and first responses (run daily from cron)."""
+def run_digests() -> list[str]:
+    """Email each officer their overdue tasks and first responses."""
     counts = send_digests()
-    click.echo(
+    return [
         "digests: {queued} queued, {sent} sent, {failed} failed (retried by send-outbox), "
         "{nothing_due} with nothing overdue, {already_sent} already sent today".format(**counts)
-    )
+    ]
 
 
-# Registered on the app (not under `flask crm`) when the CRM blueprint is.
-bp.record_once(lambda state: state.app.cli.add_command(send_digests_command))
+DIGESTS = periodic.Job("send-digests", run_digests, "0 8 * * 1-5", "every working morning at 8:00")
+# Into the app's table of periodic jobs (and its `flask` commands) when the CRM is registered.
+bp.record_once(lambda state: periodic.register(state.app, DIGESTS))

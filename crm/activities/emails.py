@@ -4,14 +4,13 @@ from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from jinja2 import TemplateNotFound
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from core import outbox
 from core.content import get_content
-from core.extensions import db
 from core.i18n import LANGUAGES, translated
-from crm import bp
+from core.unit_of_work import saved
+from crm.activities import bp
 from crm.activities.forms import TEMPLATE_LABELS, EmailForm
 from crm.activities.records import lead_url, log_activity
 from crm.permissions import get_lead_or_404, require
@@ -99,7 +98,7 @@ def _page(lead, form, step, contact=None):
 
 def _send(lead, contact, form: EmailForm):
     subject, body = form.subject.data.strip(), form.body.data
-    email = outbox.queue(
+    outbox.queue(
         kind="crm",
         to=contact.email,
         language=form.language.data,
@@ -108,12 +107,8 @@ def _send(lead, contact, form: EmailForm):
         lead_id=lead.id,
     )
     log_activity(lead, kind="email", direction="out", subject=subject, body=body)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
+    if not saved():
         flash(gettext("This lead was changed by someone else just now. Please try again."), "error")
         return _page(lead, form, "preview", contact=contact), 409
-    outbox.send_now([email.id])
     flash(gettext("Email to %(name)s queued for sending.", name=contact.name), "success")
     return redirect(lead_url(lead.id))

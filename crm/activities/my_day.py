@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from core.extensions import db
 from core.models import Activity, Lead, User
 from core.models.base import utcnow
-from crm import bp
+from crm.activities import bp
 from crm.activities.records import zone_of
 from crm.permissions import require, visible_leads
 

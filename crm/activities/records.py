@@ -43,8 +43,8 @@ def local_to_utc(value: datetime, user: User | None = None) -> datetime:
 def lead_url(lead_id: int, *, external_base: str | None = None) -> str:
     """The lead file's address; absolute when a base URL is given (emails)."""
     path = (
-        url_for("crm.lead", lead_id=lead_id)
-        if "crm.lead" in current_app.view_functions and external_base is None
+        url_for("crm.leads.lead", lead_id=lead_id)
+        if "crm.leads.lead" in current_app.view_functions and external_base is None
         else f"/crm/leads/{lead_id}"
     )
     return f"{external_base.rstrip('/')}{path}" if external_base else path

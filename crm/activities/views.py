@@ -5,14 +5,14 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from core.audit import record
 from core.extensions import db
 from core.models import Activity
 from core.models.base import utcnow
-from crm import bp
+from core.unit_of_work import saved
+from crm.activities import bp
 from crm.activities.forms import DIRECTION_LABELS, KIND_LABELS, ActivityForm
 from crm.activities.records import (
     assignable_staff,
@@ -23,7 +23,7 @@ from crm.activities.records import (
     open_tasks,
     zone_of,
 )
-from crm.auth import safe_next
+from crm.auth.signin import safe_next
 from crm.permissions import can, get_lead_or_404, require
 
 # A clock a few minutes fast on someone's phone is not "in the future".
@@ -102,10 +102,7 @@ def activity_new(lead_id: int):
                 due_at=times[1],
                 assignee_id=assignee,
             )
-            try:
-                db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
+            if not saved():
                 flash(_stale_lead_message(), "error")
                 return redirect(lead_url(lead_id))
             flash(gettext("Activity logged."), "success")
@@ -148,10 +145,7 @@ def activity_done(activity_id: int):
         return redirect(back)
     task.done_at = utcnow()
     record("update", task, {"done_at": [None, task.done_at]})
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
+    if not saved():
         flash(gettext("This task was changed by someone else. Please check it again."), "error")
         return redirect(back)
     flash(gettext("Task marked done: %(subject)s", subject=task.subject), "success")
@@ -209,10 +203,7 @@ def activity_edit(activity_id: int):
                     setattr(activity, name, value)
                 if changes:
                     record("update", activity, changes)
-                try:
-                    db.session.commit()
-                except StaleDataError:
-                    db.session.rollback()
+                if not saved():
                     flash(gettext("This activity was changed by someone else."), "error")
                     return redirect(lead_url(lead.id))
                 flash(gettext("Activity saved."), "success")

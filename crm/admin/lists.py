@@ -6,7 +6,6 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -15,7 +14,8 @@ from core.extensions import db
 from core.forms import Form
 from core.lists import LABEL_LANGUAGES
 from core.models import LIST_KINDS, ListItem
-from crm import bp
+from core.unit_of_work import saved
+from crm.admin import bp
 from crm.permissions import require
 
 KIND_LABELS = {"industry": _l("Industries"), "lost_reason": _l("Reasons for lost leads")}
@@ -61,7 +61,7 @@ def _item_or_404(item_id: int) -> ListItem:
 
 
 def _back(kind: str):
-    return redirect(url_for("crm.admin_lists", kind=kind))
+    return redirect(url_for("crm.admin.admin_lists", kind=kind))
 
 
 @bp.route("/admin/lists")
@@ -119,7 +119,7 @@ def admin_list_new(kind: str):
             item = ListItem(kind=kind, code=code, labels=_labels(form), position=(last or 0) + 1)
             db.session.add(item)
             record("create", item, {"code": [None, code], "labels": [None, item.labels]})
-            db.session.commit()
+            db.session.flush()
             flash(gettext("%(label)s is added.", label=item.label(g.lang)), "info")
             return _back(kind)
     return _render_lists(kind, new_form=form)
@@ -157,10 +157,7 @@ def admin_list_item(item_id: int):
     if labels != item.labels:
         record("update", item, {"labels": [item.labels, labels]})
         item.labels = labels
-        try:
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
+        if not saved():
             flash(
                 gettext(
                     "%(code)s was changed by someone else meanwhile. Nothing was saved.",
@@ -186,7 +183,7 @@ def admin_list_move(item_id: int):
         for position, each in enumerate(items):
             each.position = position
         record("move", item, {"position": [old, item.position]})
-        db.session.commit()
+        db.session.flush()
     return _back(item.kind)
 
 
@@ -199,5 +196,5 @@ def admin_list_active(item_id: int):
     if active != item.active:
         record("update", item, {"active": [item.active, active]})
         item.active = active
-        db.session.commit()
+        db.session.flush()
     return _back(item.kind)

@@ -11,7 +11,7 @@ from core.audit import current_actor
 from core.extensions import db
 from core.forms import Form
 from core.models import AuditEntry
-from crm import bp
+from crm.admin import bp
 from crm.permissions import require
 
 
@@ -88,7 +88,7 @@ def admin_settings():
                     changes=changes,
                 )
             )
-            db.session.commit()
+            db.session.flush()
         flash(gettext("The settings are saved."), "info")
-        return redirect(url_for("crm.admin_settings"))
+        return redirect(url_for("crm.admin.admin_settings"))
     return render_template("crm/admin/settings.html", form=form, hints=HINTS)

@@ -18,10 +18,10 @@ from core.forms import Form
 from core.i18n import LANGUAGES, STAFF_LANGUAGES
 from core.models import ROLES, Team, User
 from core.passwords import hash_password
-from crm import bp
-from crm.account import PASSWORD_HINT, NewPasswordForm
+from crm.admin import bp
+from crm.auth.account import PASSWORD_HINT, NewPasswordForm
+from crm.auth.twofactor import remove
 from crm.permissions import require
-from crm.twofactor import remove
 
 log = logging.getLogger(__name__)
 ROLE_LABELS = {
@@ -121,10 +121,10 @@ def admin_user_new():
         )
         db.session.add(user)
         record("create", user, {k: [None, v] for k, v in _values(user).items() if k != "active"})
-        db.session.commit()
+        db.session.flush()
         log.info("user %s created by user=%s", user.id, current_user.id)
         flash(gettext("The account of %(name)s is created.", name=user.name), "info")
-        return redirect(url_for("crm.admin_users"))
+        return redirect(url_for("crm.admin.admin_users"))
     return render_template("crm/admin/user_new.html", form=form, hint=PASSWORD_HINT)
 
 
@@ -194,10 +194,10 @@ def _save_user(user: User, form: UserForm):
         if "active" in changes and not user.active:
             user.session_version += 1  # a deactivated account's open sessions end at once
         record("update", user, changes)
-        db.session.commit()
+        db.session.flush()
         log.info("user %s changed by user=%s: %s", user.id, current_user.id, sorted(changes))
     flash(gettext("The account of %(name)s is saved.", name=user.name), "info")
-    return redirect(url_for("crm.admin_users"))
+    return redirect(url_for("crm.admin.admin_users"))
 
 
 @bp.route("/admin/users/<int:user_id>/reset-2fa", methods=["POST"])
@@ -209,10 +209,10 @@ def admin_user_reset_2fa(user_id: int):
         remove(user)
         user.session_version += 1
         record("reset_2fa", user)
-        db.session.commit()
+        db.session.flush()
         log.info("second factor of user %s reset by user=%s", user.id, current_user.id)
     flash(gettext("Two-step sign-in of %(name)s is reset.", name=user.name), "info")
-    return redirect(url_for("crm.admin_user", user_id=user.id))
+    return redirect(url_for("crm.admin.admin_user", user_id=user.id))
 
 
 @bp.route("/admin/teams", methods=["POST"])
@@ -228,9 +228,9 @@ def admin_team_new():
         team = Team(name=name)
         db.session.add(team)
         record("create", team, {"name": [None, name]})
-        db.session.commit()
+        db.session.flush()
         flash(gettext("Team %(name)s is created.", name=name), "info")
-    return redirect(url_for("crm.admin_users"))
+    return redirect(url_for("crm.admin.admin_users"))
 
 
 @bp.route("/admin/teams/<int:team_id>", methods=["POST"])
@@ -250,6 +250,6 @@ def admin_team(team_id: int):
     elif name != team.name:
         record("update", team, {"name": [team.name, name]})
         team.name = name
-        db.session.commit()
+        db.session.flush()
         flash(gettext("Team %(name)s is saved.", name=name), "info")
-    return redirect(url_for("crm.admin_users"))
+    return redirect(url_for("crm.admin.admin_users"))

@@ -1,3 +1,13 @@
 """Booth capture at fairs: a phone form that keeps entries offline, and the files it brings."""
 
-from crm.capture import files, views  # noqa: F401  (registers the views)
+from flask import Blueprint
+
+bp = Blueprint(
+    "capture",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/capture",
+)
+
+from crm.capture import files, views  # noqa: E402,F401  (registers the views)

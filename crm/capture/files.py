@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from core.extensions import db
 from core.models import Lead, LeadFile
 from core.uploads import upload_root
-from crm import bp
+from crm.capture import bp
 from crm.permissions import MAX_ID, get_lead_or_404, require
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 from flask import (
     abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -26,7 +25,7 @@ from core.extensions import db
 from core.leads import on_create, start_response_clock
 from core.models import Activity, Contact, Event, Lead
 from core.uploads import StorageUnavailable
-from crm import bp
+from crm.capture import bp
 from crm.capture.forms import CaptureForm, parse_captured_at
 from crm.capture.photos import PhotoError, read_photo, store_photo
 from crm.permissions import MAX_ID, require
@@ -100,7 +99,7 @@ def _answer(event: Event, lead: Lead, created: bool):
     else:
         known = gettext("This entry had already been received (%(code)s).", code=lead.code_name)
         flash(known, "info")
-    return redirect(url_for("crm.capture", event_id=event.id))
+    return redirect(url_for("crm.capture.capture", event_id=event.id))
 
 
 @bp.route("/capture/<int:event_id>", methods=["GET", "POST"])
@@ -174,7 +173,7 @@ def _create(event: Event, form: CaptureForm, photo):
             db.session.add(stored)
             created["card_photo"] = [None, stored.filename]
         record("create", lead, created)
-        db.session.commit()
+        db.session.flush()
     except StorageUnavailable as problem:
         db.session.rollback()
         return _unavailable(event, form, problem.message)
@@ -208,6 +207,6 @@ def capture_token():
 @require("lead.capture")
 def capture_worker():
     """The service worker, served from here so its scope covers the capture pages."""
-    folder = Path(current_app.blueprints["root"].static_folder) / "js"
+    folder = Path(bp.static_folder) / "js"
     response = send_from_directory(folder, "capture-sw.js", mimetype="text/javascript", max_age=0)
     return response

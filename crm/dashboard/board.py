@@ -202,7 +202,7 @@ class _Rows:
 
     def __init__(self):
         self.whole_scope = current_user.role in ("admin", "manager")
-        self.link = url_for("crm.project", project_id=0).removesuffix("0")
+        self.link = url_for("crm.projects.project", project_id=0).removesuffix("0")
         self.stages = {code: str(label) for code, label in STAGE_LABELS.items()}
         self.zones: dict[str, str] = {}
 

@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from core.exports import MIMETYPES, neutralise
-from crm import bp
+from crm.dashboard import bp
 from crm.dashboard.board import Dashboard, build, read_year
 from crm.permissions import require
 

@@ -4,7 +4,7 @@ from flask import render_template, request
 
 from core import projects, targets
 from core.i18n import money_compact, number
-from crm import bp
+from crm.dashboard import bp
 from crm.dashboard.board import build, read_year, years_offered
 from crm.permissions import require
 

@@ -8,14 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import outbox
 from core.audit import record
 from core.enterprises import invite, normalise_address
 from core.extensions import db
 from core.models import Enterprise, EnterpriseContact, PortalLink
 from core.models.base import utcnow
-from crm import bp
 from crm.conflicts import changed_since
+from crm.enterprises import bp
 from crm.enterprises.forms import CONTACT_FIELDS, ContactForm
 from crm.enterprises.views import get_enterprise_or_404
 from crm.leads.forms import check_phone
@@ -128,7 +127,7 @@ def _save(firm: Enterprise, contact: EnterpriseContact | None, form: ContactForm
         action = "update"
         if not changes:
             flash(gettext("Nothing changed."), "info")
-            return redirect(url_for("crm.enterprise", enterprise_id=firm.id))
+            return redirect(url_for("crm.enterprises.enterprise", enterprise_id=firm.id))
         for name, (_old, new) in changes.items():
             setattr(contact, name, new)
         if ("active" in changes and not contact.active) or "email" in changes:
@@ -144,13 +143,15 @@ def _save(firm: Enterprise, contact: EnterpriseContact | None, form: ContactForm
                 .values(expires_at=utcnow())
             )
         record(action, contact, changes)  # flushes a new contact: the address is checked here
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the address was taken in the same instant
         db.session.rollback()
         form.email.errors.append(gettext("This address already belongs to another contact."))
         return _render(firm, None if action == "create" else contact, form, status=422)
     flash(gettext("The contact was saved."), "success")
-    return redirect(url_for("crm.enterprise", enterprise_id=firm.id) + "#contacts-title")
+    return redirect(
+        url_for("crm.enterprises.enterprise", enterprise_id=firm.id) + "#contacts-title"
+    )
 
 
 def _render(firm, contact, form, conflicts=(), status=200):
@@ -174,7 +175,7 @@ def _render(firm, contact, form, conflicts=(), status=200):
 def enterprise_contact_invite(enterprise_id: int, contact_id: int):
     firm = get_enterprise_or_404(enterprise_id)
     contact = get_contact_or_404(firm, contact_id)
-    back = url_for("crm.enterprise", enterprise_id=firm.id) + "#contacts-title"
+    back = url_for("crm.enterprises.enterprise", enterprise_id=firm.id) + "#contacts-title"
     if not contact.active:
         flash(
             gettext(
@@ -184,8 +185,7 @@ def enterprise_contact_invite(enterprise_id: int, contact_id: int):
             "error",
         )
         return redirect(back)
-    email = invite(contact)
-    db.session.commit()
-    outbox.send_now([email.id])
+    invite(contact)
+    db.session.flush()
     flash(gettext("Invitation sent to %(email)s.", email=contact.email), "success")
     return redirect(back)

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import referral_status
 from core.audit import record
@@ -17,9 +16,10 @@ from core.enterprises import new_referral_code, refresh_keys
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import ZONES, Enterprise, Lead, Plot, Referral
+from core.unit_of_work import saved
 from core.urls import external_url
-from crm import bp
 from crm.conflicts import arm, refuse
+from crm.enterprises import bp
 from crm.enterprises.forms import (
     ENTERPRISE_FIELDS,
     EnterpriseForm,
@@ -106,8 +106,8 @@ def enterprises():
 
 def _referral_url(referral: Referral) -> str | None:
     # The referral page is another feature of the CRM: link to it only once it exists.
-    if "crm.referral" in current_app.view_functions and allowed("referral.view"):
-        return url_for("crm.referral", referral_id=referral.id)
+    if "crm.referrals.referral" in current_app.view_functions and allowed("referral.view"):
+        return url_for("crm.referrals.referral", referral_id=referral.id)
     return None
 
 
@@ -230,13 +230,13 @@ def enterprise_new():
             changes["slug"] = [None, firm.slug]
             record("create", firm, changes)
             try:
-                db.session.commit()
+                db.session.flush()
             except IntegrityError:  # someone took the slug in the same instant
                 db.session.rollback()
                 form.slug.errors.append(taken)
             else:
                 flash(gettext("The enterprise was created."), "success")
-                return redirect(url_for("crm.enterprise", enterprise_id=firm.id))
+                return redirect(url_for("crm.enterprises.enterprise", enterprise_id=firm.id))
     return _render_form(form, None, status=422)
 
 
@@ -259,16 +259,13 @@ def enterprise_edit(enterprise_id: int):
         changes = _apply(firm, values)
         if not changes:
             flash(gettext("Nothing changed."), "info")
-            return redirect(url_for("crm.enterprise", enterprise_id=firm.id))
+            return redirect(url_for("crm.enterprises.enterprise", enterprise_id=firm.id))
         record("update", firm, changes)
-        try:
-            db.session.commit()
-        except StaleDataError:  # saved by someone else between our read and our write
-            db.session.rollback()
+        if not saved():  # saved by someone else between our read and our write
             firm = get_enterprise_or_404(enterprise_id, selectinload(Enterprise.plots))
         else:
             flash(gettext("The enterprise was saved."), "success")
-            return redirect(url_for("crm.enterprise", enterprise_id=firm.id))
+            return redirect(url_for("crm.enterprises.enterprise", enterprise_id=firm.id))
         current = _shown(_current(firm))
     conflicts = refuse(form, firm.version_id, current, _shown(values))
     return _render_form(form, firm, conflicts=conflicts, conflict=True, status=409)
@@ -298,8 +295,10 @@ def enterprise_code(enterprise_id: int):
     firm = get_enterprise_or_404(enterprise_id)
     old, firm.referral_code = firm.referral_code, new_referral_code()
     record("update", firm, {"referral_code": [old, firm.referral_code]})
-    db.session.commit()
+    db.session.flush()
     flash(
         gettext("The enterprise has a new referral link. The old one no longer works."), "success"
     )
-    return redirect(url_for("crm.enterprise", enterprise_id=firm.id) + "#referral-link-title")
+    return redirect(
+        url_for("crm.enterprises.enterprise", enterprise_id=firm.id) + "#referral-link-title"
+    )

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.i18n import current_language
 from core.models import FORWARD_RANK, Activity, Event, Lead, User
 from core.models.base import utcnow
-from crm import bp
+from crm.events import bp
 from crm.events.views import get_event_or_404
 from crm.permissions import require
 

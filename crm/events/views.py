@@ -9,16 +9,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
 from core.choices import industry_name
 from core.extensions import db
 from core.i18n import LANGUAGES, PUBLIC_LANGUAGES
 from core.models import Event, Lead, User
+from core.unit_of_work import saved
 from core.urls import external_url
-from crm import bp
 from crm.conflicts import arm, refuse
+from crm.events import bp
 from crm.events.forms import EVENT_FIELDS, TRANSLATED, EventForm, slug_taken
 from crm.permissions import MAX_ID, allowed, require
 
@@ -85,10 +85,10 @@ def event(event_id: int):
         lead_count=lead_counts().get(event.id, 0),
         landing=landing,
         industry_name=industry_name,
-        capture_url=_optional_link("crm.capture", event_id=event.id)
+        capture_url=_optional_link("crm.capture.capture", event_id=event.id)
         if allowed("lead.capture")
         else None,
-        import_url=_optional_link("crm.import_new", event_id=event.id)
+        import_url=_optional_link("crm.imports.import_new", event_id=event.id)
         if allowed("lead.import")
         else None,
         may_edit=allowed("event.edit"),
@@ -170,13 +170,13 @@ def event_new():
             changes["slug"] = [None, event.slug]
             record("create", event, changes)
             try:
-                db.session.commit()
+                db.session.flush()
             except IntegrityError:  # someone took the slug in the same instant
                 db.session.rollback()
                 form.slug.errors.append(gettext("Another event already uses this slug."))
             else:
                 flash(gettext("The event was created."), "success")
-                return redirect(url_for("crm.event", event_id=event.id))
+                return redirect(url_for("crm.events.event", event_id=event.id))
     return _render_form(form, None, status=422 if request.method == "POST" else 200)
 
 
@@ -200,16 +200,13 @@ def event_edit(event_id: int):
             changes = _apply(event, values)
             if not changes:
                 flash(gettext("Nothing changed."), "info")
-                return redirect(url_for("crm.event", event_id=event.id))
+                return redirect(url_for("crm.events.event", event_id=event.id))
             record("update", event, changes)
-            try:
-                db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
+            if not saved():
                 event = get_event_or_404(event_id, selectinload(Event.staff))
             else:
                 flash(gettext("The event was saved."), "success")
-                return redirect(url_for("crm.event", event_id=event.id))
+                return redirect(url_for("crm.events.event", event_id=event.id))
             current = _shown(event)
         submitted = {
             k: json.dumps(v, ensure_ascii=False, sort_keys=True)

@@ -1,3 +1,7 @@
 """Bulk import of leads from CSV or Excel: upload, mapping, decisions, run, report, undo."""
 
-from crm.imports import jobs, review, upload  # noqa: F401  (registers the views)
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__, template_folder="templates")
+
+from crm.imports import jobs, review, upload  # noqa: E402,F401  (registers the views)

@@ -1,14 +1,12 @@
-"""What the import pages share: finding a job the user may see, reading its file, labels."""
+"""What the import pages share: a job the user may see, its file read by the engine, labels."""
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.extensions import db
-from core.imports import FIELDS, ImportFileError, Table, read_table
+from core.imports import FIELDS, ImportFileError, load_table
 from core.models.base import MAX_ID
 from core.models.lead_import import ImportJob
 
@@ -51,21 +49,6 @@ def job_or_404(job_id: int) -> ImportJob:
     return job
 
 
-def upload_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
-
-
-def job_table(job: ImportJob, encoding: str | None = None) -> Table:
-    """The job's stored file read again (ImportFileError if it is gone or unreadable)."""
-    try:
-        data = (upload_dir() / job.stored_path).read_bytes()
-    except OSError:
-        raise ImportFileError(
-            gettext("The uploaded file is no longer on the server. Upload it again.")
-        ) from None
-    return read_table(data, job.filename, encoding=encoding or job.encoding)
-
-
 def editable(job: ImportJob) -> bool:
     """Mapping and decisions may change until the import has really written something."""
     return job.status in ("draft", "failed") or (job.status == "done" and job.dry_run)
@@ -75,11 +58,11 @@ def draft_and_table(job_id: int):
     """(job, table, None) for a job still being prepared, else (job, None, where to go instead):
     its page once it has run, or with a message when its file no longer reads."""
     job = job_or_404(job_id)
-    elsewhere = redirect(url_for("crm.import_job", job_id=job.id))
+    elsewhere = redirect(url_for("crm.imports.import_job", job_id=job.id))
     if not editable(job):
         return job, None, elsewhere
     try:
-        return job, job_table(job), None
+        return job, load_table(job), None
     except ImportFileError as exc:
         flash(exc.message, "error")
         return job, None, elsewhere

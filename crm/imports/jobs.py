@@ -11,7 +11,7 @@ from core.extensions import db
 from core.imports import ImportFileError, progress_of, report_rows, undo_job
 from core.models.base import utcnow
 from core.models.lead_import import ImportJob
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import STATUS_LABELS, editable, job_or_404
 from crm.imports.forms import ActionForm
 from crm.permissions import require
@@ -92,9 +92,7 @@ def import_report(job_id: int):
     header, rows = report_rows(job)
     # The report names people: who downloaded it is on record, as for lead exports.
     record("export", job, {"format": [None, fmt], "rows": [None, len(job.report or [])]})
-    response = download(fmt, f"import-{job.id}-report-{utcnow():%Y%m%d-%H%M}.{fmt}", header, rows)
-    db.session.commit()
-    return response
+    return download(fmt, f"import-{job.id}-report-{utcnow():%Y%m%d-%H%M}.{fmt}", header, rows)
 
 
 @bp.route("/imports/<int:job_id>/undo", methods=["POST"])
@@ -105,14 +103,14 @@ def import_undo(job_id: int):
         abort(400)
     try:
         undo_job(job, current_user)
-        db.session.commit()
+        db.session.flush()
     except ImportFileError as exc:
         db.session.rollback()
         return _job_page(job, [exc.message], status=409)
     flash(
         gettext("The import was undone: its leads were removed and its merges reverted."), "success"
     )
-    return redirect(url_for("crm.import_job", job_id=job.id))
+    return redirect(url_for("crm.imports.import_job", job_id=job.id))
 
 
 @bp.route("/imports/<int:job_id>/again", methods=["POST"])
@@ -123,7 +121,7 @@ def import_again(job_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     if job.status in ("draft", "running"):
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     again = ImportJob(
         filename=job.filename,
         stored_path=job.stored_path,
@@ -139,5 +137,5 @@ def import_again(job_id: int):
     )
     db.session.add(again)
     record("create", again, {"filename": [None, job.filename], "copied_from": [None, job.id]})
-    db.session.commit()
-    return redirect(url_for("crm.import_review", job_id=again.id))
+    db.session.flush()
+    return redirect(url_for("crm.imports.import_review", job_id=again.id))

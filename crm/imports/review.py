@@ -4,14 +4,15 @@ from collections import Counter
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import select, update
 
 from core.audit import record
 from core.extensions import db
-from core.imports import ImportFileError, allowed_decisions, check_rows, run_job, start_job
+from core.imports import ImportFileError, allowed_decisions, job_checks, run_job, start_job
 from core.models import Lead
 from core.models.lead_import import ImportJob
-from crm import bp
+from crm.imports import bp
 from crm.imports.common import (
     DECISION_LABELS,
     REASON_LABELS,
@@ -19,56 +20,12 @@ from crm.imports.common import (
     field_labels,
 )
 from crm.imports.forms import ActionForm
-from crm.permissions import can, require, visible_leads
+from crm.permissions import require, visible_leads
 
 PAGE_SIZE = 100
 # Up to this many rows the import runs within the request; larger files in a background thread.
 INLINE_ROWS = 5000
 SHOWS = ("attention", "all")
-
-
-def decided_checks(job, table) -> list:
-    """The rows as checked now, each with .default and the user's stored decision applied.
-
-    A row may merge only into a lead the user may change (an officer: their own leads); for any
-    other match it is created, flagged as a possible duplicate, for the lead's owner to merge.
-    """
-    checks = check_rows(table, job.mapping, default_country=job.default_country)
-    mergeable = _editable_lead_ids(checks)
-    for check in checks:
-        check.engine_default = check.decision
-        check.no_merge = bool(check.match and check.match.lead_id not in (None, *mergeable))
-        if check.no_merge and check.decision == "merge":
-            check.decision = "create"
-        check.default = check.decision
-        chosen = job.decisions.get(str(check.number))
-        if chosen in choices(check):
-            check.decision = chosen
-    return checks
-
-
-def choices(check) -> list[str]:
-    """The decisions this user may choose for the row."""
-    allowed = allowed_decisions(check)
-    return [d for d in allowed if d != "merge"] if getattr(check, "no_merge", False) else allowed
-
-
-def _editable_lead_ids(checks) -> set[int]:
-    ids = {c.match.lead_id for c in checks if c.match is not None and c.match.lead_id}
-    if not ids:
-        return set()
-    leads = db.session.scalars(select(Lead).where(Lead.id.in_(ids)))
-    return {lead.id for lead in leads if can("lead.edit", lead)}
-
-
-def _pin_refused_merges(job, checks) -> None:
-    """The run applies stored decisions over its own defaults: pin "create" where it would merge
-    into a lead this user may not change, on every row, shown or not."""
-    decisions = dict(job.decisions)
-    for check in checks:
-        if check.no_merge and check.engine_default == "merge":
-            decisions.setdefault(str(check.number), "create")
-    job.decisions = decisions
 
 
 def _visible_lead_ids(checks) -> set[int]:
@@ -105,7 +62,7 @@ def _render(job, checks, show, page):
         page=page,
         pages=pages,
         form=ActionForm(),
-        choices=choices,
+        choices=allowed_decisions,
         labels=field_labels(),
         decision_labels=DECISION_LABELS,
         reason_labels=REASON_LABELS,
@@ -124,7 +81,7 @@ def _save_decisions(job, checks) -> None:
         if check is None:
             abort(400)
         chosen = request.form.get(f"decision-{check.number}", check.default)
-        if chosen not in choices(check):
+        if chosen not in allowed_decisions(check):
             abort(400)
         key = str(check.number)
         old = decisions.get(key, check.default)
@@ -146,19 +103,21 @@ def _run(job, dry_run: bool):
         .where(ImportJob.id == job.id, ImportJob.status == job.status)
         .values(status="running", dry_run=dry_run)
     )
+    # Committed at once: the claim must hold before a long run starts, whoever else tries.
     db.session.commit()
     if claimed.rowcount != 1:
         flash(gettext("This import is already running or has run."), "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     try:
+        user = current_user._get_current_object()
         if job.total <= current_app.config.get("IMPORT_INLINE_ROWS", INLINE_ROWS):
-            run_job(job)
+            run_job(job, user=user)
         else:
-            start_job(job.id)
+            start_job(job.id, user)
     except ImportFileError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    return redirect(url_for("crm.import_job", job_id=job.id))
+    return redirect(url_for("crm.imports.import_job", job_id=job.id))
 
 
 @bp.route("/imports/<int:job_id>/review", methods=["GET", "POST"])
@@ -167,7 +126,8 @@ def import_review(job_id: int):
     job, table, elsewhere = draft_and_table(job_id)
     if elsewhere is not None:
         return elsewhere
-    checks = decided_checks(job, table)
+    # As the engine will run it for this user: defaults, their merge rule, stored decisions.
+    checks = job_checks(job, current_user._get_current_object(), table=table)
     show, page = _page_args()
     if request.method == "GET":
         return _render(job, checks, show, page)
@@ -178,8 +138,7 @@ def import_review(job_id: int):
         abort(400)
     _save_decisions(job, checks)
     if action == "save":
-        db.session.commit()
+        db.session.flush()
         flash(gettext("Your decisions were saved."), "success")
-        return redirect(url_for("crm.import_review", job_id=job.id, show=show, page=page))
-    _pin_refused_merges(job, checks)
+        return redirect(url_for("crm.imports.import_review", job_id=job.id, show=show, page=page))
     return _run(job, dry_run=action == "dry_run")

@@ -9,12 +9,20 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
-from core.imports import ImportFileError, check_rows, known_sources, new_job, suggest_mapping
+from core.imports import (
+    ImportFileError,
+    check_rows,
+    known_sources,
+    load_table,
+    new_job,
+    remember_mapping,
+    remembered_mapping,
+    suggest_mapping,
+)
 from core.models import Event
-from core.models.lead_import import ImportMapping
 from core.uploads import StorageUnavailable
-from crm import bp
-from crm.imports.common import draft_and_table, editable, field_labels, job_or_404, job_table
+from crm.imports import bp
+from crm.imports.common import draft_and_table, editable, field_labels, job_or_404
 from crm.imports.forms import ENCODING_NAMES, ActionForm, EncodingForm, UploadForm
 from crm.permissions import require
 
@@ -22,12 +30,6 @@ PREVIEW_ROWS = 20
 # Fields whose values several columns may share (joined by the reader): First + Last name.
 JOINABLE = frozenset({"contact_name", "notes", "interest", "tags"})
 SAMPLE_VALUES = 3
-
-
-def _remembered(source: str) -> ImportMapping | None:
-    if not source:
-        return None
-    return db.session.scalar(select(ImportMapping).where(ImportMapping.source == source))
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
@@ -58,8 +60,8 @@ def import_new():
             problems.append(exc.message)
             status = 503
         else:
-            db.session.commit()
-            return redirect(url_for("crm.import_mapping", job_id=job.id))
+            db.session.flush()
+            return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
     if status == 200 and (problems or form.errors):
         status = 422
     return render_template(
@@ -162,17 +164,8 @@ def import_mapping(job_id: int):
         record("update", job, {"mapping": [job.mapping, mapping]})
         job.mapping = mapping
         job.decisions = {}  # other columns, other matches: earlier choices no longer apply
-    if job.source:
-        remembered = _remembered(job.source)
-        if remembered is None:
-            remembered = ImportMapping(source=job.source, mapping=mapping)
-            db.session.add(remembered)
-            record("create", remembered, {"source": [None, job.source], "mapping": [None, mapping]})
-        elif remembered.mapping != mapping:
-            record("update", remembered, {"mapping": [remembered.mapping, mapping]})
-            remembered.mapping = mapping
-    db.session.commit()
-    return redirect(url_for("crm.import_review", job_id=job.id))
+    remember_mapping(job.source, mapping)
+    return redirect(url_for("crm.imports.import_review", job_id=job.id))
 
 
 @bp.route("/imports/<int:job_id>/encoding", methods=["POST"])
@@ -180,26 +173,25 @@ def import_mapping(job_id: int):
 def import_encoding(job_id: int):
     job = job_or_404(job_id)
     if not editable(job):
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     form = EncodingForm()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
         return _table_or_back(job, form)
     try:
-        table = job_table(job, encoding=form.encoding.data)
+        table = load_table(job, encoding=form.encoding.data)
     except ImportFileError as exc:
         try:
-            current = job_table(job)
+            current = load_table(job)
         except ImportFileError:
             flash(exc.message, "error")
-            return redirect(url_for("crm.import_job", job_id=job.id))
+            return redirect(url_for("crm.imports.import_job", job_id=job.id))
         return _mapping_page(job, current, job.mapping, [exc.message], form, status=422)
     if table.encoding != job.encoding:
         mapping = job.mapping
         if set(table.headers) != set(mapping):  # other headers once decoded: suggest afresh
-            remembered = _remembered(job.source)
-            mapping = suggest_mapping(table.headers, remembered.mapping if remembered else None)
+            mapping = suggest_mapping(table.headers, remembered_mapping(job.source))
         record(
             "update",
             job,
@@ -207,16 +199,16 @@ def import_encoding(job_id: int):
         )
         job.encoding, job.mapping, job.total = table.encoding, mapping, len(table.rows)
         job.decisions = {}
-        db.session.commit()
+        db.session.flush()
     name = ENCODING_NAMES.get(form.encoding.data, form.encoding.data)
     flash(gettext("The file was read again as %(encoding)s.", encoding=name), "success")
-    return redirect(url_for("crm.import_mapping", job_id=job.id))
+    return redirect(url_for("crm.imports.import_mapping", job_id=job.id))
 
 
 def _table_or_back(job, form):
     try:
-        table = job_table(job)
+        table = load_table(job)
     except ImportFileError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("crm.import_job", job_id=job.id))
+        return redirect(url_for("crm.imports.import_job", job_id=job.id))
     return _mapping_page(job, table, job.mapping, encoding_form=form, status=422)

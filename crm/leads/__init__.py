@@ -1,3 +1,7 @@
 """Leads in the CRM: the filtered list and its exports, the lead file, merges, reserved plots."""
 
-from crm.leads import detail, export, listing, merge, plots  # noqa: F401  (registers the views)
+from flask import Blueprint
+
+bp = Blueprint("leads", __name__, template_folder="templates")
+
+from crm.leads import detail, export, listing, merge, plots  # noqa: E402,F401  (registers the views)

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.audit import record
 from core.choices import industry_name
@@ -17,9 +16,9 @@ from core.extensions import db
 from core.leads import on_create, refresh_search_text
 from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
 from core.projects import project_of
-from crm import bp
+from core.unit_of_work import saved
 from crm.conflicts import arm, changed_since, refuse
-from crm.leads import timeline
+from crm.leads import bp, timeline
 from crm.leads.forms import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
@@ -81,7 +80,7 @@ def _duplicates(lead: Lead) -> list[tuple[DuplicateCandidate, Lead]]:
 def lead(lead_id: int):
     survivor = survivor_of(lead_id)
     if survivor is not None:
-        return redirect(url_for("crm.lead", lead_id=survivor.id))
+        return redirect(url_for("crm.leads.lead", lead_id=survivor.id))
     lead = get_lead_or_404(
         lead_id,
         "lead.view",
@@ -108,7 +107,9 @@ def lead(lead_id: int):
         source_labels=SOURCE_LABELS,
         country_name=country_name,
         industry_name=industry_name,
-        back_url=url_for("crm.leads") if "crm.leads" in current_app.view_functions else None,
+        back_url=url_for("crm.leads.leads")
+        if "crm.leads.leads" in current_app.view_functions
+        else None,
         stage_label=timeline.stage_label,
         may_edit=can("lead.edit", lead),
         may_merge=can("lead.merge", lead),
@@ -143,19 +144,16 @@ def lead_edit(lead_id: int):
             changes = {k: [getattr(lead, k), v] for k, v in values.items() if getattr(lead, k) != v}
             if not changes:
                 flash(gettext("Nothing changed."), "info")
-                return redirect(url_for("crm.lead", lead_id=lead.id))
+                return redirect(url_for("crm.leads.lead", lead_id=lead.id))
             for name, (_old, new) in changes.items():
                 setattr(lead, name, new)
             refresh_search_text(lead)
             record("update", lead, changes)
-            try:
-                db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
+            if not saved():
                 lead = get_lead_or_404(lead_id, "lead.edit")
             else:
                 flash(gettext("The lead was saved."), "success")
-                return redirect(url_for("crm.lead", lead_id=lead.id))
+                return redirect(url_for("crm.leads.lead", lead_id=lead.id))
             current = {name: _shown(getattr(lead, name)) for name in fields}
         submitted = {name: _shown(v) for name, v in values.items()}
         conflicts = refuse(form, lead.version_id, current, submitted)
@@ -224,11 +222,11 @@ def _contact_form(lead: Lead, contact: Contact | None):
                     setattr(contact, name, new)
                 refresh_search_text(lead)
                 record(action, contact, changes)
-                db.session.commit()
+                db.session.flush()
                 flash(gettext("The contact was saved."), "success")
             else:
                 flash(gettext("Nothing changed."), "info")
-            return redirect(url_for("crm.lead", lead_id=lead.id))
+            return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     return render_template(
         "crm/leads/contact.html",
         lead=lead,
@@ -262,7 +260,7 @@ def lead_new():
         record("create", lead, created)
         db.session.flush()
         flagged = len(_duplicates(lead))
-        db.session.commit()
+        db.session.flush()
         flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")
         if flagged:
             flash(
@@ -273,5 +271,5 @@ def lead_new():
                 ),
                 "warning",
             )
-        return redirect(url_for("crm.lead", lead_id=lead.id))
+        return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     return render_template("crm/leads/new.html", form=form)

@@ -12,7 +12,7 @@ from core.exports import download
 from core.extensions import db
 from core.models import Contact, Export, Lead, Team, User, export_lead
 from core.models.base import utcnow
-from crm import bp
+from crm.leads import bp
 from crm.leads.listing import lead_query
 from crm.permissions import require
 
@@ -111,6 +111,4 @@ def export_leads():
         {"format": [None, fmt], "rows": [None, export.row_count], "query": [None, export.query]},
     )
     filename = f"leads-{utcnow():%Y%m%d-%H%M}.{fmt}"
-    response = download(fmt, filename, _header(), _rows(export.id))
-    db.session.commit()
-    return response
+    return download(fmt, filename, _header(), _rows(export.id))

@@ -14,8 +14,7 @@ from core.countries import country_names
 from core.extensions import db
 from core.i18n import LANGUAGES, current_language
 from core.models import Contact, Event, Lead, ListItem, SavedFilter, Team, User
-from crm import bp
-from crm.leads import filters
+from crm.leads import bp, filters
 from crm.permissions import allowed, require, visible_leads
 
 MAX_SAVED_NAME = 80
@@ -177,14 +176,16 @@ def leads():
 def lead_url(lead_id: int) -> str:
     # Built once per request and filled in per row: url_for on every row was a tenth of the page.
     if "lead_url_pattern" not in g:
-        g.lead_url_pattern = url_for("crm.lead", lead_id=2**31 - 1).replace(str(2**31 - 1), "{}")
+        g.lead_url_pattern = url_for("crm.leads.lead", lead_id=2**31 - 1).replace(
+            str(2**31 - 1), "{}"
+        )
     return g.lead_url_pattern.format(lead_id)
 
 
 def _page_url(query: filters.LeadQuery, **edge: Lead) -> str:
     """The link to the page after (or before) the given row."""
     ((direction, lead),) = edge.items()
-    return url_for("crm.leads") + "?" + query.url_args(**{direction: query.cursor(lead)})
+    return url_for("crm.leads.leads") + "?" + query.url_args(**{direction: query.cursor(lead)})
 
 
 def _clean_query(raw: str) -> str:
@@ -198,7 +199,7 @@ def _clean_query(raw: str) -> str:
 def save_filter():
     name = " ".join(request.form.get("name", "").split())
     query = _clean_query(request.form.get("query", ""))
-    target = url_for("crm.leads") + (f"?{query}" if query else "")
+    target = url_for("crm.leads.leads") + (f"?{query}" if query else "")
     if not name or len(name) > MAX_SAVED_NAME:
         flash(
             gettext("Give the filter a name of 1 to %(count)d characters.", count=MAX_SAVED_NAME),
@@ -215,7 +216,7 @@ def save_filter():
         db.session.add(SavedFilter(user_id=current_user.id, name=name, query=query))
     else:
         same.query = query
-    db.session.commit()
+    db.session.flush()
     flash(gettext("Filter “%(name)s” saved.", name=name), "success")
     return redirect(target)
 
@@ -227,6 +228,6 @@ def delete_filter(filter_id: int):
     if saved is None or saved.user_id != current_user.id:
         abort(404)
     db.session.delete(saved)
-    db.session.commit()
+    db.session.flush()
     flash(gettext("Filter “%(name)s” deleted.", name=saved.name), "success")
-    return redirect(url_for("crm.leads"))
+    return redirect(url_for("crm.leads.leads"))

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import referrals
 from core.audit import record
@@ -23,7 +22,8 @@ from core.models import (
     StageChange,
 )
 from core.models.base import utcnow
-from crm import bp
+from core.unit_of_work import saved
+from crm.leads import bp
 from crm.leads.forms import DismissForm, MergeForm
 from crm.permissions import MAX_ID, get_lead_or_404, require
 
@@ -149,12 +149,9 @@ def lead_merge(lead_id: int, other_id: int):
             form.version.data, form.other_version.data = str(lead.version_id), str(other.version_id)
         else:
             _merge(lead, other, [key for key, pick in picks.items() if pick == "other"])
-            try:
-                db.session.commit()
-            except StaleDataError:
-                db.session.rollback()
+            if not saved():
                 flash(gettext("A lead was changed meanwhile; nothing was merged."), "error")
-                return redirect(url_for("crm.lead_merge", lead_id=lead_id, other_id=other_id))
+                return redirect(url_for("crm.leads.lead_merge", lead_id=lead_id, other_id=other_id))
             flash(
                 gettext(
                     "%(other)s was merged into %(lead)s.",
@@ -163,7 +160,7 @@ def lead_merge(lead_id: int, other_id: int):
                 ),
                 "success",
             )
-            return redirect(url_for("crm.lead", lead_id=lead.id))
+            return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     rows = [
         (key, label, _shown(lead, key), _shown(other, key), key in differing)
         for key, (label, _attrs) in MERGE_FIELDS.items()
@@ -190,6 +187,6 @@ def duplicate_dismiss(lead_id: int, candidate_id: int):
         row.resolved_at, row.resolution = utcnow(), "dismissed"
         other_id = row.other_id if row.lead_id == lead.id else row.lead_id
         record("update", lead, {"duplicate_dismissed": [None, other_id]})
-        db.session.commit()
+        db.session.flush()
         flash(gettext("The duplicate flag was dismissed."), "success")
-    return redirect(url_for("crm.lead", lead_id=lead.id))
+    return redirect(url_for("crm.leads.lead", lead_id=lead.id))

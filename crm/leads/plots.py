@@ -6,7 +6,6 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -17,7 +16,8 @@ from core.forms import Form
 from core.i18n import area, translated
 from core.i18n import date as date_text
 from core.models import Lead, Plot
-from crm import bp
+from core.unit_of_work import saved
+from crm.leads import bp
 from crm.leads.detail import lead as lead_page
 from crm.permissions import MAX_ID, allowed, can, get_lead_or_404, require
 
@@ -148,7 +148,7 @@ def lead_plot_reserve(lead_id: int):
     if request.method == "GET":
         # A refused reservation re-shows the lead page at this address: forms on that page which
         # come back "here" afterwards (the pipeline panel's) land on the lead page.
-        return redirect(url_for("crm.lead", lead_id=lead.id))
+        return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     form = ReserveForm(prefix=PREFIX)
     if lead.stage == "lost":
         return _refused(lead_id, form, [gettext("A lost lead cannot hold a plot.")])
@@ -164,10 +164,9 @@ def lead_plot_reserve(lead_id: int):
         return _refused(lead_id, form, [])
     try:
         projects.reserve(plot, lead, form.until.data)
-        db.session.commit()
     except projects.Refused as refusal:
         return _refused(lead_id, form, [str(refusal)])
-    except StaleDataError:
+    if not saved():
         return _refused(lead_id, form, [str(STALE)])
     flash(
         gettext(
@@ -177,7 +176,7 @@ def lead_plot_reserve(lead_id: int):
         ),
         "success",
     )
-    return redirect(url_for("crm.lead", lead_id=lead.id))
+    return redirect(url_for("crm.leads.lead", lead_id=lead.id))
 
 
 @bp.route("/leads/<int:lead_id>/plots/<int:plot_id>/release", methods=["POST"])
@@ -189,13 +188,10 @@ def lead_plot_release(lead_id: int, plot_id: int):
         abort(404)
     # CSRF is checked for every POST before the view (core: CSRFProtect); no other input.
     projects.release(plot)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
+    if not saved():
         flash(str(STALE), "error")
     else:
         flash(
             gettext("Plot %(code)s was released: it is available again.", code=plot.code), "success"
         )
-    return redirect(url_for("crm.lead", lead_id=lead.id))
+    return redirect(url_for("crm.leads.lead", lead_id=lead.id))

@@ -1,7 +1,16 @@
 """The pipeline: the board, stage moves, lost reasons, assignment and the first-response clock."""
 
-from crm import bp
-from crm.pipeline import assignment, board, follow_up, moves, reports  # noqa: F401  (views)
-from crm.pipeline.shared import template_helpers
+from flask import Blueprint
+
+bp = Blueprint(
+    "pipeline",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/pipeline",
+)
+
+from crm.pipeline import assignment, board, follow_up, moves, reports  # noqa: E402,F401  (views)
+from crm.pipeline.shared import template_helpers  # noqa: E402
 
 bp.app_context_processor(template_helpers)

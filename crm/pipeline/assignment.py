@@ -3,13 +3,13 @@
 from flask import flash, redirect, request
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import audit
 from core.extensions import db
 from core.models import Lead, User
-from crm import bp
+from core.unit_of_work import saved
 from crm.permissions import get_lead_or_404, require
+from crm.pipeline import bp
 from crm.pipeline.moves import changed_elsewhere
 from crm.pipeline.shared import lead_name, parse_int, safe_next
 
@@ -77,13 +77,11 @@ def lead_assign(lead_id: int):
             flash(changed_elsewhere(lead).message, "error")
             return redirect(target)
         message = _apply(lead)
-        db.session.commit()
     except AssignRefused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return redirect(target)
-    except StaleDataError:
-        db.session.rollback()
+    if not saved():
         lead = get_lead_or_404(lead_id, "lead.assign", joinedload(Lead.owner))
         flash(changed_elsewhere(lead).message, "error")
         return redirect(target)

@@ -14,8 +14,8 @@ from core.extensions import db
 from core.i18n import money, number
 from core.models import LEAD_STAGES, Lead, Team
 from core.models.base import utcnow
-from crm import bp
 from crm.permissions import allowed, require, visible_leads
+from crm.pipeline import bp
 from crm.pipeline.shared import active_staff, optional_url, parse_int, stage_label
 
 # Cards shown per column; the rest are one click away in the filtered lead list.
@@ -132,7 +132,7 @@ def board():
             "label": stage_label(stage),
             "cards": cards[stage],
             "hidden": summary[stage]["count"] - len(cards[stage]),
-            "more_url": optional_url("crm.leads", stage=stage, **list_filters),
+            "more_url": optional_url("crm.leads.leads", stage=stage, **list_filters),
             **summary[stage],
         }
         for stage in LEAD_STAGES

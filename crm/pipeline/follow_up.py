@@ -14,8 +14,8 @@ from core.extensions import db
 from core.models import Lead
 from core.models.base import utcnow
 from core.settings import get as setting
-from crm import bp
 from crm.permissions import require
+from crm.pipeline import bp
 from crm.pipeline.board import estimate
 
 # Rows per section; the counts say how many more there are.

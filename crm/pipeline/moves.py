@@ -11,8 +11,8 @@ from core.extensions import db
 from core.leads import record_stage
 from core.models import LEAD_STAGES, Lead, ListItem, User
 from core.models.base import utcnow
-from crm import bp
 from crm.permissions import get_lead_or_404, require
+from crm.pipeline import bp
 from crm.pipeline.board import column_summary, filters_from_url
 from crm.pipeline.shared import NOTE_MAX, lead_name, parse_int, safe_next, stage_label, wants_json
 

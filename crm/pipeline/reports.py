@@ -13,8 +13,8 @@ from core import lead_flow
 from core.extensions import db
 from core.models import FORWARD_STAGES, Lead, StageChange
 from core.models.base import utcnow
-from crm import bp
 from crm.permissions import require
+from crm.pipeline import bp
 from crm.pipeline.shared import stage_label
 
 DEFAULT_DAYS = 90

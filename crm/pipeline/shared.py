@@ -78,7 +78,7 @@ def parse_int(value) -> int | None:
     return int(text)
 
 
-def safe_next(target: str | None = None, default_endpoint: str = "crm.board") -> str:
+def safe_next(target: str | None = None, default_endpoint: str = "crm.pipeline.board") -> str:
     """Where to go after a form: our own CRM path from the form, else the default page."""
     target = request.form.get("next", "") if target is None else target
     if target.startswith("/crm/") and not target.startswith("//") and "\\" not in target:

@@ -1,6 +1,6 @@
 """Projects in the CRM: who sees which project, the list and page, the form, stages with proof."""
 
-from flask import abort
+from flask import Blueprint, abort
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import false, or_, select, true
@@ -8,6 +8,8 @@ from sqlalchemy import false, or_, select, true
 from core.extensions import db
 from core.models import Lead, Project, User
 from crm.permissions import MAX_ID, allowed, can, visible_leads
+
+bp = Blueprint("projects", __name__, template_folder="templates")
 
 
 def visible_projects(user: User | None = None):

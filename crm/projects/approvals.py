@@ -9,7 +9,6 @@ from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import approvals as rules
 from core import projects
@@ -18,11 +17,11 @@ from core.extensions import db
 from core.i18n import date as date_text
 from core.i18n import number
 from core.models import ApprovalStep, Project
+from core.unit_of_work import saved
 from core.workdays import working_days_between
-from crm import bp
 from crm.conflicts import arm, refuse
 from crm.permissions import MAX_ID, allowed, require
-from crm.projects import company, get_project_or_404
+from crm.projects import bp, company, get_project_or_404
 from crm.projects.approval_forms import (
     ADD_PREFIX,
     AddStepForm,
@@ -167,11 +166,11 @@ def project_step_add(project_id: int):
         return _refused(project_id, form, [])
     try:
         step = rules.add_step(project, form.kind.data)  # carried by the project's agent
-        db.session.commit()
+        db.session.flush()
     except rules.Refused as refusal:
         return _refused(project_id, form, [str(refusal)])
     flash(gettext("“%(step)s” was added to the file.", step=rules.step_name(step.kind)), "success")
-    return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
+    return redirect(url_for("crm.projects.project", project_id=project.id, _anchor="approvals"))
 
 
 # -- editing a step --------------------------------------------------------------------------
@@ -231,23 +230,25 @@ def project_step(project_id: int, step_id: int):
         before = _current(step)
         try:
             rules.update(step, **values, today=projects.park_today())  # writes its audit entry
-            if _current(step) == before:
-                db.session.rollback()
-                flash(gettext("Nothing changed."), "info")
-                return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
-            db.session.commit()
         except rules.Refused as refusal:
             db.session.rollback()
             return _render(form, project, step, status=422, problems=[str(refusal)])
-        except StaleDataError:  # saved by someone else between our read and our write
+        if _current(step) == before:
             db.session.rollback()
-            project, step = _load(project_id, step_id)
-        else:
+            flash(gettext("Nothing changed."), "info")
+            return redirect(
+                url_for("crm.projects.project", project_id=project.id, _anchor="approvals")
+            )
+        if saved():
             flash(
                 gettext("The step “%(step)s” was saved.", step=rules.step_name(step.kind)),
                 "success",
             )
-            return redirect(url_for("crm.project", project_id=project.id, _anchor="approvals"))
+            return redirect(
+                url_for("crm.projects.project", project_id=project.id, _anchor="approvals")
+            )
+        # Saved by someone else between our read and our write.
+        project, step = _load(project_id, step_id)
         current = _shown(_current(step), people)
     conflicts = refuse(form, step.version_id, current, _shown(values, people))
     return _render(form, project, step, conflicts=conflicts, conflict=True, status=409)

@@ -14,9 +14,8 @@ from core.extensions import db
 from core.i18n import number
 from core.models import ApprovalStep, Project
 from core.workdays import add_working_days, working_days_between
-from crm import bp
 from crm.permissions import require
-from crm.projects import company, may_see
+from crm.projects import bp, company, may_see
 
 # Years a person could mean; anything else in the URL is a mistake, not a query.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -92,7 +91,9 @@ def report(year: int, today: date) -> tuple[list[Department], Department, list[O
                     step=step,
                     project_name=company(project.lead, in_list=True),
                     project_url=(
-                        url_for("crm.project", project_id=project.id) if may_see(project) else None
+                        url_for("crm.projects.project", project_id=project.id)
+                        if may_see(project)
+                        else None
                     ),
                     name=rules.step_name(step.kind),
                     department=row.name,

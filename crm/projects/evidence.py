@@ -9,10 +9,9 @@ from werkzeug.datastructures import FileStorage
 
 from core.extensions import db
 from core.models import ProjectMilestone
-from core.uploads import display_name, remove_upload, upload_root, write_upload
-from crm import bp
+from core.uploads import display_name, remove_after_commit, upload_root, write_upload
 from crm.permissions import MAX_ID, require
-from crm.projects import get_project_or_404
+from crm.projects import bp, get_project_or_404
 
 MAX_DOCUMENT_MB = 10
 MAX_DOCUMENT_BYTES = MAX_DOCUMENT_MB * 1024 * 1024
@@ -65,9 +64,9 @@ def store(data: bytes, content_type: str) -> str:
 
 
 def remove(relative: str | None) -> None:
-    """Remove a stored document whose record now points to another file."""
+    """Remove a stored document whose record points to another file once that is committed."""
     if relative and relative.startswith(f"{FOLDER}/"):
-        remove_upload(relative)
+        remove_after_commit([upload_root() / relative])
 
 
 def _file_of(milestone: ProjectMilestone) -> Path | None:

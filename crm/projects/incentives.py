@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import incentives as rules
 from core import projects
@@ -22,9 +21,9 @@ from core.i18n import date as date_text
 from core.i18n import money, translated
 from core.models import DeadlineExtension, Project, User
 from core.models.base import utcnow
-from crm import bp
+from core.unit_of_work import saved
 from crm.permissions import allowed, require
-from crm.projects import get_project_or_404
+from crm.projects import bp, get_project_or_404
 from crm.projects.incentive_forms import (
     DEADLINE_LABELS,
     EXTEND_PREFIX,
@@ -333,7 +332,7 @@ def _refused(project_id: int, status: int = 422, **sent):
 
 def _done(project: Project, message: str):
     flash(message, "success")
-    return redirect(url_for("crm.project", project_id=project.id, _anchor="incentives"))
+    return redirect(url_for("crm.projects.project", project_id=project.id, _anchor="incentives"))
 
 
 @bp.route("/projects/<int:project_id>/extend", methods=["POST"])
@@ -363,13 +362,10 @@ def project_extend(project_id: int):
         project.incentive_review = False
         changes["incentive_review"] = [True, False]
     project.updated_at = utcnow()
-    try:
-        db.session.add(extension)
-        db.session.flush()
-        record("extend", project, {**changes, "extension": [None, extension.id]})
-        db.session.commit()
-    except StaleDataError:  # saved by someone else between our read and our write
+    db.session.add(extension)
+    if not saved():  # saved by someone else between our read and our write
         return _refused(project_id, 409, extend=form, conflict=True)
+    record("extend", project, {**changes, "extension": [None, extension.id]})
     return _done(
         project,
         gettext(
@@ -395,9 +391,7 @@ def project_review(project_id: int):
     note = form.note.data.strip()
     project.incentive_review = False
     project.updated_at = utcnow()
-    try:
-        record("review", project, {"incentive_review": [True, False], "note": [None, note]})
-        db.session.commit()
-    except StaleDataError:
+    record("review", project, {"incentive_review": [True, False], "note": [None, note]})
+    if not saved():
         return _refused(project_id, 409, review=form, conflict=True)
     return _done(project, gettext("The incentive review is recorded as done."))

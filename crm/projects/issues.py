@@ -12,10 +12,10 @@ from core.extensions import db
 from core.i18n import date as date_text
 from core.models import Project, ProjectIssue
 from core.projects import park_today
-from crm import bp
-from crm.conflicts import arm, committed, refuse
+from core.unit_of_work import saved
+from crm.conflicts import arm, refuse
 from crm.permissions import MAX_ID, allowed, require
-from crm.projects import company, get_project_or_404
+from crm.projects import bp, company, get_project_or_404
 from crm.projects.file_forms import ISSUE_FIELDS, IssueForm
 from crm.projects.meetings import excerpt
 
@@ -116,7 +116,7 @@ def _render(project, issue, form, status=200, conflicts=(), conflict=False):
 
 
 def _back_to(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + "#issues-title")
+    return redirect(url_for("crm.projects.project", project_id=project.id) + "#issues-title")
 
 
 @bp.route("/projects/<int:project_id>/issues/new", methods=["GET", "POST"])
@@ -135,7 +135,7 @@ def project_issue_new(project_id: int):
     db.session.add(issue)
     created = {name: [None, value] for name, value in values.items() if value}
     record("create", issue, {"project": [None, project.id], **created})
-    db.session.commit()
+    db.session.flush()
     flash(gettext("The issue was added to the log."), "success")
     return _back_to(project)
 
@@ -173,7 +173,7 @@ def project_issue_save(project_id: int, issue_id: int):
         for name, (_old, new) in changes.items():
             setattr(issue, name, new)
         record("update", issue, changes)
-        if committed():
+        if saved():
             flash(gettext("The issue was saved."), "success")
             return _back_to(project)
         project = get_project_or_404(project_id, "project.file")

@@ -16,10 +16,10 @@ from core.extensions import db
 from core.i18n import date as date_text
 from core.models import ActionItem, Meeting, Project
 from core.projects import park_today
-from crm import bp
-from crm.conflicts import arm, committed, refuse
+from core.unit_of_work import saved
+from crm.conflicts import arm, refuse
 from crm.permissions import MAX_ID, allowed, require
-from crm.projects import company, get_project_or_404
+from crm.projects import bp, company, get_project_or_404
 from crm.projects.file_forms import MEETING_FIELDS, MeetingForm
 
 # Characters of a meeting's decisions shown in the project page's list.
@@ -138,7 +138,7 @@ def _add_actions(project: Project, meeting: Meeting, rows: list[dict]) -> None:
 
 
 def _back_to(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + "#meetings-title")
+    return redirect(url_for("crm.projects.project", project_id=project.id) + "#meetings-title")
 
 
 @bp.route("/projects/<int:project_id>/meetings/new", methods=["GET", "POST"])
@@ -158,7 +158,7 @@ def project_meeting_new(project_id: int):
     created = {name: [None, value] for name, value in values.items() if value}
     record("create", meeting, {"project": [None, project.id], **created})
     _add_actions(project, meeting, form.new_actions())
-    db.session.commit()
+    db.session.flush()
     flash(gettext("The meeting was recorded."), "success")
     return _back_to(project)
 
@@ -203,7 +203,7 @@ def project_meeting_save(project_id: int, meeting_id: int):
         else:  # new action items alone change the meeting too: a stale form must not add them
             flag_modified(meeting, "title")
         _add_actions(project, meeting, rows)
-        if committed():
+        if saved():
             flash(gettext("The meeting was saved."), "success")
             return _back_to(project)
         project = get_project_or_404(project_id, "project.file")
@@ -228,14 +228,16 @@ def project_action_done(project_id: int, action_id: int):
     old = item.done_on
     item.done_on = None if old else park_today()
     record("done" if item.done_on else "undone", item, {"done_on": [old, item.done_on]})
-    db.session.commit()
+    db.session.flush()
     if item.done_on:
         flash(gettext("The action item is done."), "success")
     else:
         flash(gettext("The action item is open again."), "success")
     if request.form.get("back") == "meeting":
         return redirect(
-            url_for("crm.project_meeting", project_id=project.id, meeting_id=item.meeting_id)
+            url_for(
+                "crm.projects.project_meeting", project_id=project.id, meeting_id=item.meeting_id
+            )
             + "#actions-title"
         )
     return _back_to(project)

@@ -14,9 +14,8 @@ from core.i18n import LANGUAGES, PUBLIC_LANGUAGES, translated
 from core.models import Contact, Lead, Project
 from core.models.project import new_status_token
 from core.urls import external_url
-from crm import bp
 from crm.permissions import allowed, require
-from crm.projects import get_project_or_404
+from crm.projects import bp, get_project_or_404
 
 # Where the buttons bring staff back to: this part of the project page.
 ANCHOR = "#status-link-title"
@@ -61,7 +60,7 @@ def status_link_helper():
 
 
 def _back(project: Project):
-    return redirect(url_for("crm.project", project_id=project.id) + ANCHOR, code=303)
+    return redirect(url_for("crm.projects.project", project_id=project.id) + ANCHOR, code=303)
 
 
 def _queue_email(project: Project, contact: Contact) -> None:
@@ -106,15 +105,13 @@ def project_status_send(project_id: int):
             "error",
         )
         return _back(project)
-    with outbox.written() as email_ids:
-        _queue_email(project, contact)
-        record(
-            "send_status_link",
-            project,
-            {"to": [None, contact.email.strip()], "language": [None, language_of(project.lead)]},
-        )
-        db.session.commit()
-    outbox.send_now(email_ids)
+    _queue_email(project, contact)
+    record(
+        "send_status_link",
+        project,
+        {"to": [None, contact.email.strip()], "language": [None, language_of(project.lead)]},
+    )
+    db.session.flush()
     flash(
         gettext("The status page's address was sent to %(email)s.", email=contact.email.strip()),
         "success",
@@ -143,7 +140,7 @@ def project_status_renew(project_id: int):
         )
         return _back(project)
     record("renew_status_link", project, {"status_token": [_fingerprint(old), _fingerprint(new)]})
-    db.session.commit()
+    db.session.flush()
     flash(
         gettext("The status page has a new address; the old one no longer works."),
         "success",

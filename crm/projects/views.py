@@ -6,20 +6,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from core import outbox
 from core.audit import record
 from core.extensions import db
 from core.models import PROJECT_STAGES, ZONES, Plot, Project, ProjectMilestone
 from core.models.base import utcnow
 from core.projects import STAGE_LABELS, Refused, allocate, deadline, park_today, reach
+from core.unit_of_work import saved
 from core.uploads import StorageUnavailable
-from crm import bp
 from crm.conflicts import arm, refuse
 from crm.enterprises.forms import zone_name
 from crm.permissions import allowed, can, require
-from crm.projects import company, evidence, get_project_or_404, visible_projects
+from crm.projects import bp, company, evidence, get_project_or_404, visible_projects
 from crm.projects.forms import (
     EVIDENCE_LABELS,
     PROJECT_FIELDS,
@@ -111,7 +109,7 @@ def _render_page(project: Project, form: StageForm | None, status=200, problems=
             "crm/projects/detail.html",
             project=project,
             company=company(lead),
-            lead_url=url_for("crm.lead", lead_id=lead.id) if can("lead.view", lead) else None,
+            lead_url=url_for("crm.leads.lead", lead_id=lead.id) if can("lead.view", lead) else None,
             stages=[(s, STAGE_LABELS[s], project.milestone(s)) for s in PROJECT_STAGES],
             deadlines={s: deadline(project, s, today) for s in ("construction", "production")},
             stage_labels=STAGE_LABELS,
@@ -173,35 +171,32 @@ def project_stage(project_id: int):
             data, content_type, name = document
             stored = (evidence.store(data, content_type), content_type, len(data))
             reference = reference or name
-        with outbox.written() as email_ids:  # the referrer hears of construction and production
-            milestone = reach(
-                project,
-                stage,
-                form.reached_on.data,
-                current_user,
-                evidence_kind=kind,
-                reference=reference,
-                stored=stored,
-            )
-            if kind == "reference":  # a document no longer the proof is not kept
-                milestone.path = milestone.content_type = milestone.size = None
-            project.updated_at = utcnow()  # new proof alone also makes forms opened before stale
-            db.session.commit()
+        # The referrer hears of construction and production once this commits.
+        milestone = reach(
+            project,
+            stage,
+            form.reached_on.data,
+            current_user,
+            evidence_kind=kind,
+            reference=reference,
+            stored=stored,
+        )
+        if kind == "reference":  # a document no longer the proof is not kept
+            milestone.path = milestone.content_type = milestone.size = None
+        project.updated_at = utcnow()  # new proof alone also makes forms opened before stale
     except (Refused, StorageUnavailable) as refusal:
         db.session.rollback()  # which removes a document written for it (core.uploads)
         project = get_project_or_404(project_id, "project.edit", *_page_options())
         status = 503 if isinstance(refusal, StorageUnavailable) else 422
         return _render_page(project, form, status, problems=[str(refusal)])
-    except StaleDataError:
-        db.session.rollback()
+    if not saved():
         project = get_project_or_404(project_id, "project.edit", *_page_options())
         form.version.data = str(project.version_id)
         return _render_page(project, form, 409, conflict=True)
     if replaced and replaced != milestone.path:
         evidence.remove(replaced)
-    outbox.send_now(email_ids)
     flash(gettext("Recorded “%(stage)s” with its proof.", stage=STAGE_LABELS[stage]), "success")
-    return redirect(url_for("crm.project", project_id=project.id))
+    return redirect(url_for("crm.projects.project", project_id=project.id))
 
 
 # -- the project form ------------------------------------------------------------------------
@@ -296,22 +291,20 @@ def project_edit(project_id: int):
             changes = _apply(project, values)
             if not changes and not plots_changed:
                 flash(gettext("Nothing changed."), "info")
-                return redirect(url_for("crm.project", project_id=project.id))
+                return redirect(url_for("crm.projects.project", project_id=project.id))
             if changes:
                 record("update", project, changes)
             project.updated_at = utcnow()  # plots alone also make forms opened before stale
-            db.session.commit()
         except Refused as refusal:
             db.session.rollback()
             form.plots.errors.append(str(refusal))
             project = get_project_or_404(project_id, "project.edit", *_page_options())
             return _render_form(form, project, status=422)
-        except StaleDataError:  # saved by someone else between our read and our write
-            db.session.rollback()
-            project = get_project_or_404(project_id, "project.edit", *_page_options())
-        else:
+        if saved():
             flash(gettext("The project was saved."), "success")
-            return redirect(url_for("crm.project", project_id=project.id))
+            return redirect(url_for("crm.projects.project", project_id=project.id))
+        # Saved by someone else between our read and our write.
+        project = get_project_or_404(project_id, "project.edit", *_page_options())
         current = _shown(_current(project), names)
     conflicts = refuse(form, project.version_id, current, _shown(values, names))
     return _render_form(form, project, conflicts=conflicts, conflict=True, status=409)

@@ -12,8 +12,8 @@ from sqlalchemy import and_, case, func, or_, select
 from core.exports import download
 from core.extensions import db
 from core.models import Enterprise, Lead, Project, ProjectMilestone, Referral, StageChange
-from crm import bp
 from crm.permissions import allowed, require
+from crm.referrals import bp
 
 # The commendation year is the park's calendar year, wherever the reader is.
 PARK_ZONE = ZoneInfo("Asia/Shanghai")

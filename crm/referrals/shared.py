@@ -56,5 +56,5 @@ def template_helpers() -> dict:
         "industry_name": industry_name,
         "origin_labels": ORIGIN_LABELS,
         "shown_status": shown_status,
-        "enterprise_url": lambda e: optional_url("crm.enterprise", enterprise_id=e.id),
+        "enterprise_url": lambda e: optional_url("crm.enterprises.enterprise", enterprise_id=e.id),
     }

@@ -8,17 +8,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from core import audit, outbox, referral_routing
+from core import audit, referral_routing
 from core import referrals as rules
 from core.extensions import db
 from core.models import DECLINE_REASONS, Enterprise, Lead, Referral, Team
 from core.referral_status import REASON_LABELS, status_label
 from core.referrals import Refused
-from crm import bp
+from core.unit_of_work import saved
 from crm.permissions import allowed, can, get_referral_or_404, require, visible_referrals
 from crm.pipeline.shared import stage_label
+from crm.referrals import bp
 from crm.referrals.forms import (
     SHARED_INBOX,
     AcceptForm,
@@ -203,39 +203,35 @@ Outcome = tuple[str, str] | None  # (flash message, where to go next), or None: 
 
 
 def _decide(referral_id: int, form, act: Callable[[Referral, object], Outcome]):
-    """Run one decision: form checks, version check, the rule, one commit, then the emails."""
+    """Run one decision: form checks, version check, the rule; the request commits and mails."""
     referral = get_referral_or_404(referral_id)
     if not form.validate_on_submit():
         return _page(referral_id, 422, form=form)
     if form.version.data != str(referral.version_id):
         return _page(referral_id, 409, [str(STALE)], form=form)
-    with outbox.written() as email_ids:
-        try:
-            outcome = act(referral, form)
-            if outcome is None:
-                db.session.rollback()
-                return _page(referral_id, 422, form=form)
-            db.session.commit()
-        except Refused as refusal:
-            db.session.rollback()
-            return _page(referral_id, 422, [str(refusal)], form=form)
-        except StaleDataError:  # decided or changed by another request since we read it
-            db.session.rollback()
-            return _page(referral_id, 409, [str(STALE)], form=form)
-    outbox.send_now(email_ids)
+    try:
+        outcome = act(referral, form)
+    except Refused as refusal:
+        db.session.rollback()
+        return _page(referral_id, 422, [str(refusal)], form=form)
+    if outcome is None:
+        db.session.rollback()
+        return _page(referral_id, 422, form=form)
+    if not saved():  # decided or changed by another request since we read it
+        return _page(referral_id, 409, [str(STALE)], form=form)
     message, target = outcome
     flash(message, "success")
     return redirect(target)
 
 
 def _referral_url(referral: Referral) -> str:
-    return url_for("crm.referral", referral_id=referral.id)
+    return url_for("crm.referrals.referral", referral_id=referral.id)
 
 
 def _accept(referral: Referral, form: AcceptForm) -> Outcome:
     lead = rules.accept(referral, current_user, different_company=form.different_company.data)
     message = gettext("The referral was accepted: it is now lead %(code)s.", code=lead.code_name)
-    return message, url_for("crm.lead", lead_id=lead.id)
+    return message, url_for("crm.leads.lead", lead_id=lead.id)
 
 
 @bp.route("/referrals/<int:referral_id>/accept", methods=["POST"])
@@ -300,7 +296,7 @@ def _merge(referral: Referral, form: MergeForm) -> Outcome:
             "referral was declined as “already known” and the enterprise was told.",
             code=lead.code_name,
         )
-    return message, url_for("crm.lead", lead_id=lead.id)
+    return message, url_for("crm.leads.lead", lead_id=lead.id)
 
 
 @bp.route("/referrals/<int:referral_id>/merge", methods=["POST"])

@@ -85,8 +85,8 @@ def _lead(sub: Submission) -> Lead:
     return lead
 
 
-def store(sub: Submission) -> list[int]:
-    """Store the inquiry and queue its emails; commit; return the outbox ids to send now.
+def store(sub: Submission) -> None:
+    """Store the inquiry and queue its emails, in the request's unit of work.
 
     Raises AlreadySubmitted when the same form was stored by a concurrent request.
     """
@@ -124,11 +124,11 @@ def store(sub: Submission) -> list[int]:
         leads.on_create(lead)
         referrals.attribute_inquiry(lead, inquiry, sub.referral_code, sub.share_with_referrer)
         audit.record("create", lead)
-        emails = queue_emails(inquiry, consent)
-        db.session.commit()
+        queue_emails(inquiry, consent)
+        # The same form sent twice at once: the second flush meets the first's submission key.
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         if find_inquiry(sub.submission_key) is not None:
             raise AlreadySubmitted from None
         raise
-    return [email.id for email in emails]

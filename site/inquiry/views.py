@@ -1,5 +1,6 @@
 """The inquiry pages: the form (GET shows it, POST checks and stores it) and the thanks page."""
 
+import contextlib
 import logging
 from decimal import Decimal
 
@@ -7,7 +8,7 @@ from flask import g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from core import choices, outbox
+from core import choices
 from core.content import get_content
 from core.errors import DATABASE_DOWN
 from core.extensions import csrf, db, limiter
@@ -245,11 +246,9 @@ def _receive(form: InquiryForm):
     if problems or not valid or content_problem:
         return _render(form, problems, 400 if csrf_refused else 422)
 
-    try:
-        email_ids = service.store(_submission(form, token))
-    except service.AlreadySubmitted:
-        return _thanks()
-    outbox.send_now(email_ids)
+    # Stored by a concurrent request of the same form (AlreadySubmitted): the same answer.
+    with contextlib.suppress(service.AlreadySubmitted):
+        service.store(_submission(form, token))
     return _thanks()
 
 

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_babel import gettext, ngettext
 
-from core import audit, enterprises, outbox, throttle
+from core import audit, enterprises, throttle
 from core.extensions import db, limiter
 from core.forms import Form
 from public_site import bp
@@ -66,15 +66,13 @@ def portal_sign_in():
         return _render_sign_in(form, 429, problem=problem)
     throttle.hit(_address_limit(), ADDRESS_KEY, address)
     email = enterprises.request_link(address)
-    db.session.commit()
     # Remembered in this browser only: where to go after the link is used here.
     target = portal_session.safe_next(form.next.data)
     if target:
         session[portal_session.NEXT_KEY] = target
     log.info("portal link requested (known=%s) ip=%s", email is not None, request.remote_addr)
     # The same page for every address, known or not, and as quickly.
-    response = _render_sign_in(SignInForm(formdata=None), sent=True)
-    return outbox.send_after_response(response, [email.id] if email is not None else [])
+    return _render_sign_in(SignInForm(formdata=None), sent=True)
 
 
 def _invalid_link():
@@ -97,7 +95,7 @@ def portal_link(token: str):
     if contact.language != g.lang:
         audit.record("update", contact, {"language": [contact.language, g.lang]})
         contact.language = g.lang
-    db.session.commit()
+    db.session.flush()
     portal_session.start(contact)
     log.info("portal sign-in contact=%s ip=%s", contact.id, request.remote_addr)
     target = portal_session.safe_next(session.pop(portal_session.NEXT_KEY, None))
@@ -111,7 +109,7 @@ def portal_sign_out():
     # Every copy of this session cookie dies with the old version.
     contact.session_version += 1
     audit.record("sign_out", contact)
-    db.session.commit()
+    db.session.flush()
     portal_session.end()
     flash(gettext("You are signed out of the enterprise portal."), "info")
     return redirect(url_for("site.portal_sign_in"), code=303)

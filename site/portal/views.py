@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from core import outbox, referrals
+from core import referrals
 from core.choices import industry_name, language_name
 from core.countries import country_name
 from core.extensions import csrf, db
@@ -144,9 +144,8 @@ def portal_referral_new():
         return _render_form(form, 422)
 
     try:
-        with outbox.written() as email_ids:
-            referral = referrals.submit(contact, form.referral_data(), str(CONSENT_LABEL), g.lang)
-            db.session.commit()
+        referral = referrals.submit(contact, form.referral_data(), str(CONSENT_LABEL), g.lang)
+        db.session.flush()
     except IntegrityError:
         # The same form, sent twice at once: the other request stored it.
         db.session.rollback()
@@ -154,7 +153,6 @@ def portal_referral_new():
         if done is None:
             raise
         return _stored(done)
-    outbox.send_now(email_ids)
     return _stored(referral)
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import User
-from crm.twofactor import new_secret
+from crm.auth.twofactor import new_secret
 from tests.factories import sign_in_as
 
 

@@ -5,10 +5,10 @@ from pathlib import Path
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from core.demo_leads import DEMO_LEADS
 from core.extensions import db
 from core.imports import check_rows, read_table, suggest_mapping
 from core.models import Event, Lead, StageChange
+from demo.leads import DEMO_LEADS
 
 FAIR_FILE = Path(__file__).resolve().parents[1] / "data" / "fair_500_gb18030.csv"
 
@@ -17,7 +17,7 @@ def test_load_demo_makes_a_pipeline_once_that_the_fair_file_matches(app, demo):
     assert f"demo leads: {len(DEMO_LEADS)} created" in demo
     assert "demo leads: 0 created" in app.test_cli_runner().invoke(args=["load-demo"]).output
     with app.app_context():
-        # The demo year's projects (core/demo_projects.py) bring leads of their own.
+        # The demo year's projects (demo/projects.py) bring leads of their own.
         names = [row[0] for row in DEMO_LEADS]
         leads = db.session.scalars(
             select(Lead).where(Lead.company_name.in_(names)).order_by(Lead.id)

@@ -11,7 +11,6 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from core import lead_flow
-from core.demo_leads import DEMO_LEADS
 from core.extensions import db
 from core.models import (
     FORWARD_RANK,
@@ -29,6 +28,7 @@ from core.models.base import utcnow
 from core.referral_status import STAGE_PROGRESS, status, status_label
 from core.targets import year_bounds
 from core.workdays import CHINA
+from demo.leads import DEMO_LEADS
 from tests.conftest import DEMO_TODAY as TODAY
 from tests.factories import portal_contact, portal_sign_in
 

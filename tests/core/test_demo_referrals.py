@@ -2,10 +2,10 @@
 
 from sqlalchemy import func, select
 
-from core.demo_enterprises import DEMO_REFERRALS
 from core.extensions import db
 from core.models import Enterprise, EnterpriseContact, Lead, Referral
 from core.referral_status import status
+from demo.enterprises import DEMO_REFERRALS
 
 
 def test_load_demo_makes_enterprises_contacts_and_referrals_once(app, demo):

@@ -77,8 +77,9 @@ def count(model) -> int:
 
 
 def test_gb18030_import_creates_merges_rejects_and_reports(ctx, officer, fair):
+    # The officer's own lead: rows merge only into leads the importing user may change.
     existing = make_lead("Chengdu Tianfu Precision Machinery Co., Ltd.", email="old@tianfu.example",
-                         country="CN", language="zh")  # fmt: skip
+                         country="CN", language="zh", owner=officer)  # fmt: skip
     db.session.commit()
     job = job_for("gb18030.csv", officer, event_id=fair.id, source="EU-China fair scanner")
     assert job.encoding == "gb18030" and job.total == 8
@@ -157,7 +158,7 @@ def test_failure_rolls_back_everything(ctx, officer, monkeypatch):
 
 def test_undo_removes_created_and_reverts_merges(ctx, officer, fair):
     existing = make_lead("Chengdu Tianfu Precision Machinery Co., Ltd.", email="old@tianfu.example",
-                         country="CN", language="zh")  # fmt: skip
+                         country="CN", language="zh", owner=officer)  # fmt: skip
     existing.event_id = None
     db.session.commit()
     job = run_job(job_for("gb18030.csv", officer, event_id=fair.id))
@@ -218,7 +219,9 @@ def test_weak_company_match_creates_and_flags(ctx, officer):
 
 def test_user_decisions_override_defaults(ctx, officer):
     existing = make_lead(
-        "Chengdu Tianfu Precision Machinery Co., Ltd.", email="wang.wei@tianfu.example"
+        "Chengdu Tianfu Precision Machinery Co., Ltd.",
+        email="wang.wei@tianfu.example",
+        owner=officer,
     )
     db.session.commit()
     job = job_for("gb18030.csv", officer)
@@ -291,9 +294,13 @@ def test_job_is_stored_with_suggested_mapping_and_audited(app, ctx, officer):
 
 def test_fair_file_of_500_with_existing_leads_under_either_script(ctx, officer, fair):
     # No email on file: a firm domain differing from the row's would make it a weak match.
-    english = make_lead("Qingdao Hengxin Precision Machinery Co., Ltd.", email=None, country="CN")
-    chinese = make_lead("苏州华辰精密机械有限公司", email=None, country="CN", language="zh")
-    by_email = make_lead("Jinda Foods", email="contact2@fair2.example", country="CN")
+    english = make_lead(
+        "Qingdao Hengxin Precision Machinery Co., Ltd.", email=None, country="CN", owner=officer
+    )
+    chinese = make_lead(
+        "苏州华辰精密机械有限公司", email=None, country="CN", language="zh", owner=officer
+    )
+    by_email = make_lead("Jinda Foods", email="contact2@fair2.example", country="CN", owner=officer)
     db.session.commit()
     job = job_for("fair_500_gb18030.csv", officer, event_id=fair.id)
     job = run_job(job)

@@ -14,6 +14,7 @@ ALL_URLS = [f"/{lang}{path}" for lang in ("zh", "de") for path in PAGES] + [
     "/en/no-such-page",
     "/crm/",
     "/crm/login",
+    "/crm/static/css/crm.css",
     "/en/inquiry/thanks",
     # Event landing pages and QR codes (404 here: no events loaded; tests/site covers the 200s).
     "/de/events/eu-china-fair-2026",

@@ -177,7 +177,7 @@ def test_admin_cannot_lock_themselves_out(app, cast, admin):
 def test_reset_two_factor(app, cast, admin):
     manager = signed_in(app, cast.manager)
     with app.app_context():
-        from crm.twofactor import new_recovery_codes
+        from crm.auth.twofactor import new_recovery_codes
 
         new_recovery_codes(db.session.get(User, cast.manager))
         db.session.commit()

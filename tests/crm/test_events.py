@@ -85,7 +85,7 @@ def test_event_page_shows_everything_and_links(app, cast):
     assert f'href="/crm/events/{event_id}/edit"' in html
     assert f'href="/crm/events/{event_id}/results"' in html
     # Booth capture and import are other features: linked only when they exist.
-    for endpoint in ("crm.capture", "crm.import_new"):
+    for endpoint in ("crm.capture.capture", "crm.imports.import_new"):
         if endpoint in app.view_functions:
             with app.test_request_context():
                 assert url_for(endpoint, event_id=event_id) in html
@@ -280,18 +280,20 @@ def test_edit_bad_input_is_refused(app, cast):
 
 
 def test_demo_fair_gets_the_demo_officers_and_a_budget(app):
-    from core.cli import DEMO_ACCOUNTS
-    from core.events import DEMO_BUDGET, DEMO_EVENT, load_events
+    from core.events import load_events
+    from demo.accounts import DEMO_ACCOUNTS
+    from demo.events import DEMO_BUDGET, DEMO_EVENT, staff_demo_fair
     from tests.factories import make_user
 
     with app.app_context():
-        load_events(demo=True)  # no demo accounts yet: nothing assigned, nothing invented
+        load_events()
+        assert not staff_demo_fair()  # no demo accounts yet: nothing assigned, nothing invented
         fair = db.session.scalar(select(Event).where(Event.slug == DEMO_EVENT))
         assert fair.staff == [] and fair.budget is None
         for email, _name, role, _team in DEMO_ACCOUNTS:
             make_user(role, email)
         db.session.commit()
-        load_events(demo=True)
+        assert staff_demo_fair()
         fair = db.session.scalar(select(Event).where(Event.slug == DEMO_EVENT))
         assert fair.budget == DEMO_BUDGET
         assert sorted(u.email for u in fair.staff) == [
@@ -302,5 +304,5 @@ def test_demo_fair_gets_the_demo_officers_and_a_budget(app):
         # what the bureau then sets in the CRM survives the next run
         fair.budget = Decimal("1")
         db.session.commit()
-        load_events(demo=True)
+        assert not staff_demo_fair()
         assert db.session.scalar(select(Event.budget).where(Event.slug == DEMO_EVENT)) == 1

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.models import OutboxEmail, User
-from crm.signin_throttle import paused_message, throttled_message
+from crm.auth.signin_throttle import paused_message, throttled_message
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 from tests.forms import give_code, sign_in, totp_code

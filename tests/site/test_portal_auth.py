@@ -327,7 +327,9 @@ def test_the_link_is_mailed_only_after_the_answer_is_out(app, client, smtp_serve
     ids = portal_world(app)
     html = page(client.get("/en/portal/sign-in"))
     response = client.post(
-        "/en/portal/sign-in", data={"csrf_token": csrf_token(html), "email": ids["email"]}
+        "/en/portal/sign-in",
+        data={"csrf_token": csrf_token(html), "email": ids["email"]},
+        buffered=False,
     )
     assert response.status_code == 200
     assert smtp_server.received == []  # the answer is complete, nothing sent yet
