@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 PORT   ?= 5000
+# pytest-xdist workers for `make test` (auto: one per CPU core); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint format catalogs extract migrate demo bench serve clean
 
@@ -48,8 +50,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# worksteal: a worker that runs out takes tests queued for another, so one slow fuzz drill late in
+# a queue does not leave the other cores idle. (loadgroup would do nothing: pytest-xdist 3.8 marks
+# the groups in a way pytest 9 no longer reads.)
 test: catalogs lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: catalogs
 	$(BIN)/python -m bench $(BENCH)

@@ -1,16 +1,51 @@
-"""Shared fixtures: one app per session, a clean database per test, on SQLite or PostgreSQL."""
+"""Shared fixtures: one app per session (per xdist worker), a clean database per test, on SQLite
+or PostgreSQL."""
 
 import os
 import re
+from datetime import date
 
 import pytest
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
-from core import create_app
+from core import create_app, passwords, projects
 from core.config import database_url
 from core.extensions import db, limiter
+from tests.databases import (
+    WORKER,
+    create_database,
+    restore,
+    run_folder,
+    run_lock,
+    save,
+    template_name,
+    worker_url,
+)
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# Under pytest-xdist each worker has its own database on the server: <database>_gw0, …
+TEST_DATABASE_URL = worker_url(os.environ.get("TEST_DATABASE_URL"))
+# argon2id with the least work it allows: the production cost (by design ~0.1 s a hash, far more
+# under load) made sign-in tests and the sign-in fuzz drill most of their run time.
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+passwords._DUMMY = passwords._hasher.hash("not-a-real-password-for-timing")
+# Every public page, without its language prefix.
+PAGES = [
+    "/",
+    "/land",
+    "/land/N-01",
+    "/policies",
+    "/policies/on-time-construction-bonus",
+    "/incentives/estimator",
+    "/infrastructure",
+    "/news",
+    "/news/north-road-skeleton-completed",
+    "/enterprises",
+    "/one-stop-service",
+    "/contact",
+    "/privacy",
+    "/inquiry",
+]
 # The smtp_server fixture: a real local SMTP server (aiosmtpd) for mail tests.
 pytest_plugins = ["tests.smtp"]
 
@@ -38,6 +73,18 @@ def make_config(tmp_path, **overrides) -> dict:
     return config
 
 
+def pytest_configure(config):
+    if TEST_DATABASE_URL and WORKER:  # made anew each run: no tables left by another branch
+        create_database(TEST_DATABASE_URL)
+
+
+def pytest_collection_modifyitems(items):
+    """Tests of the demo year are slow (`pytest -m "not slow"` leaves them out)."""
+    for item in items:
+        if "demo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def reset_database() -> None:
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
@@ -63,22 +110,65 @@ def _shared_app(tmp_path_factory):
     return app
 
 
+@pytest.fixture(scope="session")
+def _plots_template(_shared_app, tmp_path_factory) -> str | None:
+    """SQLite: a copy of the database holding only the plots; copying it back beats deleting
+    every table and refilling. PostgreSQL: None, copying a database takes longer than that."""
+    from core.cli import load_plots
+
+    if TEST_DATABASE_URL:
+        return None
+    with _shared_app.app_context():
+        load_plots()
+        template = template_name(_shared_app, tmp_path_factory.mktemp("plots"), "plots")
+        save(_shared_app, template)
+    return template
+
+
 @pytest.fixture
-def app(_shared_app):
+def app(_shared_app, _plots_template):
     """The app with an empty database holding only the demo plots."""
     from core.cli import load_plots
 
     app = _shared_app
     saved = dict(app.config)
     with app.app_context():
-        reset_database()
-        load_plots()
+        if _plots_template:
+            restore(app, _plots_template)
+        else:
+            reset_database()
+            load_plots()
     limiter.reset()
     yield app
     app.config.clear()
     app.config.update(saved)
     with app.app_context():
         db.session.remove()
+
+
+# The park's today for demo tests: late in the year, so the year is mostly behind it.
+DEMO_TODAY = date(2026, 11, 30)
+
+
+@pytest.fixture
+def demo(app, monkeypatch, tmp_path_factory):
+    """`flask load-demo` run on DEMO_TODAY; its output. It runs once per test run (13 s): the
+    first demo test saves the database it made as a template, the others start from a copy."""
+    monkeypatch.setattr(projects, "park_today", lambda: DEMO_TODAY)
+    folder = run_folder(tmp_path_factory)
+    output = folder / "demo-year.txt"
+    template = template_name(app, folder, "demo_year")
+    with run_lock(folder / "demo-year.lock"):
+        if output.exists():
+            with app.app_context():
+                restore(app, template)
+            return output.read_text(encoding="utf-8")
+        result = app.test_cli_runner().invoke(args=["load-demo"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            save(app, template)
+        output.write_text(result.output, encoding="utf-8")
+    return result.output
 
 
 @pytest.fixture
@@ -98,3 +188,14 @@ def translated(app, message: str, lang: str = "zh", **variables) -> str:
 
     with app.test_request_context(), force_locale(lang):
         return gettext(message, **variables)
+
+
+def assert_security_headers(response, url):
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    if url.startswith("/crm") and not url.startswith("/crm/static/"):
+        assert response.headers["Cache-Control"] == "no-store"

@@ -7,6 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
+
+from tests.smtp import HOST, SMTPServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,6 +28,10 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 780}
 # CI sets this: a machine without a browser must fail the run, not pass it with skips.
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+PROCESSING_CONSENT = (
+    "I agree that the investment bureau stores and uses the details in this form "
+    "to answer my inquiry."
+)
 
 
 def _browser_missing() -> str | None:
@@ -108,13 +115,22 @@ class LiveServer:
 def _live_server(browser, tmp_path_factory):
     from core import create_app
     from core.cli import load_plots
+    from core.config import database_url
     from core.extensions import db
-    from tests.conftest import make_config
+    from tests.conftest import TEST_DATABASE_URL, make_config
+    from tests.databases import create_database, named
 
+    folder = tmp_path_factory.mktemp("live")
+    uri = f"sqlite:///{folder / 'live.db'}"
+    if TEST_DATABASE_URL:  # its own database, as on SQLite: the worker's tests empty theirs
+        live = named(TEST_DATABASE_URL, f"{make_url(TEST_DATABASE_URL).database}_live")
+        create_database(live)
+        uri = database_url(live)
     # Every page and form many times from one address: relax the per-IP form limits.
     app = create_app(
         make_config(
-            tmp_path_factory.mktemp("live"),
+            folder,
+            SQLALCHEMY_DATABASE_URI=uri,
             INQUIRY_MIN_SECONDS=0,
             INQUIRY_RATE_LIMIT="10000 per minute",
             PORTAL_RATE_LIMIT="10000 per minute",
@@ -212,3 +228,65 @@ def axe():
         )
 
     return check
+
+
+# -- the bureau's staff and their mail --------------------------------------------------------
+
+
+@pytest.fixture
+def bureau(live_server):
+    """No leads yet; the demo plots and a cast of staff (manager with TOTP) in place."""
+    from core.cli import load_plots
+    from core.extensions import db
+    from core.models import User
+    from tests.conftest import reset_database
+    from tests.factories import make_cast
+
+    with live_server.app.app_context():
+        reset_database()
+        load_plots()
+        cast = make_cast()
+        secret = db.session.get(User, cast.manager).totp_secret
+        db.session.remove()
+    return live_server, cast, secret
+
+
+@pytest.fixture
+def mailbox(live_server):
+    """A local SMTP server the live app sends to, for the length of one test."""
+    server = SMTPServer()
+    server.start()
+    config = live_server.app.config
+    saved = config["MAIL_SERVER"], config["MAIL_PORT"]
+    config["MAIL_SERVER"], config["MAIL_PORT"] = HOST, server.port
+    yield server
+    config["MAIL_SERVER"], config["MAIL_PORT"] = saved
+    server.stop()
+
+
+def set_staff_language(app, user_ids, lang: str) -> None:
+    from core.extensions import db
+    from core.models import User
+
+    with app.app_context():
+        for user_id in user_ids:
+            db.session.get(User, user_id).language = lang
+        db.session.commit()
+        db.session.remove()
+
+
+def sign_in(page, t, email: str, totp_secret: str | None = None, password: str | None = None):
+    from tests.factories import PASSWORD
+
+    page.goto("/crm/login")
+    page.get_by_label(t("Email")).fill(email)
+    page.get_by_label(t("Password")).fill(password or PASSWORD)
+    page.get_by_role("button", name=t("Sign in")).click()
+    if totp_secret:
+        import pyotp
+
+        code = page.get_by_label(t("Code from your authenticator app, or a recovery code"))
+        code.fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_role("button", name=t("Continue")).click()
+    # Signed in: the CRM's own navigation is there.
+    page.get_by_role("button", name=t("Sign out")).wait_for()

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.browser.test_crm import set_staff_language, sign_in
+from tests.browser.conftest import set_staff_language, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def fair(live_server):
     from core.extensions import db
     from core.models import Event
     from tests.conftest import reset_database
-    from tests.crm.helpers import make_cast
+    from tests.factories import make_cast
 
     with live_server.app.app_context():
         reset_database()

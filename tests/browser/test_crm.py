@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP
-from tests.browser.test_journeys import PROCESSING_CONSENT
+from tests.browser.conftest import DESKTOP, PROCESSING_CONSENT, set_staff_language, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,52 +19,6 @@ STAGE_LABELS = {
     "negotiation": "Negotiation",
     "signed": "Signed",
 }
-
-
-@pytest.fixture
-def bureau(live_server):
-    """No leads yet; the demo plots and a cast of staff (manager with TOTP) in place."""
-    from core.cli import load_plots
-    from core.extensions import db
-    from core.models import User
-    from tests.conftest import reset_database
-    from tests.crm.helpers import make_cast
-
-    with live_server.app.app_context():
-        reset_database()
-        load_plots()
-        cast = make_cast()
-        secret = db.session.get(User, cast.manager).totp_secret
-        db.session.remove()
-    return live_server, cast, secret
-
-
-def set_staff_language(app, user_ids, lang: str) -> None:
-    from core.extensions import db
-    from core.models import User
-
-    with app.app_context():
-        for user_id in user_ids:
-            db.session.get(User, user_id).language = lang
-        db.session.commit()
-        db.session.remove()
-
-
-def sign_in(page, t, email: str, totp_secret: str | None = None, password: str | None = None):
-    from tests.crm.helpers import PASSWORD
-
-    page.goto("/crm/login")
-    page.get_by_label(t("Email")).fill(email)
-    page.get_by_label(t("Password")).fill(password or PASSWORD)
-    page.get_by_role("button", name=t("Sign in")).click()
-    if totp_secret:
-        import pyotp
-
-        code = page.get_by_label(t("Code from your authenticator app, or a recovery code"))
-        code.fill(pyotp.TOTP(totp_secret).now())
-        page.get_by_role("button", name=t("Continue")).click()
-    # Signed in: the CRM's own navigation is there.
-    page.get_by_role("button", name=t("Sign out")).wait_for()
 
 
 def enquire(page, server) -> None:
@@ -160,7 +113,7 @@ CRM_PAGES = ("login", "leads", "board", "detail", "new-lead", "activity-edit", "
 def test_crm_pages_have_no_accessibility_violations(new_page, bureau, axe, lang):
     from core.extensions import db
     from core.models import Activity, User
-    from tests.crm.helpers import make_lead
+    from tests.factories import make_lead
 
     server, cast, secret = bureau
     set_staff_language(server.app, [cast.manager], lang)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.test_crm import bureau, set_staff_language, sign_in  # noqa: F401  (fixture)
+from tests.browser.conftest import set_staff_language, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +13,7 @@ def _projects(app) -> None:
     """A year in progress: signed, under construction, one at risk, one major, a proof missing."""
     from core.extensions import db
     from core.projects import park_today
-    from tests.core.test_targets import make_project
+    from tests.factories import make_project
 
     today = park_today()
     first = date(today.year, 1, 10)

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.conftest import LANGS, PHONE
-from tests.browser.test_journeys import PROCESSING_CONSENT
+from tests.browser.conftest import LANGS, PHONE, PROCESSING_CONSENT
 
 pytestmark = pytest.mark.browser
 

@@ -4,9 +4,14 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, LANGS, PHONE
-from tests.browser.test_crm import set_staff_language, sign_in
-from tests.browser.test_journeys import PROCESSING_CONSENT
+from tests.browser.conftest import (
+    DESKTOP,
+    LANGS,
+    PHONE,
+    PROCESSING_CONSENT,
+    set_staff_language,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +26,7 @@ def fair(live_server):
     from core.extensions import db
     from core.models import Event, User
     from tests.conftest import reset_database
-    from tests.crm.helpers import make_cast, make_lead
+    from tests.factories import make_cast, make_lead
 
     with live_server.app.app_context():
         reset_database()

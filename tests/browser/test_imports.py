@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.browser.test_crm import set_staff_language, sign_in
+from tests.browser.conftest import set_staff_language, sign_in
 from tests.crm.test_imports import PNG
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ def bureau(live_server, tmp_path):
     from core.extensions import db
     from core.models import Event, User
     from tests.conftest import reset_database
-    from tests.crm.helpers import make_cast, make_lead
+    from tests.factories import make_cast, make_lead
 
     with live_server.app.app_context():
         reset_database()

@@ -4,14 +4,10 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, PROCESSING_CONSENT
 
 pytestmark = pytest.mark.browser
 
-PROCESSING_CONSENT = (
-    "I agree that the investment bureau stores and uses the details in this form "
-    "to answer my inquiry."
-)
 VISITORS = {
     "de": {
         "name": "Anna Schmidt",

@@ -5,9 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, LANGS, PHONE
-from tests.browser.test_crm import set_staff_language, sign_in
-from tests.smtp import HOST, SMTPServer
+from tests.browser.conftest import DESKTOP, LANGS, PHONE, set_staff_language, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +26,7 @@ def park(live_server):
     from core.extensions import db
     from core.models import Enterprise, EnterpriseContact, User
     from tests.conftest import reset_database
-    from tests.crm.helpers import make_cast
+    from tests.factories import make_cast
 
     with live_server.app.app_context():
         reset_database()
@@ -49,19 +47,6 @@ def park(live_server):
         db.session.remove()
     set_staff_language(live_server.app, [cast.manager], "en")
     return live_server, cast, ids
-
-
-@pytest.fixture
-def mailbox(live_server):
-    """A local SMTP server the live app sends to, for the length of one test."""
-    server = SMTPServer()
-    server.start()
-    config = live_server.app.config
-    saved = config["MAIL_SERVER"], config["MAIL_PORT"]
-    config["MAIL_SERVER"], config["MAIL_PORT"] = HOST, server.port
-    yield server
-    config["MAIL_SERVER"], config["MAIL_PORT"] = saved
-    server.stop()
 
 
 def wait_for_mail(page, mailbox, count: int, to: str = "k.wendel@wendel.example"):

@@ -20,7 +20,7 @@ def status_path(live_server):
     from core.models import Plot, User
     from core.projects import park_today
     from tests.conftest import reset_database
-    from tests.crm.helpers import make_cast, make_lead
+    from tests.factories import make_cast, make_lead
 
     today = park_today()
     with live_server.app.app_context():

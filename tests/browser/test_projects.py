@@ -4,9 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import LANGS  # noqa: F401  (the staff pages are zh and en only)
-from tests.browser.test_crm import set_staff_language, sign_in
-from tests.browser.test_portal import mailbox  # noqa: F401  (fixture)
+from tests.browser.conftest import set_staff_language, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +17,7 @@ def signed(live_server):
     from core.extensions import db
     from core.models import ActionItem, Meeting, ProjectIssue, User
     from tests.conftest import reset_database
-    from tests.crm.helpers import make_cast, make_lead
+    from tests.factories import make_cast, make_lead
 
     with live_server.app.test_request_context():
         reset_database()

@@ -1,27 +1,12 @@
-"""What tests of core share: the demo year loaded on a frozen park day."""
-
-from datetime import date
+"""What tests of core share: the demo manager, signed in to the demo year."""
 
 import pytest
 from sqlalchemy import select
 
-from core import projects
 from core.extensions import db
 from core.models import User
 from crm.auth.twofactor import new_secret
-from tests.crm.helpers import sign_in_as
-
-# The park's today for demo tests: late in the year, so the year is mostly behind it.
-DEMO_TODAY = date(2026, 11, 30)
-
-
-@pytest.fixture
-def demo(app, monkeypatch):
-    """`flask load-demo` run on DEMO_TODAY; its output."""
-    monkeypatch.setattr(projects, "park_today", lambda: DEMO_TODAY)
-    result = app.test_cli_runner().invoke(args=["load-demo"])
-    assert result.exit_code == 0, result.output
-    return result.output
+from tests.factories import sign_in_as
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core import approvals, projects
 from core.extensions import db
 from core.models import ApprovalStep, AuditEntry, OutboxEmail, User
-from tests.crm.helpers import make_cast, make_lead
+from tests.factories import make_cast, make_lead
 
 
 @pytest.fixture

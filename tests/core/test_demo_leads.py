@@ -13,12 +13,9 @@ from demo.leads import DEMO_LEADS
 FAIR_FILE = Path(__file__).resolve().parents[1] / "data" / "fair_500_gb18030.csv"
 
 
-def test_load_demo_makes_a_pipeline_once_that_the_fair_file_matches(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["load-demo"])
-    assert result.exit_code == 0, result.output
-    assert f"demo leads: {len(DEMO_LEADS)} created" in result.output
-    assert "demo leads: 0 created" in runner.invoke(args=["load-demo"]).output
+def test_load_demo_makes_a_pipeline_once_that_the_fair_file_matches(app, demo):
+    assert f"demo leads: {len(DEMO_LEADS)} created" in demo
+    assert "demo leads: 0 created" in app.test_cli_runner().invoke(args=["load-demo"]).output
     with app.app_context():
         # The demo year's projects (demo/projects.py) bring leads of their own.
         names = [row[0] for row in DEMO_LEADS]

@@ -29,9 +29,8 @@ from core.referral_status import STAGE_PROGRESS, status, status_label
 from core.targets import year_bounds
 from core.workdays import CHINA
 from demo.leads import DEMO_LEADS
-from tests.core.conftest import DEMO_TODAY as TODAY
-from tests.site.test_portal_auth import make_contact
-from tests.site.test_portal_auth import sign_in as portal_sign_in
+from tests.conftest import DEMO_TODAY as TODAY
+from tests.factories import portal_contact, portal_sign_in
 
 
 def _cohort() -> list[Lead]:
@@ -150,7 +149,7 @@ def test_credited_demo_leads_have_their_referral_which_the_referrer_sees(app, de
         # A project under way: its referrer follows it in the portal with a contact of its own.
         lead, referral, project = next(s for s in signed if s[2].stage != "signed")
         firm = db.session.get(Enterprise, lead.referrer_enterprise_id)
-        contact = make_contact(firm, email="demo.referrer@park-firm.example", language="en")
+        contact = portal_contact(firm, email="demo.referrer@park-firm.example", language="en")
         db.session.commit()
         listed = db.session.scalar(
             select(func.count()).select_from(Referral).where(Referral.enterprise_id == firm.id)

@@ -21,7 +21,7 @@ from core.models import (
     StageChange,
 )
 from core.workdays import CHINA, add_working_days
-from tests.core.conftest import DEMO_TODAY as TODAY
+from tests.conftest import DEMO_TODAY as TODAY
 
 
 def test_load_demo_makes_the_year_once_with_targets_partly_reached(app, demo):

@@ -8,13 +8,10 @@ from core.referral_status import status
 from demo.enterprises import DEMO_REFERRALS
 
 
-def test_load_demo_makes_enterprises_contacts_and_referrals_once(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["load-demo"])
-    assert result.exit_code == 0, result.output
-    assert "enterprises: 20 created" in result.output
-    assert f"demo referrals: {len(DEMO_REFERRALS)} created" in result.output
-    again = runner.invoke(args=["load-demo"]).output
+def test_load_demo_makes_enterprises_contacts_and_referrals_once(app, demo):
+    assert "enterprises: 20 created" in demo
+    assert f"demo referrals: {len(DEMO_REFERRALS)} created" in demo
+    again = app.test_cli_runner().invoke(args=["load-demo"]).output
     assert "enterprises: 0 created" in again and "demo referrals: 0 created" in again
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Enterprise)) == 20

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import ImportJob, Lead
+from tests import forms as inquiry_form
 from tests.conftest import csrf_token, translated
-from tests.crm.helpers import make_cast, sign_in_as
-from tests.site import test_inquiry as inquiry_form
+from tests.factories import make_cast, sign_in_as
 
 UPLOAD = {"encoding": "", "event": "", "source": ""}
 

@@ -11,11 +11,11 @@ from core import create_app
 from core.events import load_events
 from core.extensions import db
 from core.models import Event, OutboxEmail, Referral, User
+from tests import factories, forms
+from tests import forms as inquiry_form
 from tests.conftest import csrf_token, make_config
-from tests.crm.helpers import make_cast, make_user, sign_in_as, two_signed_projects
+from tests.factories import make_cast, make_user, sign_in_as, two_signed_projects
 from tests.site import test_event_pages as event_pages
-from tests.site import test_inquiry as inquiry_form
-from tests.site import test_portal_auth as portal
 from tests.site import test_portal_referrals as referral_form
 
 BASE = "https://invest.example.cn"
@@ -84,8 +84,8 @@ def test_password_reset_link(forged):
 
 
 def test_portal_sign_in_link(forged):
-    ids = portal.world(forged)
-    portal.ask_for_link(forged.test_client(), ids["email"])
+    ids = factories.portal_world(forged)
+    forms.ask_for_link(forged.test_client(), ids["email"])
     [mail] = mails(forged, "portal_sign_in")
     assert f"{BASE}/de/portal/link/" in mail.body_text  # the contact's language
     only_base(mail.body_text)
@@ -94,7 +94,7 @@ def test_portal_sign_in_link(forged):
 def test_portal_invitation(forged):
     with forged.app_context():
         cast = make_cast()
-        contact = portal.make_contact(portal.make_enterprise(), "anna@tianfu.example")
+        contact = factories.portal_contact(factories.portal_enterprise(), "anna@tianfu.example")
         db.session.commit()
         firm_id, contact_id = contact.enterprise_id, contact.id
     client = crm_client(forged, cast.manager)
@@ -111,9 +111,9 @@ def test_portal_invitation(forged):
 
 def test_referral_notice_to_the_bureau_and_status_mail_to_the_referrer(forged):
     client = forged.test_client()
-    ids = portal.world(forged)
+    ids = factories.portal_world(forged)
     with forged.app_context():
-        portal.sign_in(client, ids["contact"])
+        factories.portal_sign_in(client, ids["contact"])
         cast = make_cast()
     response = referral_form.send(client, referral_form.open_form(client))
     assert response.status_code == 303

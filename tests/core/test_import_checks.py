@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from core.extensions import db
 from core.imports import Table, allowed_decisions, check_rows, suggest_mapping
 from core.imports.values import parse_country
-from tests.crm.helpers import make_lead
+from tests.factories import make_lead
 
 HEADERS = ["Company", "Name", "Email", "Phone", "Country", "Rating", "Tags", "Notes"]
 

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from core.extensions import db
 from core.imports import job_checks, new_job, run_job
 from core.models import DuplicateCandidate, ImportJob, User
-from tests.crm.helpers import make_cast, make_lead
+from tests.factories import make_cast, make_lead
 
 GB18030 = Path(__file__).resolve().parent.parent / "data" / "gb18030.csv"
 # Row 1 of gb18030.csv writes from this address; row 8 is the same firm, another person.

@@ -32,7 +32,7 @@ from core.models import (
     StageChange,
 )
 from core.models.base import utcnow
-from tests.crm.helpers import make_lead, make_user
+from tests.factories import make_lead, make_user
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import event
 
 from core.extensions import db
+from tests import forms as inquiry_form
 from tests.conftest import translated
-from tests.crm.helpers import make_cast, sign_in_as
-from tests.site import test_inquiry as inquiry_form
+from tests.factories import make_cast, sign_in_as
 
 
 @contextmanager

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.site.test_languages import PAGES
+from tests.conftest import PAGES, assert_security_headers
 
 ALL_URLS = [f"/{lang}{path}" for lang in ("zh", "de") for path in PAGES] + [
     "/",
@@ -28,17 +28,6 @@ ALL_URLS = [f"/{lang}{path}" for lang in ("zh", "de") for path in PAGES] + [
     "/de/portal/referrals/1",
     "/de/project-status/x",
 ]
-
-
-def assert_security_headers(response, url):
-    csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
-    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
-        assert directive in csp
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    if url.startswith("/crm") and not url.startswith("/crm/static/"):
-        assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_every_get_route_is_covered(app):

@@ -2,7 +2,6 @@
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from itertools import count
 
 import pytest
 from sqlalchemy import select, update
@@ -16,79 +15,12 @@ from core.models import (
     Enterprise,
     Event,
     Lead,
-    ProjectMilestone,
     StageChange,
     User,
 )
-from tests.crm.helpers import make_cast, make_lead
+from tests.factories import beijing, make_cast, make_lead, make_project
 
 YEAR = 2026
-_serial = count(1)
-
-
-def make_project(
-    company: str | None = None,
-    *,
-    signed_on: date = date(YEAR, 3, 10),
-    investment: int | None = 100_000_000,
-    zone: str | None = "north",
-    proof: bool = True,
-    construction: date | None = None,
-    construction_proof: bool = True,
-    production: date | None = None,
-    deadline: date | None = None,
-    owner: User | None = None,
-    liaison: User | None = None,
-    **lead_fields,
-):
-    """A signed project as the CRM leaves it, with the days and proofs given (call in a context)."""
-    n = next(_serial)
-    lead = make_lead(
-        company or f"Firm {n} GmbH",
-        email=f"c{n}@firm.example",
-        owner=owner,
-        liaison=liaison,
-        stage="signed",
-        investment=investment,
-        **lead_fields,
-    )
-    lead.created_at = beijing(signed_on.year, signed_on.month, signed_on.day, 9)
-    project = projects.open_project(lead, owner)
-    project.signed_on, project.zone, project.investment = (
-        signed_on,
-        zone,
-        (Decimal(investment) if investment is not None else None),
-    )
-    project.construction_deadline = deadline
-    signed = project.milestone("signed")
-    signed.reached_on = signed_on
-    if proof:
-        signed.evidence_kind, signed.reference = "reference", f"Agreement {n}"
-    if construction:
-        project.stage = "construction"
-        project.milestones.append(
-            ProjectMilestone(
-                stage="construction",
-                reached_on=construction,
-                evidence_kind="reference" if construction_proof else None,
-                reference=f"Permit {n}" if construction_proof else "",
-            )
-        )
-    if production:
-        project.stage = "production"
-        project.milestones.append(
-            ProjectMilestone(
-                stage="production", reached_on=production, evidence_kind="document",
-                path=f"projects/proof-{n}.pdf", content_type="application/pdf", size=10,
-            )
-        )  # fmt: skip
-    db.session.flush()
-    return project
-
-
-def beijing(*args) -> datetime:
-    """A moment given in the park's time, as the UTC the database holds."""
-    return datetime(*args, tzinfo=targets.CHINA).astimezone(UTC)
 
 
 def record_investment(project, at: datetime, old, new) -> None:

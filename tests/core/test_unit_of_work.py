@@ -9,7 +9,7 @@ from core import create_app, outbox
 from core.extensions import db
 from core.models import Lead, OutboxEmail
 from tests.conftest import DeliveringClient, make_config
-from tests.crm.helpers import make_lead
+from tests.factories import make_lead
 from tests.smtp import SMTPServer
 
 

@@ -11,7 +11,7 @@ from core.extensions import db
 from core.models import AuditEntry, RecoveryCode, User
 from core.passwords import verify_password
 from tests.conftest import csrf_token
-from tests.crm.helpers import PASSWORD, make_cast, sign_in_as
+from tests.factories import PASSWORD, make_cast, signed_in
 
 NEW_PASSWORD = "granite lantern orchard"
 
@@ -25,13 +25,6 @@ def code_now(secret: str, steps: int = 0) -> str:
 def cast(app):
     with app.app_context():
         return make_cast()
-
-
-def signed_in(app, user_id):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 def post(client, url, data, page=None):

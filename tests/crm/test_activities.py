@@ -11,7 +11,7 @@ from core.extensions import db
 from core.models import Activity, AuditEntry, Lead, User
 from core.models.base import utcnow
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, make_lead, make_user, sign_in_as
+from tests.factories import make_cast, make_lead, make_user, sign_in_as
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from core import settings
 from core.extensions import db
 from core.models import AuditEntry, ListItem, RecoveryCode, Team, User
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, sign_in_as
-from tests.crm.test_auth import sign_in
+from tests.factories import make_cast, signed_in
+from tests.forms import sign_in
 
 ADMIN_PAGES = (
     "/crm/admin/users",
@@ -27,13 +27,6 @@ NEW_PASSWORD = "granite lantern orchard"
 def cast(app):
     with app.app_context():
         return make_cast()
-
-
-def signed_in(app, user_id):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 @pytest.fixture
@@ -261,12 +254,10 @@ def test_settings_saved_with_one_audit_entry(app, admin):
     assert len(audit(app)) == 1
 
 
-def test_load_demo_seeds_the_lists(app):
+def test_load_demo_seeds_the_lists(app, demo):
     from core.content import get_content
 
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["load-demo"]).exit_code == 0
-    assert runner.invoke(args=["load-demo"]).exit_code == 0  # safe to run again
+    assert app.test_cli_runner().invoke(args=["load-demo"]).exit_code == 0  # safe to run again
     with app.app_context():
         kinds = db.session.scalars(select(ListItem.kind)).all()
         industries = get_content().site["industries"]

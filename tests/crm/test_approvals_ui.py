@@ -11,8 +11,8 @@ from core import approvals, projects
 from core.extensions import db
 from core.models import ApprovalStep, AuditEntry, Project, User
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, two_signed_projects
-from tests.crm.test_projects import sign, signed_in
+from tests.factories import make_lead, signed_in, two_signed_projects
+from tests.forms import sign
 
 DEFAULT_STEPS = {
     "Investment project filing": "County Development and Reform Bureau",
@@ -23,12 +23,6 @@ DEFAULT_STEPS = {
     "Construction planning permit": "County Natural Resources and Planning Bureau",
     "Construction permit": "County Housing and Urban-Rural Development Bureau",
 }
-
-
-@pytest.fixture
-def cast(app):
-    with app.app_context():
-        return english_cast()
 
 
 @pytest.fixture

@@ -7,13 +7,7 @@ from core import leads as lead_lifecycle
 from core.extensions import db
 from core.models import AssignmentRule, AuditEntry, Lead, User
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, make_user, sign_in_as
-
-
-@pytest.fixture
-def cast(app):
-    with app.app_context():
-        return english_cast()
+from tests.factories import make_lead, make_user, sign_in_as
 
 
 def assign(client, lead_id, version=None, **fields):

@@ -3,7 +3,6 @@
 import logging
 import re
 import time
-from datetime import UTC, datetime
 
 import pyotp
 import pytest
@@ -17,6 +16,7 @@ from crm.auth.signin_throttle import throttled_message
 from crm.auth.twofactor import new_recovery_codes
 from crm.permissions import is_public
 from tests.conftest import csrf_token
+from tests.forms import give_code, sign_in, totp_code
 
 PASSWORD = "correct horse battery"
 
@@ -33,12 +33,6 @@ def officer(app):
         db.session.add(user)
         db.session.commit()
         return user.id
-
-
-def sign_in(client, email="li@bureau.example", password=PASSWORD, next_url=None):
-    url = "/crm/login" + (f"?next={next_url}" if next_url else "")
-    token = csrf_token(client.get(url).get_data(as_text=True))
-    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
 
 
 def test_every_crm_route_sends_anonymous_visitors_to_login(app, client):
@@ -183,17 +177,6 @@ def test_create_user_command(app):
 
 
 # --- second factor, throttling, session lifetimes ---------------------------------------------
-
-
-def totp_code(secret: str, steps: int = 0) -> str:
-    """The code of the current time step (or one step later: still inside the valid window)."""
-    totp = pyotp.TOTP(secret)
-    return totp.generate_otp(totp.timecode(datetime.now(UTC)) + steps)
-
-
-def give_code(client, code):
-    token = csrf_token(client.get("/crm/login/code").get_data(as_text=True))
-    return client.post("/crm/login/code", data={"code": code, "csrf_token": token})
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 from crm.permissions import declared_permission, is_public
-from tests.crm.helpers import make_cast, sign_in_as
+from tests.factories import make_cast, sign_in_as
 
 CRM = Path(__file__).resolve().parents[2] / "crm"
 AREAS = {

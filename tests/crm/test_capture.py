@@ -16,17 +16,11 @@ from core.models.base import utcnow
 from crm.capture.forms import parse_captured_at, parse_tags
 from crm.capture.photos import sniff
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
+from tests.factories import make_lead, sign_in_as
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-def cast(app):
-    with app.app_context():
-        return english_cast()
 
 
 def add_event(slug="eu-china-fair", owner_id=None) -> int:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import Activity, Contact, Lead, OutboxEmail, User
 from tests.conftest import csrf_token, translated
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.factories import make_cast, make_lead, sign_in_as
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from core import projects
 from core.extensions import db
 from core.models import Project, User
 from tests.conftest import translated
-from tests.core.test_targets import make_project
-from tests.crm.helpers import english_cast, sign_in_as
+from tests.factories import english_cast, make_project, signed_in
 
 TODAY = date(2026, 6, 15)
 
@@ -42,13 +41,6 @@ def world(app, cast):
         make_project("Unproven SA", proof=False, signed_on=date(2026, 4, 1))
         db.session.commit()
         return {"mine": mine.id, "risky": risky.id, "code": risky.lead.code_name}
-
-
-def signed_in(app, user_id: int):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 @pytest.mark.parametrize(

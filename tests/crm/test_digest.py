@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Activity, AuditEntry, OutboxEmail, User
 from core.models.base import utcnow
-from tests.crm.helpers import make_cast, make_lead, make_user
+from tests.factories import make_cast, make_lead, make_user
 
 BASE = "https://crm.qingyuan-port.example"
 

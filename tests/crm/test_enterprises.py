@@ -21,21 +21,7 @@ from core.models import (
 )
 from core.models.base import utcnow
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
-
-
-@pytest.fixture
-def cast(app):
-    """The cast, working in English (labels can be named in assertions)."""
-    with app.app_context():
-        return english_cast()
-
-
-def signed_in(app, user_id: int):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
+from tests.factories import make_lead, signed_in
 
 
 def make_enterprise(slug: str = "tianfu-precision", **values) -> Enterprise:
@@ -781,7 +767,7 @@ def test_anonymous_is_sent_to_sign_in(client):
 
 
 def test_pages_render_in_the_default_chinese(app):
-    from tests.crm.helpers import make_cast
+    from tests.factories import make_cast
 
     with app.app_context():
         cast = make_cast()  # staff work in Chinese unless they choose English

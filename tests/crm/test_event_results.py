@@ -13,8 +13,7 @@ from core.extensions import db
 from core.leads import record_stage
 from core.models import Activity, User
 from crm.events.results import results_for
-from tests.crm.helpers import make_lead
-from tests.crm.test_events import cast, make_event, signed_in  # noqa: F401  (fixture)
+from tests.factories import make_event, make_lead, signed_in
 
 T0 = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)
 

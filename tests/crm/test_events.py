@@ -1,7 +1,7 @@
 """Events in the CRM: the list, the event page, creating and editing with conflicts, roles."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,38 +11,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import AuditEntry, Event, User
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
-
-
-@pytest.fixture
-def cast(app):
-    """The cast, working in English (the Chinese UI is checked where it matters)."""
-    with app.app_context():
-        return english_cast()
-
-
-def make_event(slug: str = "test-fair", days_ahead: int = 10, **values) -> Event:
-    start = date.today() + timedelta(days=days_ahead)
-    fields = {
-        "name": {"zh": f"{slug} 展会", "en": f"{slug} fair"},
-        "city": {"en": "Chengdu"},
-        "venue": {"en": "Expo City"},
-        "booth": {"en": "Hall 3, booth A12"},
-        "summary": {"en": "Meet us."},
-        "starts_on": start,
-        "ends_on": start + timedelta(days=2),
-    }
-    event = Event(slug=slug, **{**fields, **values})
-    db.session.add(event)
-    db.session.flush()
-    return event
-
-
-def signed_in(app, user_id: int):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
+from tests.factories import make_event, make_lead, signed_in
 
 
 def form_data(**overrides) -> dict:
@@ -314,7 +283,7 @@ def test_demo_fair_gets_the_demo_officers_and_a_budget(app):
     from core.events import load_events
     from demo.accounts import DEMO_ACCOUNTS
     from demo.events import DEMO_BUDGET, DEMO_EVENT, staff_demo_fair
-    from tests.crm.helpers import make_user
+    from tests.factories import make_user
 
     with app.app_context():
         load_events()

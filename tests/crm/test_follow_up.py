@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Lead, User
 from core.models.base import utcnow
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.factories import make_cast, make_lead, sign_in_as
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import Activity, AuditEntry, Event, Lead, User
 from core.models.lead_import import ImportJob, ImportMapping
 from tests.conftest import csrf_token, translated
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.factories import make_cast, make_lead, signed_in
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -49,13 +49,6 @@ def fair(app, cast):
         db.session.add(event)
         db.session.commit()
         return event.id
-
-
-def signed_in(app, cast, role="officer"):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, getattr(cast, role))
-    return client
 
 
 def token(client, url="/crm/imports/new") -> str:
@@ -99,9 +92,9 @@ STANDARD = {0: "company", 1: "contact_name", 2: "email", 3: "phone", 4: "country
 
 
 def test_nav_links_the_import_for_officers_not_leaders(app, cast):
-    page = signed_in(app, cast).get("/crm/leads").get_data(as_text=True)
+    page = signed_in(app, cast.officer).get("/crm/leads").get_data(as_text=True)
     assert 'href="/crm/imports/new"' in page
-    leader = signed_in(app, cast, "leader")
+    leader = signed_in(app, cast.leader)
     assert 'href="/crm/imports/new"' not in leader.get("/crm/my-day").get_data(as_text=True)
     for url in ("/crm/imports", "/crm/imports/new"):
         assert leader.get(url).status_code == 403
@@ -113,7 +106,7 @@ def test_anonymous_goes_to_sign_in(app, client):
 
 
 def test_upload_page_lists_events_and_preselects_one(app, cast, fair):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     page = client.get("/crm/imports/new?event=eu-china-fair").get_data(as_text=True)
     assert f'<option selected value="{fair}">' in page or f'value="{fair}" selected' in page
     assert "EU-China Fair" in page or "中欧博览会" in page
@@ -124,7 +117,7 @@ def test_upload_page_lists_events_and_preselects_one(app, cast, fair):
 
 
 def test_utf8_upload_makes_a_draft_and_suggests_columns(app, cast, fair):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     response = upload(client, UTF8, event=str(fair), source="EU-China fair scanner")
     job_id = job_id_of(response)
     assert response.headers["Location"].endswith(f"/crm/imports/{job_id}/mapping")
@@ -146,7 +139,7 @@ def test_utf8_upload_makes_a_draft_and_suggests_columns(app, cast, fair):
 
 
 def test_gb18030_is_detected_and_decoded(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, GB18030))
     page = client.get(f"/crm/imports/{job_id}/mapping").get_data(as_text=True)
     assert "GB18030" in page
@@ -154,7 +147,7 @@ def test_gb18030_is_detected_and_decoded(app, cast):
 
 
 def test_preview_names_row_problems(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, UTF8))
     save_mapping(client, job_id, STANDARD, action="preview")
     page = client.get(f"/crm/imports/{job_id}/mapping").get_data(as_text=True)
@@ -172,7 +165,7 @@ def test_preview_names_row_problems(app, cast):
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_written(app, cast, data, filename):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     files = stored_files(app)
     response = upload(client, data, filename, source="kept source")
     assert response.status_code == 422
@@ -183,13 +176,13 @@ def test_bad_files_are_refused_and_nothing_is_written(app, cast, data, filename)
 
 
 def test_png_gets_the_wrong_type_message(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     page = upload(client, PNG, "picture.csv").get_data(as_text=True)
     assert translated(app, "This is not a CSV or Excel file. Upload a .csv or .xlsx file.") in page
 
 
 def test_no_file_chosen(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     form = {"csrf_token": token(client), "encoding": "", "event": "", "source": ""}
     response = client.post("/crm/imports/new", data=form, content_type="multipart/form-data")
     assert response.status_code == 422
@@ -198,7 +191,7 @@ def test_no_file_chosen(app, cast):
 
 def test_rows_over_the_cap_are_refused(app, cast):
     app.config["IMPORT_MAX_ROWS"] = 3
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     files = stored_files(app)
     response = upload(client, UTF8 + b"Extra GmbH,X,x@x.example,,DE,\n")
     assert response.status_code == 422
@@ -206,7 +199,7 @@ def test_rows_over_the_cap_are_refused(app, cast):
 
 
 def test_unknown_event_and_missing_csrf(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     assert upload(client, UTF8, event="999").status_code == 422
     response = client.post(
         "/crm/imports/new",
@@ -221,7 +214,7 @@ def test_unknown_event_and_missing_csrf(app, cast):
 
 
 def test_mapping_is_checked_and_remembered_per_source(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, UTF8, source="Badge scanner"))
     twice = save_mapping(client, job_id, {**STANDARD, 5: "email"})
     assert twice.status_code == 422 and 'class="error-summary"' in twice.get_data(as_text=True)
@@ -242,7 +235,7 @@ def test_mapping_is_checked_and_remembered_per_source(app, cast):
 
 
 def test_preview_action_saves_nothing(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, UTF8))
     with app.app_context():
         before = db.session.get(ImportJob, job_id).mapping
@@ -253,7 +246,7 @@ def test_preview_action_saves_nothing(app, cast):
 
 
 def test_encoding_can_be_overridden(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, GB18030))
     url = f"/crm/imports/{job_id}/encoding"
     wrong = client.post(url, data={"csrf_token": token(client), "encoding": "utf-8"})
@@ -304,7 +297,7 @@ def review(client, job_id, decisions: dict[int, str], action="save", rows=None):
 
 
 def test_review_shows_matches_and_stores_changed_decisions(app, cast, existing):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = mapped_job(app, client)
     page = client.get(f"/crm/imports/{job_id}/review").get_data(as_text=True)
     assert f'href="/crm/leads/{existing}"' in page
@@ -329,7 +322,7 @@ def test_an_officer_never_merges_into_a_lead_they_may_not_change(app, cast, exis
         db.session.get(Lead, existing).owner_id = cast.other_officer
         db.session.get(Lead, existing).team_id = cast.team_b
         db.session.commit()
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = mapped_job(app, client)
     page = client.get(f"/crm/imports/{job_id}/review").get_data(as_text=True)
     row = page.split('name="decision-1"')[1].split("</select>")[0]
@@ -343,14 +336,14 @@ def test_an_officer_never_merges_into_a_lead_they_may_not_change(app, cast, exis
         assert (job.created, job.merged) == (2, 0)
         assert len(db.session.get(Lead, existing).contacts) == 1
     # A manager may merge it.
-    manager = signed_in(app, cast, "manager")
+    manager = signed_in(app, cast.manager)
     again = mapped_job(app, manager)
     page = manager.get(f"/crm/imports/{again}/review").get_data(as_text=True)
     assert '<option value="merge" selected>' in page
 
 
 def test_dry_run_then_import_then_undo_then_again(app, cast, existing, fair):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = mapped_job(app, client)
     response = review(client, job_id, {}, action="dry_run", rows=[])
     assert response.status_code == 302
@@ -403,7 +396,7 @@ def test_dry_run_then_import_then_undo_then_again(app, cast, existing, fair):
 
 
 def test_undo_is_refused_once_a_lead_was_worked(app, cast, existing):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = mapped_job(app, client)
     review(client, job_id, {}, action="run", rows=[])
     with app.app_context():
@@ -431,7 +424,7 @@ def test_undo_is_refused_once_a_lead_was_worked(app, cast, existing):
 
 def test_large_imports_run_in_the_background_with_progress(app, cast):
     app.config["IMPORT_INLINE_ROWS"] = 0
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = mapped_job(app, client)
     assert review(client, job_id, {}, action="run", rows=[]).status_code == 302
     deadline = time.monotonic() + 20
@@ -453,13 +446,13 @@ def test_large_imports_run_in_the_background_with_progress(app, cast):
 
 
 def test_officers_see_only_their_own_imports(app, cast):
-    mine = signed_in(app, cast)
+    mine = signed_in(app, cast.officer)
     job_id = job_id_of(upload(mine, UTF8, source="Mine"))
-    other = signed_in(app, cast, "other_officer")
+    other = signed_in(app, cast.other_officer)
     for url in (f"/crm/imports/{job_id}", f"/crm/imports/{job_id}/mapping"):
         assert other.get(url).status_code == 404
     assert "Mine" not in other.get("/crm/imports").get_data(as_text=True)
-    manager = signed_in(app, cast, "manager")
+    manager = signed_in(app, cast.manager)
     assert manager.get(f"/crm/imports/{job_id}").status_code == 200
     assert "Mine" in manager.get("/crm/imports").get_data(as_text=True)
     assert mine.get("/crm/imports/99999999999").status_code == 404
@@ -467,7 +460,7 @@ def test_officers_see_only_their_own_imports(app, cast):
 
 
 def test_posts_without_csrf_are_refused(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, UTF8))
     for path in ("mapping", "review", "encoding", "undo", "again", "report"):
         assert client.post(f"/crm/imports/{job_id}/{path}", data={}).status_code == 400, path
@@ -483,7 +476,7 @@ def test_xlsx_and_semicolon_files_are_read(app, cast):
     sheet.append(['=HYPERLINK("http://evil.example")', "Eve", "eve@evil.example", "FR"])
     out = io.BytesIO()
     book.save(out)
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, out.getvalue(), "exhibitors.xlsx"))
     page = client.get(f"/crm/imports/{job_id}/mapping").get_data(as_text=True)
     assert "Excel (.xlsx)" in page and "Keller Antriebstechnik GmbH" in page
@@ -495,7 +488,7 @@ def test_xlsx_and_semicolon_files_are_read(app, cast):
 
 
 def test_job_pages_in_each_state(app, cast):
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, UTF8))
     draft = client.get(f"/crm/imports/{job_id}").get_data(as_text=True)
     assert f'href="/crm/imports/{job_id}/review"' in draft
@@ -515,13 +508,13 @@ def test_job_pages_in_each_state(app, cast):
     running = client.get(f"/crm/imports/{job_id}").get_data(as_text=True)
     assert 'hx-trigger="every 1s"' in running and 'http-equiv="refresh"' in running
     assert client.get(f"/crm/imports/{job_id}/review").status_code == 302
-    listing = signed_in(app, cast, "admin").get("/crm/imports")
+    listing = signed_in(app, cast.admin).get("/crm/imports")
     assert listing.status_code == 200 and "contacts.csv" in listing.get_data(as_text=True)
 
 
 def test_default_country_fills_rows_without_one(app, cast):
     data = b"Company,Email\nFoo GmbH,a@foo.example\n"
-    client = signed_in(app, cast)
+    client = signed_in(app, cast.officer)
     job_id = job_id_of(upload(client, data, default_country="DE"))
     with app.app_context():
         assert db.session.get(ImportJob, job_id).default_country == "DE"

@@ -25,14 +25,7 @@ from core.models import (
     User,
 )
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
-
-
-@pytest.fixture
-def cast(app):
-    """The staff cast, working in English so that assertions can name the labels."""
-    with app.app_context():
-        return english_cast()
+from tests.factories import make_lead, signed_in
 
 
 @pytest.fixture
@@ -56,12 +49,6 @@ def leads(app, cast):
         )
         db.session.commit()
         return {"own": own.id, "mate": mate.id, "other": other.id}
-
-
-def signed_in(app, client, user_id):
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 def hidden(page: str, name: str) -> str:
@@ -106,16 +93,16 @@ def audit_count(app, lead_id, action=None) -> int:
 def test_roles_open_the_leads_in_their_scope(app, client, cast, leads):
     own = f"/crm/leads/{leads['own']}"
     for user_id in (cast.admin, cast.manager, cast.officer, cast.teammate, cast.leader):
-        signed_in(app, client, user_id)
+        signed_in(app, user_id, client)
         assert client.get(own).status_code == 200, user_id
-    signed_in(app, client, cast.other_officer)
+    signed_in(app, cast.other_officer, client)
     assert client.get(own).status_code == 404  # team B guessing a team-A id
-    signed_in(app, client, cast.leader)
+    signed_in(app, cast.leader, client)
     assert client.get(f"/crm/leads/{leads['mate']}").status_code == 404  # not their liaison
 
 
 def test_malformed_and_unknown_ids_are_404(app, client, cast, leads):
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     for url in ("/crm/leads/abc", "/crm/leads/-1", "/crm/leads/99999999", "/crm/leads/1.5/edit"):
         assert client.get(url).status_code == 404, url
     assert client.get("/crm/leads/99999999999999999999999").status_code == 404
@@ -159,7 +146,7 @@ def test_the_file_shows_company_attribution_contacts_consents_and_plots(app, cli
         db.session.add(Contact(lead_id=lead.id, name="Jean Dupont", language="fr"))
         db.session.commit()
         code, plot_code = lead.code_name, plot.code
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
     for expected in (
         "Müller Präzisionstechnik GmbH",
@@ -179,7 +166,7 @@ def test_the_file_shows_company_attribution_contacts_consents_and_plots(app, cli
 
 
 def test_leader_sees_the_file_without_edit_links(app, client, cast, leads):
-    signed_in(app, client, cast.leader)
+    signed_in(app, cast.leader, client)
     page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
     assert f"/crm/leads/{leads['own']}/edit" not in page
     assert "/contacts/new" not in page
@@ -248,7 +235,7 @@ def test_timeline_holds_everything_newest_first(app, client, cast, leads):
             ]
         )
         db.session.commit()
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
     timeline = page[page.index('class="lead-timeline"') :]
     markers = [
@@ -268,7 +255,7 @@ def test_timeline_holds_everything_newest_first(app, client, cast, leads):
 
 
 def test_officer_edits_own_lead_with_one_audit_entry(app, client, cast, leads):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     url = f"/crm/leads/{leads['own']}/edit"
     page = client.get(url).get_data(as_text=True)
     before = audit_count(app, leads["own"])
@@ -293,7 +280,7 @@ def test_officer_edits_own_lead_with_one_audit_entry(app, client, cast, leads):
 
 
 def test_a_save_without_changes_writes_no_audit_entry(app, client, cast, leads):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     url = f"/crm/leads/{leads['own']}/edit"
     page = client.get(url).get_data(as_text=True)
     before = audit_count(app, leads["own"])
@@ -302,22 +289,22 @@ def test_a_save_without_changes_writes_no_audit_entry(app, client, cast, leads):
 
 
 def test_edit_rights_follow_role_and_ownership(app, client, cast, leads):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     assert client.get(f"/crm/leads/{leads['mate']}/edit").status_code == 403  # teammate's lead
     assert client.get(f"/crm/leads/{leads['other']}/edit").status_code == 404  # other team
-    signed_in(app, client, cast.leader)
+    signed_in(app, cast.leader, client)
     assert client.get(f"/crm/leads/{leads['own']}/edit").status_code == 403
     assert client.post(f"/crm/leads/{leads['own']}/edit", data={}).status_code in (400, 403)
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     assert client.get(f"/crm/leads/{leads['other']}/edit").status_code == 200
 
 
 def test_two_edits_from_one_version_second_is_refused(app, client, cast, leads):
     url = f"/crm/leads/{leads['own']}/edit"
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     first_page = client.get(url).get_data(as_text=True)
     second = app.test_client()
-    signed_in(app, second, cast.officer)
+    signed_in(app, cast.officer, second)
     second_page = second.get(url).get_data(as_text=True)
     assert client.post(url, data=edit_data(first_page, country="AT")).status_code == 302
     before = audit_count(app, leads["own"])
@@ -341,7 +328,7 @@ def test_two_edits_from_one_version_second_is_refused(app, client, cast, leads):
 
 
 def test_mass_assignment_by_an_officer_is_ignored(app, client, cast, leads):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     url = f"/crm/leads/{leads['own']}/edit"
     page = client.get(url).get_data(as_text=True)
     assert 'name="legal_hold"' not in page
@@ -363,7 +350,7 @@ def test_mass_assignment_by_an_officer_is_ignored(app, client, cast, leads):
 
 
 def test_manager_sets_legal_hold(app, client, cast, leads):
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     url = f"/crm/leads/{leads['own']}/edit"
     page = client.get(url).get_data(as_text=True)
     assert client.post(url, data=edit_data(page, legal_hold="y")).status_code == 302
@@ -389,7 +376,7 @@ def test_manager_sets_legal_hold(app, client, cast, leads):
     ],
 )
 def test_bad_input_is_explained_and_nothing_saved(app, client, cast, leads, values):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     url = f"/crm/leads/{leads['own']}/edit"
     page = client.get(url).get_data(as_text=True)
     response = client.post(url, data=edit_data(page, **values))
@@ -399,7 +386,7 @@ def test_bad_input_is_explained_and_nothing_saved(app, client, cast, leads, valu
 
 
 def test_missing_csrf_is_refused(app, client, cast, leads):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     url = f"/crm/leads/{leads['own']}/edit"
     page = client.get(url).get_data(as_text=True)
     data = edit_data(page, company_name="No Token GmbH")
@@ -425,7 +412,7 @@ def contact_data(page: str, **values) -> dict:
 
 
 def test_officer_adds_a_contact_with_phone_in_e164(app, client, cast, leads):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     url = f"/crm/leads/{leads['own']}/contacts/new"
     page = client.get(url).get_data(as_text=True)
     assert client.post(url, data=contact_data(page)).status_code == 302
@@ -446,7 +433,7 @@ def test_contact_edit_audit_conflict_and_rules(app, client, cast, leads):
         contact_id = db.session.get(Lead, leads["own"]).contacts[0].id
         other_contact = db.session.get(Lead, leads["mate"]).contacts[0].id
     url = f"/crm/leads/{leads['own']}/contacts/{contact_id}/edit"
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     page = client.get(url).get_data(as_text=True)
     assert 'value="Anna Müller"' in page
     bad = client.post(url, data=contact_data(page, phone="12"))
@@ -469,9 +456,9 @@ def test_contact_edit_audit_conflict_and_rules(app, client, cast, leads):
         assert db.session.get(Contact, contact_id).name == "Anna Schulz"
     # A contact of another lead, through this lead's URL: 404.
     assert client.get(f"/crm/leads/{leads['own']}/contacts/{other_contact}/edit").status_code == 404
-    signed_in(app, client, cast.leader)
+    signed_in(app, cast.leader, client)
     assert client.get(url).status_code == 403
-    signed_in(app, client, cast.other_officer)
+    signed_in(app, cast.other_officer, client)
     assert client.get(url).status_code == 404
 
 
@@ -501,7 +488,7 @@ def new_lead_data(page: str, **values) -> dict:
 
 
 def test_officer_creates_a_manual_lead_and_owns_it(app, client, cast):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     page = client.get("/crm/leads/new").get_data(as_text=True)
     response = client.post("/crm/leads/new", data=new_lead_data(page))
     assert response.status_code == 302
@@ -517,7 +504,7 @@ def test_officer_creates_a_manual_lead_and_owns_it(app, client, cast):
 
 
 def test_a_new_duplicate_is_flagged_right_away(app, client, cast, leads):
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     page = client.get("/crm/leads/new").get_data(as_text=True)
     data = new_lead_data(
         page, company_name="Müller Praezisionstechnik", email="anna@mueller.example"
@@ -532,9 +519,9 @@ def test_a_new_duplicate_is_flagged_right_away(app, client, cast, leads):
 
 
 def test_new_lead_rules_and_bad_input(app, client, cast):
-    signed_in(app, client, cast.leader)
+    signed_in(app, cast.leader, client)
     assert client.get("/crm/leads/new").status_code == 403
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     page = client.get("/crm/leads/new").get_data(as_text=True)
     for values in ({"name": ""}, {"email": "not-an-email"}, {"source": "website"}, {"phone": "x"}):
         response = client.post("/crm/leads/new", data=new_lead_data(page, **values))
@@ -556,7 +543,7 @@ def test_the_file_names_the_event_the_booth_capture_and_tags(app, client, cast, 
         lead.captured_by_id = cast.officer
         db.session.commit()
         fair_id = fair.id
-    page = signed_in(app, client, cast.officer).get(f"/crm/leads/{leads['own']}")
+    page = signed_in(app, cast.officer, client).get(f"/crm/leads/{leads['own']}")
     text = page.get_data(as_text=True)
     assert f'href="/crm/events/{fair_id}">EU-China Fair</a>' in text
     assert "captured at the booth by li," in text

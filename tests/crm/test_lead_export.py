@@ -12,7 +12,7 @@ from core.exports import neutralise
 from core.extensions import db
 from core.models import AuditEntry, Export, User, export_lead
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.factories import make_cast, make_lead, sign_in_as
 
 EVIL = '=HYPERLINK("http://evil.example","x")'
 

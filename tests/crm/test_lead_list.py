@@ -10,19 +10,13 @@ from sqlalchemy import event, select
 from core.extensions import db
 from core.models import Contact, Event, Lead, SavedFilter
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.factories import make_cast, make_lead, signed_in
 
 
 @pytest.fixture
 def cast(app):
     with app.app_context():
         return make_cast()
-
-
-def signed_in(app, client, user_id):
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 def companies(html: str) -> list[str]:
@@ -58,7 +52,7 @@ def test_anonymous_is_sent_to_login(client):
 def test_every_role_opens_the_list(app, client, cast):
     add(app, "Alpha GmbH")
     for user_id in cast.by_role().values():
-        signed_in(app, client, user_id)
+        signed_in(app, user_id, client)
         assert client.get("/crm/leads").status_code == 200
 
 
@@ -66,7 +60,7 @@ def test_merged_leads_are_hidden(app, client, cast):
     keep = add(app, "Keep GmbH")
     gone = add(app, "Gone GmbH", email="gone@x.example")
     update(app, gone, merged_into_id=keep)
-    html = page(signed_in(app, client, cast.manager))
+    html = page(signed_in(app, cast.manager, client))
     assert companies(html) == ["Keep GmbH"]
 
 
@@ -81,7 +75,7 @@ def test_filters_by_stage_owner_team_source_country_language(app, client, cast):
                   source="event", email="b@b.example")  # fmt: skip
         make_lead("C3 Ltd", stage="contacted", country="GB", language="en", email="c@c.example")
         db.session.commit()
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     assert sorted(companies(page(client, "stage=new&stage=qualified"))) == ["A1 GmbH", "B2 SARL"]
     assert companies(page(client, f"owner={cast.officer}")) == ["A1 GmbH"]
     assert companies(page(client, "owner=unassigned")) == ["C3 Ltd"]
@@ -99,7 +93,7 @@ def test_filters_by_industry_band_and_response(app, client, cast):
     update(app, big, planned_investment=Decimal(1_500_000_000), industry="chemicals")
     update(app, small, response_due_at=now - timedelta(days=1))
     update(app, answered, first_response_at=now, response_due_at=now - timedelta(days=1))
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     assert companies(page(client, "industry=chemicals")) == ["Big AG"]
     assert companies(page(client, "band=lt50m")) == ["Small GmbH"]
     assert companies(page(client, "band=200m-500m")) == ["Answered SA"]
@@ -122,7 +116,7 @@ def test_filters_by_event(app, client, cast):
     met = add(app, "Met At Fair GmbH")
     add(app, "Web Only SA", email="web@x.example")
     update(app, met, event_id=fair_id)
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     html = page(client, f"event={fair_id}")
     assert companies(html) == ["Met At Fair GmbH"]
     assert f'<option value="{fair_id}" selected>Fair</option>' in html
@@ -137,7 +131,7 @@ def test_filters_by_created_and_last_contact_dates(app, client, cast):
     update(app, old, created_at=datetime(2025, 3, 1, 20, 0, tzinfo=UTC))
     update(app, new, created_at=datetime(2025, 6, 1, 3, 0, tzinfo=UTC),
            last_contact_at=datetime(2025, 6, 5, 3, 0, tzinfo=UTC))  # fmt: skip
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     assert companies(page(client, "created_from=2025-03-02&created_to=2025-03-02")) == ["Old GmbH"]
     assert companies(page(client, "created_to=2025-03-01")) == []
     assert companies(page(client, "created_from=2025-05-01")) == ["New GmbH"]
@@ -147,11 +141,10 @@ def test_filters_by_created_and_last_contact_dates(app, client, cast):
 def test_sorting_each_way(app, client, cast):
     a = add(app, "Beta GmbH", investment=10_000_000, stage="qualified")
     b = add(app, "Alpha GmbH", investment=90_000_000, stage="new", email="b@x.example")
-    c = add(app, "Gamma GmbH", investment=None, stage="signed", email="c@x.example")
+    add(app, "Gamma GmbH", investment=None, stage="signed", email="c@x.example")  # never contacted
     update(app, a, last_contact_at=datetime(2025, 1, 2, tzinfo=UTC))
     update(app, b, last_contact_at=datetime(2025, 1, 1, tzinfo=UTC))
-    assert c
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     assert companies(page(client, "sort=company")) == ["Alpha GmbH", "Beta GmbH", "Gamma GmbH"]
     assert companies(page(client, "sort=company&dir=desc"))[0] == "Gamma GmbH"
     assert companies(page(client, "sort=stage")) == ["Alpha GmbH", "Beta GmbH", "Gamma GmbH"]
@@ -173,7 +166,7 @@ def test_search_finds_two_character_chinese_names_and_latin_any_case(app, client
         language="zh")  # fmt: skip
     add(app, "Müller Präzisionstechnik GmbH", contact_name="Anna Müller", phone="+498912345678")
     add(app, "张三丰贸易有限公司", contact_name="李四", email="ls@example.cn", language="zh")
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     assert sorted(companies(page(client, "q=张三"))) == [
         "张三丰贸易有限公司",
         "苏州精密机械有限公司",
@@ -198,7 +191,7 @@ def test_keyset_pages_next_and_previous(app, client, cast, search):
             lead.created_at = base + timedelta(hours=n // 2)
         make_lead("Unrelated AG", email="u@x.example")
         db.session.commit()
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     first = page(client, search)
     names = companies(first)
     assert len(names) == 50 and 'rel="prev"' not in first
@@ -225,7 +218,7 @@ def test_keyset_pages_keep_filter_and_sort(app, client, cast):
         for n in range(120):
             make_lead(f"Co {n:03d}", email=f"c{n}@x.example", stage="new" if n % 2 else "lost")
         db.session.commit()
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     html = page(client, "stage=new&sort=company")
     url = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert "stage=new" in url and "sort=company" in url
@@ -238,7 +231,7 @@ def test_totals_count_and_sum_planned_or_lower_bound(app, client, cast):
     two = add(app, "Two GmbH", investment=20_000_000, email="t@x.example")
     add(app, "Three GmbH", investment=None, email="th@x.example")
     update(app, two, planned_investment=Decimal(50_000_000))
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     client.post("/crm/language", data={"lang": "en", "csrf_token": csrf_token(page(client))})
     html = page(client)
     totals = re.search(r'id="lead-totals">(.*?)</p>', html, re.S).group(1)
@@ -255,7 +248,7 @@ def test_officer_sees_only_team_leads(app, client, cast):
         make_lead("Teammate GmbH", owner=db.session.get(User, cast.teammate), email="t@x.ex")
         make_lead("Other Team SA", owner=db.session.get(User, cast.other_officer), email="o@x.ex")
         db.session.commit()
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     assert sorted(companies(page(client))) == ["Mine GmbH", "Teammate GmbH"]
     # Filtering for the other team's owner cannot widen the scope.
     assert companies(page(client, f"owner={cast.other_officer}")) == []
@@ -271,7 +264,7 @@ def test_leader_sees_only_liaison_leads_by_code_name(app, client, cast):
         make_lead("Not Mine GmbH", email="n@x.example")
         db.session.commit()
         code = mine.code_name
-    html = page(signed_in(app, client, cast.leader))
+    html = page(signed_in(app, cast.leader, client))
     assert companies(html) == [code]
     assert "Secret Chemicals" not in html and "Hans Geheim" not in html
     assert "Not Mine" not in html
@@ -282,7 +275,7 @@ def test_leader_sees_only_liaison_leads_by_code_name(app, client, cast):
 
 
 def test_saved_filters_are_mine_only(app, client, cast):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     token = csrf_token(page(client))
     response = client.post(
         "/crm/leads/filters",
@@ -297,14 +290,14 @@ def test_saved_filters_are_mine_only(app, client, cast):
         saved_id = saved.id
     assert "German new" in page(client)
     assert 'href="/crm/leads?stage=new&amp;country=DE"' in page(client)
-    signed_in(app, client, cast.teammate)
+    signed_in(app, cast.teammate, client)
     html = page(client)
     assert "German new" not in html
     forbidden = client.post(
         f"/crm/leads/filters/{saved_id}/delete", data={"csrf_token": csrf_token(html)}
     )
     assert forbidden.status_code == 404
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     done = client.post(
         f"/crm/leads/filters/{saved_id}/delete", data={"csrf_token": csrf_token(page(client))}
     )
@@ -314,7 +307,7 @@ def test_saved_filters_are_mine_only(app, client, cast):
 
 
 def test_saved_filter_needs_a_name_and_csrf(app, client, cast):
-    signed_in(app, client, cast.officer)
+    signed_in(app, cast.officer, client)
     token = csrf_token(page(client))
     client.post("/crm/leads/filters", data={"name": " ", "query": "", "csrf_token": token})
     client.post("/crm/leads/filters", data={"name": "x" * 81, "query": "", "csrf_token": token})
@@ -345,7 +338,7 @@ def test_saved_filter_needs_a_name_and_csrf(app, client, cast):
 )
 def test_malformed_filters_are_ignored_with_a_message(app, client, cast, query):
     add(app, "Visible GmbH")
-    html = page(signed_in(app, client, cast.manager), query)
+    html = page(signed_in(app, cast.manager, client), query)
     if not query.startswith("q="):  # an over-long search is cut, not dropped
         assert companies(html) == ["Visible GmbH"]
     assert 'class="notice lead-list-problems" role="status"' in html
@@ -356,7 +349,7 @@ def test_cursor_from_another_sort_is_refused(app, client, cast):
         for n in range(55):
             make_lead(f"Co {n:02d}", email=f"c{n}@x.example")
         db.session.commit()
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     html = page(client)
     cursor = re.search(r'rel="next" href="[^"]*after=([^"&]+)', html).group(1)
     other = page(client, f"sort=company&after={cursor}")
@@ -371,7 +364,7 @@ def test_a_page_of_50_costs_the_same_statements_as_a_page_of_5(app, client, cast
         for n in range(5):
             make_lead(f"Co {n}", owner=owner, email=f"c{n}@x.example")
         db.session.commit()
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     page(client)  # warm caches (plots, settings) outside the count
 
     def count_statements() -> int:

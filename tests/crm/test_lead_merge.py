@@ -18,13 +18,7 @@ from core.models import (
     User,
 )
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
-
-
-@pytest.fixture
-def cast(app):
-    with app.app_context():
-        return english_cast()
+from tests.factories import make_lead, signed_in
 
 
 @pytest.fixture
@@ -62,12 +56,6 @@ def pair(app, cast):
         return first.id, second.id, flag.id
 
 
-def signed_in(app, client, user_id):
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
-
-
 def hidden(page, name):
     return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page).group(1)
 
@@ -84,7 +72,7 @@ def merge_form(page, **picks):
 
 def test_the_comparison_shows_both_sides(app, client, cast, pair):
     first, second, _ = pair
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     page = client.get(f"/crm/leads/{first}/merge/{second}").get_data(as_text=True)
     assert "Müller Präzisionstechnik GmbH" in page and "Mueller Praezisionstechnik" in page
     assert 'name="keep_company_name"' in page and 'name="keep_country"' in page
@@ -93,7 +81,7 @@ def test_the_comparison_shows_both_sides(app, client, cast, pair):
 
 def test_merge_keeps_both_histories_and_records_it(app, client, cast, pair):
     first, second, flag_id = pair
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     url = f"/crm/leads/{first}/merge/{second}"
     page = client.get(url).get_data(as_text=True)
     response = client.post(url, data=merge_form(page, country="other", company_name="this"))
@@ -131,13 +119,13 @@ def test_merged_url_is_404_for_who_may_not_see_the_survivor(app, client, cast, p
     with app.app_context():
         db.session.get(Lead, second).merged_into_id = first
         db.session.commit()
-    signed_in(app, client, cast.other_officer)
+    signed_in(app, cast.other_officer, client)
     assert client.get(f"/crm/leads/{second}").status_code == 404
 
 
 def test_stale_merge_is_refused(app, client, cast, pair):
     first, second, _ = pair
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     url = f"/crm/leads/{first}/merge/{second}"
     page = client.get(url).get_data(as_text=True)
     with app.app_context():
@@ -152,7 +140,7 @@ def test_stale_merge_is_refused(app, client, cast, pair):
 
 def test_bad_picks_and_ids(app, client, cast, pair):
     first, second, _ = pair
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     url = f"/crm/leads/{first}/merge/{second}"
     page = client.get(url).get_data(as_text=True)
     assert client.post(url, data=merge_form(page, country="both")).status_code == 422
@@ -166,7 +154,7 @@ def test_bad_picks_and_ids(app, client, cast, pair):
 def test_only_managers_merge_and_dismiss(app, client, cast, pair):
     first, second, flag_id = pair
     for user_id in (cast.officer, cast.leader):
-        signed_in(app, client, user_id)
+        signed_in(app, user_id, client)
         assert client.get(f"/crm/leads/{first}/merge/{second}").status_code == 403
         token = csrf_token(client.get("/crm/account").get_data(as_text=True))
         url = f"/crm/leads/{second}/duplicates/{flag_id}/dismiss"
@@ -177,7 +165,7 @@ def test_only_managers_merge_and_dismiss(app, client, cast, pair):
 
 def test_dismiss_a_flag(app, client, cast, pair):
     first, second, flag_id = pair
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     page = client.get(f"/crm/leads/{second}").get_data(as_text=True)
     assert 'aria-labelledby="dup-title"' in page
     url = f"/crm/leads/{second}/duplicates/{flag_id}/dismiss"

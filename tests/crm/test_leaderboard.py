@@ -15,8 +15,7 @@ from core.leads import record_stage
 from core.models import Enterprise, User
 from crm.referrals.leaderboard import leaderboard, year_bounds
 from tests.conftest import translated
-from tests.crm.helpers import make_lead
-from tests.crm.test_referrals import cast, make_enterprise, make_referral, signed_in  # noqa: F401
+from tests.factories import make_enterprise, make_lead, make_referral, signed_in
 
 
 def at(*parts) -> datetime:

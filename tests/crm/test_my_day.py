@@ -9,7 +9,7 @@ import pytest
 from core.extensions import db
 from core.models import Activity, Lead, User
 from core.models.base import utcnow
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.factories import make_cast, make_lead, sign_in_as
 
 BERLIN, SHANGHAI = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Shanghai")
 

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import AuditEntry, OutboxEmail, User
 from core.passwords import verify_password
 from tests.conftest import csrf_token
-from tests.crm.helpers import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 NEW_PASSWORD = "granite lantern orchard"
 

@@ -15,13 +15,7 @@ from core.models import AuditEntry, Lead, ListItem, StageChange, User
 from core.models.base import utcnow
 from crm.pipeline import board as board_module
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
-
-
-@pytest.fixture
-def cast(app):
-    with app.app_context():
-        return english_cast()
+from tests.factories import make_lead, sign_in_as
 
 
 @pytest.fixture

@@ -25,15 +25,9 @@ from core.models import (
     User,
 )
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
+from tests.factories import make_lead, signed_in
 
 PERSONAL = ("Anna", "anna@mueller.example", "+4930", "Müller", "Secret plans", "spring", "REF-9")
-
-
-@pytest.fixture
-def cast(app):
-    with app.app_context():
-        return english_cast()
 
 
 @pytest.fixture
@@ -87,12 +81,6 @@ def lead_id(app, cast):
         return lead.id
 
 
-def signed_in(app, client, user_id):
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
-
-
 def export(client, lead_id, fmt, contact=""):
     url = f"/crm/leads/{lead_id}/person-export"
     token = csrf_token(client.get(url).get_data(as_text=True))
@@ -100,7 +88,7 @@ def export(client, lead_id, fmt, contact=""):
 
 
 def test_json_export_holds_everything_and_is_logged(app, client, cast, lead_id):
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     response = export(client, lead_id, "json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -120,7 +108,7 @@ def test_json_export_holds_everything_and_is_logged(app, client, cast, lead_id):
 
 
 def test_csv_export_has_bom_and_neutralised_cells(app, client, cast, lead_id):
-    signed_in(app, client, cast.admin)
+    signed_in(app, cast.admin, client)
     response = export(client, lead_id, "csv")
     assert response.status_code == 200
     raw = response.get_data()
@@ -140,7 +128,7 @@ def test_export_of_one_contact_and_bad_contact_ids(app, client, cast, lead_id):
         other = make_lead("Other AG", email="o@other.example")
         db.session.commit()
         anna, other_contact = lead.contacts[0].id, other.contacts[0].id
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     data = json.loads(export(client, lead_id, "json", str(anna)).get_data(as_text=True))
     assert [c["name"] for c in data["contacts"]] == ["Anna Müller"]
     assert export(client, lead_id, "json", str(other_contact)).status_code == 404
@@ -151,10 +139,10 @@ def test_export_of_one_contact_and_bad_contact_ids(app, client, cast, lead_id):
 
 def test_privacy_routes_are_for_managers_only(app, client, cast, lead_id):
     for user_id in (cast.officer, cast.leader):
-        signed_in(app, client, user_id)
+        signed_in(app, user_id, client)
         assert client.get(f"/crm/leads/{lead_id}/person-export").status_code == 403
         assert client.get(f"/crm/leads/{lead_id}/anonymise").status_code == 403
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     assert client.get("/crm/leads/99999/anonymise").status_code == 404
     assert client.get("/crm/leads/99999999999/person-export").status_code == 404
 
@@ -191,7 +179,7 @@ def everything_stored(lead_id) -> str:
 
 
 def test_anonymise_removes_personal_data_and_keeps_aggregates(app, client, cast, lead_id):
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     response = anonymise(client, lead_id)
     assert response.status_code == 302
     with app.app_context():
@@ -218,7 +206,7 @@ def test_legal_hold_stops_anonymisation(app, client, cast, lead_id):
     with app.app_context():
         db.session.get(Lead, lead_id).legal_hold = True
         db.session.commit()
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     page = client.get(f"/crm/leads/{lead_id}/anonymise").get_data(as_text=True)
     assert "legal hold" in page
     token = csrf_token(client.get("/crm/account").get_data(as_text=True))
@@ -281,7 +269,7 @@ def test_business_card_photos_are_exported_listed_and_removed_with_the_person(
                      content_type="image/jpeg", size=20, path=relative)
         )  # fmt: skip
         db.session.commit()
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     data = json.loads(export(client, lead_id, "json").get_data(as_text=True))
     assert [f["filename"] for f in data["files"]] == ["card.jpg"]
     assert anonymise(client, lead_id).status_code == 302
@@ -319,7 +307,7 @@ def test_referrals_are_exported_and_anonymised_with_the_person(app, client, cast
 
     with app.app_context():
         referral_id = referral_of(lead_id)
-    signed_in(app, client, cast.manager)
+    signed_in(app, cast.manager, client)
     data = json.loads(export(client, lead_id, "json").data)
     assert [r["plans"] for r in data["referrals"]] == ["Secret plans"]
     anonymise(client, lead_id)

@@ -10,8 +10,8 @@ from core import privacy
 from core.extensions import db
 from core.imports import new_job, run_job
 from core.models import AuditEntry, Export, ImportJob, OutboxEmail, Referral, SavedFilter, User
-from tests.crm.helpers import english_cast, make_lead
 from tests.crm.test_privacy import referral_of
+from tests.factories import english_cast, make_lead
 
 FILE = (
     "company,contact_name,email,country\n"

@@ -17,13 +17,13 @@ from core.extensions import db
 from core.imports import run_job
 from core.models import AuditEntry, Contact, ImportJob, Lead, LeadFile
 from tests.conftest import TEST_DATABASE_URL, csrf_token
-from tests.crm.helpers import english_cast, sign_in_as
 from tests.crm.test_capture import add_event, entry
 from tests.crm.test_capture import post as capture
 from tests.crm.test_imports import STANDARD, job_id_of, save_mapping, upload
 from tests.crm.test_lead_detail import hidden
 from tests.crm.test_privacy import anonymise
-from tests.site.test_inquiry import open_form, send
+from tests.factories import english_cast, sign_in_as
+from tests.forms import open_form, send
 
 NAME, EMAIL, PHONE = (
     "Xanthippe Quorndorf-Vell",

@@ -13,7 +13,7 @@ from core.imports import new_job, run_job
 from core.leads import record_stage
 from core.models import Contact, Lead, LeadFile
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
+from tests.factories import english_cast, make_lead, sign_in_as
 
 IMPORT_FILE = (
     "company,contact_name,email,phone,country,notes\n"

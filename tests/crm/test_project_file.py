@@ -11,17 +11,10 @@ from core.models import ActionItem, AuditEntry, Meeting, ProjectIssue, User
 from core.models.base import MAX_ID
 from core.projects import park_today
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, sign_in_as, two_signed_projects
+from tests.factories import signed_in, two_signed_projects
 
 TODAY = park_today()
 YESTERDAY = TODAY - timedelta(days=1)
-
-
-@pytest.fixture
-def cast(app):
-    """The cast, working in English (labels and messages can be named in assertions)."""
-    with app.app_context():
-        return english_cast()
 
 
 @pytest.fixture
@@ -31,13 +24,6 @@ def world(app, cast):
         ids = {key: project.id for key, project in two_signed_projects(cast).items()}
         db.session.commit()
         return ids
-
-
-def signed_in(app, user_id: int):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 def token(client, url: str = "/crm/projects") -> str:

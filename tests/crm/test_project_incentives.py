@@ -15,7 +15,7 @@ from core.i18n import money
 from core.models import AuditEntry, DeadlineExtension, Plot, Project, ProjectMilestone, User
 from core.units import mu_to_m2
 from tests.conftest import csrf_token
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
+from tests.factories import make_lead, sign_in_as
 
 TODAY = date(2026, 11, 30)  # the park's day in these tests
 M = 1_000_000
@@ -32,12 +32,6 @@ def today(monkeypatch):
     monkeypatch.setattr(projects, "park_today", park_today)
     monkeypatch.setattr("crm.projects.views.park_today", park_today)
     return day
-
-
-@pytest.fixture
-def cast(app):
-    with app.app_context():
-        return english_cast()
 
 
 @pytest.fixture

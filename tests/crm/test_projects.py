@@ -23,35 +23,17 @@ from core.models import (
 )
 from core.projects import park_today
 from tests.conftest import csrf_token, translated
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
-from tests.crm.test_referrals import make_contact, make_enterprise, make_referral
+from tests.factories import (
+    make_contact,
+    make_enterprise,
+    make_lead,
+    make_referral,
+    signed_in,
+)
+from tests.forms import sign
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-@pytest.fixture
-def cast(app):
-    """The cast, working in English (labels and messages can be named in assertions)."""
-    with app.app_context():
-        return english_cast()
-
-
-def signed_in(app, user_id: int):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
-
-
-def sign(client, lead_id: int):
-    """Move a lead to "signed" through the pipeline's move form, as staff do."""
-    html = client.get(f"/crm/leads/{lead_id}/move").get_data(as_text=True)
-    version = re.search(r'name="version" value="(\d+)"', html).group(1)
-    return client.post(
-        f"/crm/leads/{lead_id}/move",
-        data={"csrf_token": csrf_token(html), "version": version, "stage": "signed", "next": ""},
-    )
 
 
 @pytest.fixture

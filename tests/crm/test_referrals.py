@@ -6,99 +6,28 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core.enterprises import new_referral_code, refresh_keys
 from core.extensions import db
-from core.matching import normalise_company
 from core.models import (
     AuditEntry,
     ConsentRecord,
     Contact,
     Enterprise,
-    EnterpriseContact,
     Lead,
     OutboxEmail,
     Referral,
-    ReferralUpdate,
     User,
 )
 from core.models.base import utcnow
 from tests.conftest import csrf_token, translated
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
+from tests.factories import (
+    make_contact,
+    make_enterprise,
+    make_lead,
+    make_referral,
+    signed_in,
+)
 
 NOW = utcnow()
-
-
-@pytest.fixture
-def cast(app):
-    """The cast, working in English (labels and messages can be named in assertions)."""
-    with app.app_context():
-        return english_cast()
-
-
-def signed_in(app, user_id: int):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
-
-
-def make_enterprise(slug: str = "tianfu", name: str = "成都天府精密机械有限公司", **values):
-    fields = {
-        "name_latin": "Chengdu Tianfu Precision Machinery",
-        "industry": "precision-machinery",
-        "zone": "north",
-        "year_entered": 2019,
-    }
-    fields.update(values)
-    firm = Enterprise(slug=slug, name=name, referral_code=new_referral_code(), **fields)
-    refresh_keys(firm)
-    db.session.add(firm)
-    db.session.flush()
-    return firm
-
-
-def make_contact(firm: Enterprise, email: str, language: str = "de") -> EnterpriseContact:
-    person = EnterpriseContact(
-        enterprise_id=firm.id, name=email.split("@")[0], email=email, language=language
-    )
-    db.session.add(person)
-    db.session.flush()
-    return person
-
-
-def make_referral(
-    firm: Enterprise,
-    by: EnterpriseContact | None = None,
-    company: str = "Schmidt Antriebstechnik GmbH",
-    *,
-    email: str = "k.schmidt@schmidt.example",
-    at=None,
-    **values,
-) -> Referral:
-    at = at or NOW - timedelta(days=2)
-    referral = Referral(
-        enterprise_id=firm.id,
-        submitted_by_id=by.id if by else None,
-        origin="portal",
-        created_at=at,
-        company_name=company,
-        company_key=normalise_company(company),
-        country="DE",
-        industry="precision-machinery",
-        contact_name="Klaus Schmidt",
-        contact_email=email,
-        contact_language="de",
-        plans="A plant for gearboxes",
-        how_known="Our supplier for ten years",
-        consent_at=at,
-        consent_language="de",
-        consent_hash="0" * 64,
-        **values,
-    )
-    referral.updates.append(ReferralUpdate(status="submitted", at=at))
-    db.session.add(referral)
-    db.session.flush()
-    return referral
 
 
 @pytest.fixture

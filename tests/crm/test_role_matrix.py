@@ -23,8 +23,8 @@ from core.models import (
     User,
 )
 from crm.permissions import RULES, declared_permission, is_public
-from tests.core.test_security_headers import assert_security_headers
-from tests.crm.helpers import make_cast, make_lead, sign_in_as
+from tests.conftest import assert_security_headers
+from tests.factories import make_cast, make_lead, sign_in_as
 
 ROLES = ("admin", "manager", "officer", "leader")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "ROLES.md"

@@ -12,8 +12,8 @@ from core.extensions import db
 from core.models import OutboxEmail, User
 from crm.auth.signin_throttle import paused_message, throttled_message
 from tests.conftest import csrf_token
-from tests.crm.helpers import PASSWORD, make_user
-from tests.crm.test_auth import give_code, sign_in, totp_code
+from tests.factories import PASSWORD, make_user
+from tests.forms import give_code, sign_in, totp_code
 
 OWNER = "li@bureau.example"
 WRONG = "wrong password!"

@@ -19,7 +19,7 @@ from tests.conftest import translated
 from tests.crm import test_capture as capture
 from tests.crm import test_imports as imports
 from tests.crm import test_projects as projects
-from tests.crm.helpers import make_cast, sign_in_as, two_signed_projects
+from tests.factories import make_cast, signed_in, two_signed_projects
 
 FULL = (
     "The file could not be saved: the server's file storage is full or unavailable. "
@@ -42,13 +42,6 @@ def cast(app):
 def fair(app, cast):
     with app.app_context():
         return capture.add_event()
-
-
-def signed_in(app, user_id: int):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 def files_kept(app) -> set[Path]:

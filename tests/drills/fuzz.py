@@ -17,6 +17,8 @@ from urllib.parse import quote, quote_from_bytes
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from core.i18n import PUBLIC_LANGUAGES
+
 # FUZZ_CASES per form (CI: the default, 500); lower it for a quick local run.
 CASES = int(os.environ.get("FUZZ_CASES", "500"))
 FUZZ = settings(
@@ -224,3 +226,15 @@ def assert_no_server_error(response, case: Case) -> None:
 def assert_no_traceback(caplog) -> None:
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert not errors, [r.getMessage() for r in errors][:5]
+
+
+# -- one case against a public form, as a new visitor ---------------------------------------
+
+LANGS = st.sampled_from(sorted(PUBLIC_LANGUAGES))
+
+
+def fuzz_form(client, data, page: str, action: str, method: str = "POST"):
+    html = client.get(page).get_data(as_text=True)  # fresh tokens: a case is a new visit
+    baseline, _files = read_form(html, action, page)
+    case = data.draw(cases(baseline))
+    assert_no_server_error(send(client, method, action, case), case)

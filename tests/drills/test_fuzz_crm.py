@@ -10,9 +10,11 @@ from sqlalchemy import select
 from core.events import load_events
 from core.extensions import db, limiter
 from core.models import Event
-from tests.crm.helpers import make_cast, sign_in_as, two_signed_projects
 from tests.drills.fuzz import FUZZ, assert_no_server_error, assert_no_traceback, cases, read_form
 from tests.drills.fuzz import send as send_case
+from tests.factories import make_cast, sign_in_as, two_signed_projects
+
+pytestmark = pytest.mark.slow  # hundreds of cases a form (FUZZ_CASES)
 
 # (who, the page holding the form, where it posts, method)
 TARGETS = [

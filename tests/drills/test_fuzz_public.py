@@ -15,21 +15,19 @@ from hypothesis import strategies as st
 
 from core.events import load_events
 from core.extensions import limiter
-from core.i18n import PUBLIC_LANGUAGES
+from tests import factories
 from tests.drills.fuzz import (
     FUZZ,
     HOSTILE,
-    assert_no_server_error,
+    LANGS,
     assert_no_traceback,
-    cases,
-    read_form,
-    send,
+    fuzz_form,
 )
 from tests.drills.remote import RemoteClient
-from tests.site import test_portal_auth as portal
 from tests.site.test_event_pages import SLUG
 
-LANGS = st.sampled_from(sorted(PUBLIC_LANGUAGES))
+pytestmark = pytest.mark.slow  # hundreds of cases a form (FUZZ_CASES)
+
 TARGET = os.environ.get("FUZZ_TARGET", "").rstrip("/")
 TIMEOUT = float(os.environ.get("FUZZ_TIMEOUT", "30"))
 EVENT = os.environ.get("FUZZ_EVENT") if TARGET else SLUG
@@ -51,13 +49,6 @@ def visitor(fuzzed):
     if TARGET:
         return lambda: RemoteClient(TARGET, timeout=TIMEOUT)
     return fuzzed.test_client
-
-
-def fuzz_form(client, data, page: str, action: str, method: str = "POST"):
-    html = client.get(page).get_data(as_text=True)  # fresh tokens: a case is a new visit
-    baseline, _files = read_form(html, action, page)
-    case = data.draw(cases(baseline))
-    assert_no_server_error(send(client, method, action, case), case)
 
 
 @FUZZ
@@ -82,9 +73,9 @@ def test_portal_sign_in_form(visitor, data, lang):
 @pytest.fixture
 def portal_client(fuzzed):
     client = fuzzed.test_client()
-    ids = portal.world(fuzzed)
+    ids = factories.portal_world(fuzzed)
     with fuzzed.app_context():
-        portal.sign_in(client, ids["contact"])
+        factories.portal_sign_in(client, ids["contact"])
     return client
 
 

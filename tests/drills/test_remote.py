@@ -14,9 +14,17 @@ from werkzeug.serving import make_server
 from core.events import load_events
 from core.extensions import db, limiter
 from core.models import Inquiry
-from tests.drills.fuzz import FUZZ, Case, File, assert_no_traceback, read_form, send
+from tests.drills.fuzz import (
+    FUZZ,
+    LANGS,
+    Case,
+    File,
+    assert_no_traceback,
+    fuzz_form,
+    read_form,
+    send,
+)
 from tests.drills.remote import RemoteClient, TargetFailed
-from tests.drills.test_fuzz_public import LANGS, fuzz_form
 
 FORM_PAGE = b'<form method="post" action="/form"><input name="company"></form>'
 

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from core.enterprises import load_enterprises
 from core.extensions import db
 from core.models import Enterprise
-from tests.site.test_page_cache import cached, visitor  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

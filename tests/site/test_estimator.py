@@ -18,8 +18,8 @@ from core.models import Inquiry, Lead, OutboxEmail
 from core.projects import park_today
 from tests.conftest import translated
 from tests.core.test_incentives import CASES, M
-from tests.crm.helpers import english_cast, sign_in_as
-from tests.site.test_inquiry import answers, open_form, page, send
+from tests.factories import english_cast, sign_in_as
+from tests.forms import answers, open_form, page, send
 
 # CASES give land in mu; the English page takes hectares. Each is replaced by a whole number of
 # hectares on the same side of the land-intensity threshold (3 M CNY per mu), so that the

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from core.events import load_events
 from core.extensions import db
 from core.models import AuditEntry, Event, Inquiry, Lead
-from tests.core.test_security_headers import assert_security_headers
-from tests.site.test_inquiry import HIDDEN, answers, page
+from tests.conftest import assert_security_headers
+from tests.forms import HIDDEN, answers, page
 
 SLUG = "eu-china-fair-2026"
 

@@ -5,58 +5,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from core.content import get_content
 from core.extensions import db
 from core.models import AuditEntry, ConsentRecord, Contact, Inquiry, Lead, OutboxEmail
+from tests.forms import answers, count, nothing_stored, open_form, page, send
 from tests.smtp import SMTPServer
-
-HIDDEN = re.compile(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)">')
-STORED = (Lead, Contact, Inquiry, ConsentRecord, AuditEntry, OutboxEmail)
-
-
-def open_form(client, lang: str = "en", query: str = "", **headers) -> dict:
-    """GET the form; return its hidden fields (CSRF and fill-time tokens, plot, page, UTM, ref)."""
-    response = client.get(f"/{lang}/inquiry{query}", headers=headers)
-    assert response.status_code == 200
-    return dict(HIDDEN.findall(response.get_data(as_text=True)))
-
-
-def answers(**overrides) -> dict:
-    data = {
-        "name": "Anna Schmidt",
-        "company": "Schmidt Sensorik GmbH",
-        "country": "DE",
-        "email": "anna.schmidt@example.com",
-        "phone": "030 1234567",
-        "industry": "electronics",
-        "investment": "50000000-100000000",
-        "land_need": "20-50",
-        "language": "de",
-        "message": "We make pressure sensors and need about 30 mu for a first plant.",
-        "processing": "y",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def send(client, hidden: dict, lang: str = "en", **overrides):
-    return client.post(f"/{lang}/inquiry", data={**hidden, **answers(**overrides)})
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
-def nothing_stored(app) -> bool:
-    return all(count(app, model) == 0 for model in STORED)
-
-
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
 
 # -- the form page -----------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Lead, OutboxEmail
 from public_site.inquiry.spam import TOKEN_MAX_AGE, TOKEN_SALT
-from tests.site.test_inquiry import HIDDEN, answers, count, nothing_stored, open_form, page, send
+from tests.forms import HIDDEN, answers, count, nothing_stored, open_form, page, send
 
 
 def summary(html: str) -> str:

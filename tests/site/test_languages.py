@@ -5,24 +5,9 @@ import re
 import pytest
 
 from core.i18n import LANGUAGES
+from tests.conftest import PAGES
 
 LANGS = list(LANGUAGES)
-PAGES = [
-    "/",
-    "/land",
-    "/land/N-01",
-    "/policies",
-    "/policies/on-time-construction-bonus",
-    "/incentives/estimator",
-    "/infrastructure",
-    "/news",
-    "/news/north-road-skeleton-completed",
-    "/enterprises",
-    "/one-stop-service",
-    "/contact",
-    "/privacy",
-    "/inquiry",
-]
 
 
 def hreflangs(html: str) -> dict[str, str]:

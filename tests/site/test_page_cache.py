@@ -4,34 +4,12 @@ import re
 
 import pytest
 import werkzeug.wrappers.response as werkzeug_response
-from flask import template_rendered
 from sqlalchemy import delete, event, select, update
 
 from core.cli import load_plots
 from core.extensions import db
 from core.models import Plot, PlotUtility
 from public_site import page_cache
-
-
-@pytest.fixture
-def cached(app, monkeypatch):
-    """The app with the cache on and empty; yields the list of page templates rendered."""
-    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
-    monkeypatch.setitem(app.extensions, "page_cache", page_cache.LRU(page_cache.MAX_PAGES))
-    rendered = []
-
-    def record(sender, template, context, **extra):
-        rendered.append(template.name)
-
-    template_rendered.connect(record, app)
-    yield rendered
-    template_rendered.disconnect(record, app)
-
-
-@pytest.fixture
-def visitor(app):
-    """A client that keeps no cookies, like a first visit each time."""
-    return app.test_client(use_cookies=False)
 
 
 def statements(app, client, url, **kwargs):

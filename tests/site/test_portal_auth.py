@@ -8,99 +8,19 @@ from sqlalchemy import select
 
 from core import enterprises
 from core.extensions import db
-from core.models import AuditEntry, Enterprise, EnterpriseContact, OutboxEmail, PortalLink, Referral
+from core.models import AuditEntry, Enterprise, EnterpriseContact, OutboxEmail, PortalLink
 from core.models.base import utcnow
 from public_site.portal.session import KEY
 from tests.conftest import csrf_token, translated
+from tests.factories import (
+    portal_referral,
+    portal_sign_in,
+    portal_world,
+)
+from tests.forms import ask_for_link, page
 
 SAME_ANSWER = "If this address belongs to an enterprise contact, we have sent a sign-in link."
 LINK = re.compile(r"http://localhost/(zh|en|de|fr)/portal/link/[A-Za-z0-9_-]+")
-
-
-# -- helpers shared by the portal tests ----------------------------------------------------------
-
-
-def make_enterprise(
-    name: str = "四川清源新材料科技有限公司",
-    latin: str = "Sichuan Qingyuan New Materials Technology Co., Ltd.",
-    slug: str = "qingyuan-new-materials",
-) -> Enterprise:
-    firm = Enterprise(
-        slug=slug,
-        name=name,
-        name_latin=latin,
-        industry="new-materials",
-        year_entered=2018,
-        referral_code=enterprises.new_referral_code(),
-    )
-    enterprises.refresh_keys(firm)
-    db.session.add(firm)
-    db.session.flush()
-    return firm
-
-
-def make_contact(
-    enterprise: Enterprise,
-    email: str = "wang.fang@qingyuan-materials.example",
-    name: str = "王芳",
-    language: str = "de",
-    active: bool = True,
-) -> EnterpriseContact:
-    contact = EnterpriseContact(
-        enterprise=enterprise, name=name, email=email, language=language, active=active
-    )
-    db.session.add(contact)
-    db.session.flush()
-    return contact
-
-
-def make_referral(
-    enterprise: Enterprise,
-    contact: EnterpriseContact | None = None,
-    company: str = "Schmidt Sensorik GmbH",
-    *,
-    origin: str = "portal",
-    shared: bool = True,
-    **fields,
-) -> Referral:
-    from core.models import ReferralUpdate
-
-    referral = Referral(
-        enterprise_id=enterprise.id,
-        submitted_by_id=contact.id if contact else None,
-        origin=origin,
-        company_name=company,
-        country="DE",
-        industry="electronics",
-        contact_name="Anna Schmidt",
-        contact_email=f"anna@{company.split()[0].lower()}.example",
-        contact_language="de",
-        plans="A plant for pressure sensors.",
-        how_known="Our customer since 2015.",
-        shared_with_referrer=shared,
-        **fields,
-    )
-    referral.updates.append(ReferralUpdate(status="submitted"))
-    db.session.add(referral)
-    db.session.flush()
-    return referral
-
-
-def world(app, **contact_fields) -> dict:
-    """One enterprise with one contact; returns their ids."""
-    with app.app_context():
-        firm = make_enterprise()
-        contact = make_contact(firm, **contact_fields)
-        db.session.commit()
-        return {"enterprise": firm.id, "contact": contact.id, "email": contact.email}
-
-
-def sign_in(client, contact_id: int) -> None:
-    """A portal session on the test client without the emailed link (tested below)."""
-    contact = db.session.get(EnterpriseContact, contact_id)
-    now = int(time.time())
-    with client.session_transaction() as session:
-        session[KEY] = {"id": contact.id, "v": contact.session_version, "since": now, "seen": now}
 
 
 def issue(app, contact_id: int, lang: str = "de") -> str:
@@ -109,22 +29,6 @@ def issue(app, contact_id: int, lang: str = "de") -> str:
         token = enterprises.issue_link(db.session.get(EnterpriseContact, contact_id), "sign_in")
         db.session.commit()
     return token
-
-
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def ask_for_link(client, address: str, lang: str = "en", **kwargs):
-    html = page(client.get(f"/{lang}/portal/sign-in"))
-    response = client.post(
-        f"/{lang}/portal/sign-in",
-        data={"csrf_token": csrf_token(html), "email": address},
-        **kwargs,
-    )
-    # The link is mailed once the answer is out, when the server closes it, as a real one does.
-    response.close()
-    return response
 
 
 def use_link(client, token: str, lang: str = "de"):
@@ -136,7 +40,7 @@ def use_link(client, token: str, lang: str = "de"):
 
 
 def test_known_and_unknown_addresses_get_the_same_answer(app, client, smtp_server):
-    ids = world(app)
+    ids = portal_world(app)
     known = ask_for_link(client, ids["email"].upper())
     unknown = ask_for_link(client, "nobody@example.com")
     assert known.status_code == unknown.status_code == 200
@@ -161,7 +65,7 @@ def test_known_and_unknown_addresses_get_the_same_answer(app, client, smtp_serve
 
 
 def test_inactive_contact_gets_no_link(app, client, smtp_server):
-    ids = world(app, active=False)
+    ids = portal_world(app, active=False)
     response = ask_for_link(client, ids["email"])
     assert response.status_code == 200 and SAME_ANSWER in page(response)
     assert smtp_server.received == []
@@ -190,7 +94,7 @@ def test_rate_limit_per_ip_in_the_page_language(app, client):
 
 
 def test_rate_limit_per_address_whoever_asks(app, client, smtp_server):
-    ids = world(app)
+    ids = portal_world(app)
     for n in range(3):
         response = ask_for_link(client, ids["email"], environ_base={"REMOTE_ADDR": f"192.0.2.{n}"})
         assert response.status_code == 200
@@ -213,7 +117,7 @@ def test_rate_limit_per_address_whoever_asks(app, client, smtp_server):
 
 
 def test_emailed_link_signs_in_once_and_get_does_not_use_it(app, client, smtp_server):
-    ids = world(app, language="zh")
+    ids = portal_world(app, language="zh")
     ask_for_link(client, ids["email"], "de")
     url = LINK.search(smtp_server.received[0].body).group(0)
     path = url.removeprefix("http://localhost")
@@ -252,7 +156,7 @@ def test_emailed_link_signs_in_once_and_get_does_not_use_it(app, client, smtp_se
 
 
 def test_expired_link_fails(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     token = issue(app, ids["contact"])
     with app.app_context():
         link = db.session.scalars(select(PortalLink)).one()
@@ -266,7 +170,7 @@ def test_expired_link_fails(app, client):
 
 
 def test_link_of_a_deactivated_contact_fails(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     token = issue(app, ids["contact"])
     with app.app_context():
         db.session.get(EnterpriseContact, ids["contact"]).active = False
@@ -284,7 +188,7 @@ def test_unknown_and_silly_tokens_fail_cleanly(app, client):
 
 
 def test_link_post_needs_the_csrf_token(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     token = issue(app, ids["contact"])
     client.get(f"/de/portal/link/{token}")
     assert client.post(f"/de/portal/link/{token}").status_code == 400
@@ -293,10 +197,10 @@ def test_link_post_needs_the_csrf_token(app, client):
 
 
 def test_after_sign_in_the_page_asked_for_opens(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     with app.app_context():
         firm = db.session.get(Enterprise, ids["enterprise"])
-        referral_id = make_referral(firm, db.session.get(EnterpriseContact, ids["contact"])).id
+        referral_id = portal_referral(firm, db.session.get(EnterpriseContact, ids["contact"])).id
         db.session.commit()
     response = client.get(f"/en/portal/referrals/{referral_id}")
     assert response.status_code == 303
@@ -315,7 +219,7 @@ def test_after_sign_in_the_page_asked_for_opens(app, client):
 
 
 def test_next_is_only_ever_a_portal_path(app):
-    ids = world(app)
+    ids = portal_world(app)
     for target in ("https://evil.example/", "//evil.example", "/crm/", "/en/portal//evil.example"):
         client = app.test_client()
         html = page(client.get("/en/portal/sign-in", query_string={"next": target}))
@@ -339,7 +243,7 @@ def limiter_reset() -> None:
 
 
 def test_sign_out_ends_the_session_and_a_copied_cookie(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     assert use_link(client, issue(app, ids["contact"])).status_code == 303
     assert client.get("/de/portal/").status_code == 200
     copied = client.get_cookie("session").value
@@ -360,18 +264,18 @@ def test_sign_out_ends_the_session_and_a_copied_cookie(app, client):
 
 
 def test_sign_out_is_a_post_with_csrf(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     with app.app_context():
-        sign_in(client, ids["contact"])
+        portal_sign_in(client, ids["contact"])
     assert client.get("/de/portal/sign-out").status_code == 405
     assert client.post("/de/portal/sign-out").status_code == 400
     assert client.get("/de/portal/").status_code == 200
 
 
 def test_deactivation_ends_a_running_session(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     with app.app_context():
-        sign_in(client, ids["contact"])
+        portal_sign_in(client, ids["contact"])
     assert client.get("/en/portal/").status_code == 200
     with app.app_context():
         db.session.get(EnterpriseContact, ids["contact"]).active = False
@@ -380,9 +284,9 @@ def test_deactivation_ends_a_running_session(app, client):
 
 
 def test_idle_and_absolute_timeouts(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     with app.app_context():
-        sign_in(client, ids["contact"])
+        portal_sign_in(client, ids["contact"])
     now = int(time.time())
     with client.session_transaction() as session:
         session[KEY] = {**session[KEY], "seen": now - 61 * 60}
@@ -392,22 +296,22 @@ def test_idle_and_absolute_timeouts(app, client):
     assert "Your session has ended. Please sign in again." in html
 
     with app.app_context():
-        sign_in(client, ids["contact"])
+        portal_sign_in(client, ids["contact"])
     with client.session_transaction() as session:
         session[KEY] = {**session[KEY], "since": now - 13 * 3600}
     assert client.get("/en/portal/").status_code == 303
 
     with app.app_context():
-        sign_in(client, ids["contact"])
+        portal_sign_in(client, ids["contact"])
     with client.session_transaction() as session:
         session[KEY] = {**session[KEY], "seen": now - 30 * 60}
     assert client.get("/en/portal/").status_code == 200  # active within the hour: still in
 
 
 def test_signed_in_contact_is_sent_from_sign_in_to_home(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     with app.app_context():
-        sign_in(client, ids["contact"])
+        portal_sign_in(client, ids["contact"])
     response = client.get("/fr/portal/sign-in")
     assert response.status_code == 303 and response.headers["Location"].endswith("/fr/portal/")
 
@@ -420,7 +324,7 @@ def test_no_outbox_rows_for_unknown_addresses(app, client):
 
 def test_the_link_is_mailed_only_after_the_answer_is_out(app, client, smtp_server):
     """A known address must not answer more slowly than an unknown one: no SMTP in the request."""
-    ids = world(app)
+    ids = portal_world(app)
     html = page(client.get("/en/portal/sign-in"))
     response = client.post(
         "/en/portal/sign-in",

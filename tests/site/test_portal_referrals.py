@@ -21,8 +21,14 @@ from core.models import (
 from core.models.referral import ReferralUpdate
 from core.referrals import consent_hash
 from tests.conftest import translated
-from tests.crm.helpers import make_user
-from tests.site.test_portal_auth import make_enterprise, make_referral, page, sign_in, world
+from tests.factories import (
+    make_user,
+    portal_enterprise,
+    portal_referral,
+    portal_sign_in,
+    portal_world,
+)
+from tests.forms import page
 
 CONSENT = (
     "The contact person agreed that we pass their details in this form to the investment bureau "
@@ -67,9 +73,9 @@ def count(app, model) -> int:
 
 @pytest.fixture
 def signed_in(app, client):
-    ids = world(app)
+    ids = portal_world(app)
     with app.app_context():
-        sign_in(client, ids["contact"])
+        portal_sign_in(client, ids["contact"])
     return ids
 
 
@@ -170,7 +176,7 @@ def test_self_referral_is_refused_with_the_reason(app, client, signed_in):
 
 def test_referral_of_a_firm_in_the_park_is_refused(app, client, signed_in):
     with app.app_context():
-        make_enterprise("成都蜀味食品有限公司", "Chengdu Shuwei Foods Co., Ltd.", "shuwei-foods")
+        portal_enterprise("成都蜀味食品有限公司", "Chengdu Shuwei Foods Co., Ltd.", "shuwei-foods")
         db.session.commit()
     response = send(client, open_form(client, "en"), "en", company_name="Chengdu Shuwei Foods")
     assert response.status_code == 422
@@ -307,7 +313,7 @@ def test_declined_referral_shows_the_reason_and_message(app, client, signed_in):
     with app.test_request_context("/crm/"):
         firm = db.session.get(Enterprise, signed_in["enterprise"])
         contact = db.session.get(EnterpriseContact, signed_in["contact"])
-        referral = make_referral(firm, contact)
+        referral = portal_referral(firm, contact)
         bureau = make_user("manager", "manager@bureau.example")
         referrals.decline(referral, bureau, "not_a_fit", "We have no plots for chemicals.")
         db.session.commit()

@@ -10,8 +10,14 @@ from core.extensions import db
 from core.models import Activity, Contact, Enterprise, EnterpriseContact, Referral
 from crm.permissions import is_public
 from tests.conftest import csrf_token
-from tests.crm.helpers import make_user
-from tests.site.test_portal_auth import make_contact, make_enterprise, make_referral, page, sign_in
+from tests.factories import (
+    make_user,
+    portal_contact,
+    portal_enterprise,
+    portal_referral,
+    portal_sign_in,
+)
+from tests.forms import page
 
 PORTAL_PAGES = ("/{lang}/portal/", "/{lang}/portal/referrals/new", "/{lang}/portal/referrals/{id}")
 
@@ -20,13 +26,15 @@ PORTAL_PAGES = ("/{lang}/portal/", "/{lang}/portal/referrals/new", "/{lang}/port
 def two_firms(app):
     """Enterprises A and B, one contact each; A has a portal referral and two link inquiries."""
     with app.app_context():
-        firm_a = make_enterprise()
-        firm_b = make_enterprise("成都蜀味食品有限公司", "Chengdu Shuwei Foods Co., Ltd.", "shuwei")
-        alice = make_contact(firm_a, "alice@firm-a.example", "Alice", "en")
-        bob = make_contact(firm_b, "bob@firm-b.example", "Bob", "en")
-        referral = make_referral(firm_a, alice, "Schmidt Sensorik GmbH")
-        shared = make_referral(firm_a, None, "Dupont Emballages SA", origin="link", shared=True)
-        hidden = make_referral(firm_a, None, "Rossi Meccanica Srl", origin="link", shared=False)
+        firm_a = portal_enterprise()
+        firm_b = portal_enterprise(
+            "成都蜀味食品有限公司", "Chengdu Shuwei Foods Co., Ltd.", "shuwei"
+        )
+        alice = portal_contact(firm_a, "alice@firm-a.example", "Alice", "en")
+        bob = portal_contact(firm_b, "bob@firm-b.example", "Bob", "en")
+        referral = portal_referral(firm_a, alice, "Schmidt Sensorik GmbH")
+        shared = portal_referral(firm_a, None, "Dupont Emballages SA", origin="link", shared=True)
+        hidden = portal_referral(firm_a, None, "Rossi Meccanica Srl", origin="link", shared=False)
         db.session.commit()
         return {
             "a": firm_a.id,
@@ -42,7 +50,7 @@ def two_firms(app):
 def signed_in_client(app, contact_id):
     client = app.test_client()
     with app.app_context():
-        sign_in(client, contact_id)
+        portal_sign_in(client, contact_id)
     return client
 
 
@@ -66,7 +74,7 @@ def test_another_enterprise_gets_404_on_every_referral_of_a(app, two_firms):
 def test_all_contacts_of_an_enterprise_see_its_referrals(app, two_firms):
     with app.app_context():
         firm_a = db.session.get(Enterprise, two_firms["a"])
-        colleague = make_contact(firm_a, "carol@firm-a.example", "Carol", "fr").id
+        colleague = portal_contact(firm_a, "carol@firm-a.example", "Carol", "fr").id
         db.session.commit()
     carol = signed_in_client(app, colleague)
     assert "Schmidt Sensorik GmbH" in page(carol.get("/fr/portal/"))

@@ -16,7 +16,7 @@ from core.models import AuditEntry, Contact, Lead, OutboxEmail, Plot, Project, U
 from core.models.base import utcnow
 from core.projects import park_today
 from tests.conftest import csrf_token, translated
-from tests.crm.helpers import english_cast, make_lead, sign_in_as
+from tests.factories import english_cast, make_lead, signed_in
 
 LANGS = ("zh", "en", "de", "fr")
 NOTES = "Internal: the department head wants the fire plan redone first"
@@ -87,13 +87,6 @@ def world(app, cast):
 
 def page_text(response) -> str:
     return html_module.unescape(response.get_data(as_text=True))
-
-
-def signed_in(app, user_id: int):
-    client = app.test_client()
-    with app.app_context():
-        sign_in_as(client, user_id)
-    return client
 
 
 def crm_csrf(client) -> str:

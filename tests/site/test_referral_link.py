@@ -5,7 +5,7 @@ from sqlalchemy import select
 from core.enterprises import load_enterprises
 from core.extensions import db
 from core.models import ConsentRecord, Enterprise, Lead, OutboxEmail, Referral
-from tests.site.test_inquiry import open_form, page, send
+from tests.forms import open_form, page, send
 
 
 def enterprise(app, slug: str = "wendel-drives") -> tuple[int, str]:
