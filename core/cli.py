@@ -1,5 +1,5 @@
-"""Commands for the operator: loading the park's content (and the demo), staff accounts; the
-periodic jobs' commands come from core/periodic.py, import-leads from core/imports."""
+"""Commands for the operator: the park's content (load-content; load-demo adds the demo), staff
+accounts; the periodic jobs' commands come from core/periodic.py, import-leads from core/imports."""
 
 from datetime import date
 from decimal import Decimal
@@ -65,18 +65,22 @@ def init_app(app) -> None:
 
     import_command.register(app)
 
+    @app.cli.command("load-content")
+    def load_content_command():
+        """Load the park's content into the database, without any demo data.
+
+        Plots, the bureau's lists, events and enterprises from content/data; safe to run again:
+        what exists is refreshed or kept, never duplicated.
+        """
+        load_content()
+
     @app.cli.command("load-demo")
     def load_demo():
-        """Load the park's content, and outside production the demo, into the database.
+        """Load the park's content (as load-content), and outside production the demo.
 
         Safe to run again: what exists is refreshed or kept, never duplicated.
         """
-        created, updated = load_plots()
-        click.echo(f"plots: {created} created, {updated} refreshed")
-        click.echo(f"lists: {seed_lists()} items added")
-        created, updated = load_events()
-        click.echo(f"events: {created} created, {updated} refreshed")
-        click.echo(f"enterprises: {load_enterprises()} created")
+        load_content()
         if current_app.config["PRODUCTION"]:
             click.echo("demo: skipped in production")
             return
@@ -89,6 +93,16 @@ def init_app(app) -> None:
                 "the demo package is not installed: run load-demo from the repository's root"
             ) from None
         load_the_demo(click.echo)
+
+
+def load_content() -> None:
+    """What a live site starts from: the park's content files, loaded or refreshed."""
+    created, updated = load_plots()
+    click.echo(f"plots: {created} created, {updated} refreshed")
+    click.echo(f"lists: {seed_lists()} items added")
+    created, updated = load_events()
+    click.echo(f"events: {created} created, {updated} refreshed")
+    click.echo(f"enterprises: {load_enterprises()} created")
 
 
 def _register_user_commands(app) -> None:

@@ -5,7 +5,18 @@ from pathlib import Path
 
 from core.urls import check_base_url
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def app_root() -> Path:
+    """Where translations/, migrations/ and content/ are: QINGYUAN_ROOT, else this checkout.
+
+    An installed copy (pip install .) puts the code in site-packages without them, so it must be
+    told where the release's files are; check_app_root refuses to start when they are missing.
+    """
+    configured = os.environ.get("QINGYUAN_ROOT", "").strip()
+    return Path(configured).resolve() if configured else Path(__file__).resolve().parent.parent
+
+
+ROOT = app_root()
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production below
 # `make run` serves here; PUBLIC_BASE_URL overrides it (and must, in production).
 DEV_BASE_URL = "http://127.0.0.1:5000"
@@ -27,9 +38,36 @@ def database_url(raw: str) -> str:
     return raw
 
 
+def missing_app_files(root: Path, production: bool) -> list[str]:
+    """What the app needs beside its code and lacks under root (empty when all is there)."""
+    missing = [
+        str(root / name)
+        for name in ("migrations/env.py", "translations/messages.pot")
+        if not (root / name).is_file()
+    ]
+    # Without its compiled catalog a language is served in English, with no error anywhere.
+    # Development compiles them with `make catalogs`; the catalog test fails on a stale one.
+    if production:
+        for po in sorted(root.glob("translations/*/LC_MESSAGES/messages.po")):
+            if not po.with_suffix(".mo").is_file():
+                missing.append(f"{po.with_suffix('.mo')} (run: pybabel compile -d translations)")
+    return missing
+
+
+def check_app_root(root: Path, production: bool) -> None:
+    missing = missing_app_files(root, production)
+    if missing:
+        raise RuntimeError(
+            f"the app's files are not under {root} (set QINGYUAN_ROOT to the release's "
+            "directory, the checkout holding translations/ and migrations/); missing: "
+            + ", ".join(missing)
+        )
+
+
 def from_env() -> dict:
     """Build the config mapping; production refuses to start on defaults."""
     production = os.environ.get("APP_ENV", "development") == "production"
+    check_app_root(ROOT, production)
     instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
     secret = os.environ.get("SECRET_KEY", DEV_SECRET)
     if production and (secret == DEV_SECRET or len(secret) < 32):
