@@ -97,10 +97,11 @@ def server(production_env):
     process.wait(timeout=60)
 
 
-def _smoke(base: str, *extra: str) -> subprocess.CompletedProcess:
+def _smoke(base: str, *extra: str, **env: str) -> subprocess.CompletedProcess:
     skip = [f"--skip={name}" for name in {"healthz", "readyz"} - _health_routes()]
     return subprocess.run(
         [sys.executable, SMOKE, base, "--host", HOST, "--forwarded-proto", "https", *skip, *extra],
+        env={"PATH": os.environ["PATH"], **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -115,10 +116,25 @@ def test_smoke_fails_before_the_content_is_loaded_and_passes_after(server, produ
     assert "ok    pages:" in before.stdout and "ok    chinese:" in before.stdout
 
     _flask(production_env, "load-content")
-    after = _smoke(base)
+    password = secrets.token_urlsafe(16)
+    _flask(
+        production_env,
+        "create-user",
+        "--email=admin@port.test",
+        "--role=admin",
+        "--password",
+        password,
+    )
+    after = _smoke(base, "--sign-in", "admin@port.test", SMOKE_PASSWORD=password)
     assert after.returncode == 0, after.stdout
     for check in ("root", "pages", "chinese", "plots", "crm", "static", "headers"):
         assert f"ok    {check}: " in after.stdout
+    # The first admin signs in and is sent to enrol a second factor.
+    assert (
+        "ok    sign_in: admin@port.test signed in, sent to /crm/account/two-factor" in after.stdout
+    )
+    wrong = _smoke(base, "--sign-in", "admin@port.test", SMOKE_PASSWORD="not the password")
+    assert wrong.returncode == 1 and "FAIL  sign_in: " in wrong.stdout
     assert process.poll() is None
 
 

@@ -41,10 +41,11 @@ def app_dir():
     folder.chmod(0o755)
     (folder / "bin").mkdir()
     shutil.copy2(WRAPPER, folder / "bin" / "qingyuan")
-    flask = folder / ".venv" / "bin" / "flask"
-    flask.parent.mkdir(parents=True)
-    flask.write_text(FAKE_FLASK, encoding="utf-8")
-    flask.chmod(0o755)
+    (folder / ".venv" / "bin").mkdir(parents=True)
+    for program in ("flask", "gunicorn"):
+        fake = folder / ".venv" / "bin" / program
+        fake.write_text(FAKE_FLASK.replace('"args=', f'"{program} args='), encoding="utf-8")
+        fake.chmod(0o755)
     (folder / "qingyuan.env").write_text(ENV_FILE, encoding="utf-8")
     (folder / "qingyuan.env").chmod(0o600)
     yield folder
@@ -82,7 +83,7 @@ def test_runs_flask_in_the_app_dir_with_the_files_settings_only(app_dir):
     done = _run(app_dir, "send-outbox", "--limit", "5")
     assert done.returncode == 0, done.stderr
     assert f"cwd={app_dir}" in done.stdout
-    assert "args=--app wsgi send-outbox --limit 5" in done.stdout
+    assert "flask args=--app wsgi send-outbox --limit 5" in done.stdout
     env = _env(done.stdout)
     assert env["DATABASE_URL"] == "postgresql://port:secret@db.example/port"
     assert env["LOGIN_RATE_LIMIT"] == "10 per minute;50 per hour"
@@ -91,6 +92,16 @@ def test_runs_flask_in_the_app_dir_with_the_files_settings_only(app_dir):
     assert env["EMPTY"] == ""
     assert "FLASK_DEBUG" not in env and "QINGYUAN_ENV" not in env
     assert env["PATH"].startswith(f"{app_dir}/.venv/bin:")
+
+
+def test_runs_another_program_of_the_venv_with_the_same_environment(app_dir):
+    done = _run(app_dir, "--run", "gunicorn", "--config", "deploy/gunicorn.conf.py", "wsgi:app")
+    assert done.returncode == 0, done.stderr
+    assert "gunicorn args=--config deploy/gunicorn.conf.py wsgi:app" in done.stdout
+    assert _env(done.stdout)["DATABASE_URL"] == "postgresql://port:secret@db.example/port"
+    for wrong in ("/bin/sh", "../../bin/sh", ""):
+        refused = _run(app_dir, "--run", wrong)
+        assert refused.returncode == 64 and "cwd=" not in refused.stdout
 
 
 def test_refuses_without_the_environment_file(app_dir):
