@@ -19,6 +19,8 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10
 # Not preloaded: a reload (SIGHUP) then starts workers on the release's new code.
 preload_app = False
+# systemd drives gunicorn with signals; no control socket in the service user's home.
+control_socket_disable = True
 
 # Logs go to the journal through stdout and stderr. The access line carries nginx's request id
 # and the path without its query string (searches and tokens stay out of the logs), and no client
@@ -26,7 +28,7 @@ preload_app = False
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = '%({x-request-id}i)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms pid=%(p)s'
+access_log_format = '%({x-request-id}i)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms %(p)s'
 
 
 def child_exit(server, worker):
