@@ -1,9 +1,11 @@
 """The deploy/ files are valid for the tools that read them (systemd, rsyslog, logrotate), share
 one environment file and one sandbox, and the example environment lists every setting."""
 
+import os
 import re
 import shutil
 import subprocess
+import time
 from configparser import ConfigParser
 from pathlib import Path
 
@@ -124,3 +126,51 @@ def test_rsyslog_accepts_the_security_rule(tmp_path):
     done = subprocess.run(["rsyslogd", "-N1", "-f", config], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "error" not in (done.stderr + done.stdout).lower()
+
+
+@pytest.mark.skipif(
+    not shutil.which("rsyslogd") or not shutil.which("logger") or os.geteuid() != 0,
+    reason="needs rsyslog, logger and root",
+)
+def test_rsyslog_keeps_the_security_lines_of_the_services_only(tmp_path):
+    log = tmp_path / "security.log"
+    rule = (DEPLOY / "rsyslog" / "30-qingyuan-security.conf").read_text(encoding="utf-8")
+    (tmp_path / "rule.conf").write_text(
+        rule.replace("/var/log/qingyuan/security.log", str(log)), encoding="utf-8"
+    )
+    socket = tmp_path / "log.sock"
+    (tmp_path / "rsyslog.conf").write_text(
+        f'global(workDirectory="{tmp_path}")\n'
+        'module(load="imuxsock" SysSock.Use="off")\n'
+        f'input(type="imuxsock" Socket="{socket}")\n'
+        f"$IncludeConfig {tmp_path / 'rule.conf'}\n",
+        encoding="utf-8",
+    )
+    daemon = subprocess.Popen(
+        ["rsyslogd", "-n", "-f", tmp_path / "rsyslog.conf", "-i", tmp_path / "pid"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            if socket.exists():
+                break
+            time.sleep(0.1)
+        lines = [
+            ("qingyuan-web", '{"logger": "qingyuan.security", "event": "sign_in", "user_id": 7}'),
+            ("qingyuan-web", '{"logger": "qingyuan.request", "path": "/en/"}'),
+            ("sshd", "qingyuan.security from elsewhere"),
+        ]
+        for tag, message in lines:
+            subprocess.run(["logger", "--socket", socket, "-t", tag, message], check=True)
+        for _ in range(50):
+            if log.exists() and "sign_in" in log.read_text(encoding="utf-8"):
+                break
+            time.sleep(0.1)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+    kept = log.read_text(encoding="utf-8")
+    assert "qingyuan-web: " in kept and '"user_id": 7' in kept
+    assert "qingyuan.request" not in kept and "elsewhere" not in kept
+    assert oct(log.stat().st_mode & 0o777) == "0o640"
