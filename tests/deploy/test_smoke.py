@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import create_database, named
+from tests.databases import WORKER, create_database, named
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "deploy" / "smoke"
-PORT = 5810
+# One port per pytest-xdist worker, in case the module's tests are spread over several.
+PORT = 5810 + int((WORKER or "gw0").removeprefix("gw"))
 HOST = "invest.qingyuan.test"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -36,7 +37,7 @@ def _health_routes() -> set[str]:
 def production_env(tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("smoke")
     if TEST_DATABASE_URL:
-        database = named(TEST_DATABASE_URL, f"{Path(TEST_DATABASE_URL).name}_smoke")
+        database = named(TEST_DATABASE_URL, f"{Path(TEST_DATABASE_URL).name}_smoke{PORT}")
         create_database(database)
     else:
         database = f"sqlite:///{folder / 'port.db'}"
@@ -72,17 +73,18 @@ def _flask(env: dict, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(production_env):
+def server(production_env, tmp_path_factory):
     _flask(production_env, "db", "upgrade")
     config = ROOT / "deploy" / "gunicorn.conf.py"
-    process = subprocess.Popen(
-        [ROOT / ".venv" / "bin" / "gunicorn", "--config", config, "wsgi:app"],
-        cwd=ROOT,
-        env=production_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [ROOT / ".venv" / "bin" / "gunicorn", "--config", config, "wsgi:app"],
+            cwd=ROOT,
+            env=production_env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{PORT}"
     for _ in range(120):
         try:
@@ -90,9 +92,9 @@ def server(production_env):
             break
         except OSError:
             if process.poll() is not None:
-                pytest.fail(process.stdout.read())
+                pytest.fail(log.read_text())
             time.sleep(0.5)
-    yield base, process
+    yield base, process, log
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
 
@@ -109,7 +111,7 @@ def _smoke(base: str, *extra: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_smoke_fails_before_the_content_is_loaded_and_passes_after(server, production_env):
-    base, process = server
+    base, process, _ = server
     before = _smoke(base)
     assert before.returncode == 1
     assert "FAIL  plots: /en/land lists no plots: was `flask load-content` run?" in before.stdout
@@ -139,13 +141,16 @@ def test_smoke_fails_before_the_content_is_loaded_and_passes_after(server, produ
 
 
 def test_four_sync_workers_and_access_lines_without_query_strings(server):
-    base, process = server
+    base, _, log = server
     request = urllib.request.Request(
         base + "/en/land?zone=secret-search", headers={"Host": HOST, "X-Request-ID": "smoke-42"}
     )
     urllib.request.urlopen(request, timeout=10).read()  # noqa: S310
-    process.send_signal(signal.SIGTERM)
-    output = process.communicate(timeout=60)[0]
+    for _ in range(50):
+        output = log.read_text(encoding="utf-8")
+        if "smoke-42" in output:
+            break
+        time.sleep(0.1)
     assert output.count("Booting worker with pid") == 4
     assert 'smoke-42 "GET /en/land" 200' in output
     assert "secret-search" not in output
