@@ -13,6 +13,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), static_folder=None)
     app.config.update(config_module.from_env())
     app.config.update(overrides or {})
+    from core import checks
+
+    # Before anything is set up: an unsafe configuration (APP_ENV=Production, production without
+    # DATABASE_URL, …) never serves a request; every problem is listed in one message.
+    checks.at_start(app)
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS",
         config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),

@@ -1,5 +1,6 @@
 """Commands for the operator: loading the park's content (and the demo), staff accounts; the
-periodic jobs' commands come from core/periodic.py, import-leads from core/imports."""
+periodic jobs' commands come from core/periodic.py, import-leads from core/imports, check-config
+from core/checks.py."""
 
 from datetime import date
 from decimal import Decimal
@@ -59,6 +60,9 @@ def load_plots() -> tuple[int, int]:
 
 
 def init_app(app) -> None:
+    from core.checks import check_config_command
+
+    app.cli.add_command(check_config_command)
     _register_user_commands(app)
     periodic.init_app(app)
     from core.imports import command as import_command  # import-leads lives beside the import

@@ -70,12 +70,13 @@ def test_no_hsts_in_development(client):
 
 
 def test_production_refuses_the_default_secret(monkeypatch):
+    from core.checks import refuse_unsafe
     from core.config import from_env
 
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        from_env()
+        refuse_unsafe(from_env())
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://invest.example.cn")
     monkeypatch.setenv("TRUSTED_HOSTS", "invest.example.cn")
