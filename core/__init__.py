@@ -30,8 +30,18 @@ def create_app(overrides: dict | None = None) -> Flask:
             x_host=app.config["PROXY_FIX_HOST"],
         )
 
-    from core import cli, content, edge, errors, i18n, security, unit_of_work, uploads
-    from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from core import (
+        cli,
+        content,
+        edge,
+        errors,
+        i18n,
+        security,
+        throttle,
+        unit_of_work,
+        uploads,
+    )
+    from core.extensions import babel, csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -45,7 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)  # Flask-Limiter, with Retry-After as views set it
     i18n.init_app(app)
     content.init_app(app)
     security.init_app(app)

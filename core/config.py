@@ -81,7 +81,7 @@ def from_env() -> dict:
         # address for many people. Per form (the signed fill-time token) and per account they are
         # tight; the account limits are LOGIN_ACCOUNT_* below.
         "INQUIRY_RATE_LIMIT": os.environ.get("INQUIRY_RATE_LIMIT", "60 per minute;300 per hour"),
-        "INQUIRY_FORM_LIMIT": os.environ.get("INQUIRY_FORM_LIMIT", "5 per 10 minutes"),
+        "INQUIRY_FORM_LIMIT": os.environ.get("INQUIRY_FORM_LIMIT", "10 per 10 minutes"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "60 per minute;300 per hour"),
         # Failed CRM sign-ins per account from one address (a hard limit), and per account from
         # anywhere (also reset links per address): past it, browsers that never signed in to the

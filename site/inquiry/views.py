@@ -188,7 +188,9 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
 # The form checks its own CSRF token (Flask-WTF), so that a stale one sends the visitor's
 # details back to them instead of to an error page that would lose them.
 @csrf.exempt
+# Per address generous (a fair's Wi-Fi is one address for many visitors), per form tight.
 @limiter.limit(spam.rate_limit, methods=["POST"])
+@limiter.limit(spam.form_limit, key_func=spam.form_key, methods=["POST"])
 def inquiry():
     if request.method == "GET":
         return _render(InquiryForm(data=initial_data()))
