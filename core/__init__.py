@@ -17,7 +17,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # Before anything is set up: an unsafe configuration (APP_ENV=Production, production without
     # DATABASE_URL, …) never serves a request; every problem is listed in one message.
-    checks.at_start(app)
+    warnings = checks.at_start(app)
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS",
         config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
@@ -35,7 +35,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         content,
         edge,
         errors,
+        health,
         i18n,
+        logs,
+        metrics,
         security,
         throttle,
         unit_of_work,
@@ -43,6 +46,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     from core.extensions import babel, csrf, db, login_manager, mail, migrate
 
+    logs.init_app(app)
+    for warning in warnings:
+        logs.warn_config(warning.message)
+    logs.init_sentry(app)
     db.init_app(app)
     migrate.init_app(
         app,
@@ -64,6 +71,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     uploads.init_app(app)
     unit_of_work.init_app(app)
     cli.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     _sqlite_pragmas(app)
 
     from crm import create_blueprint as create_crm_blueprint
@@ -73,6 +82,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(root_bp)
     app.register_blueprint(site_bp)
     app.register_blueprint(create_crm_blueprint())
+    logs.wrap(app)  # outside the page cache (registered with the site) and ProxyFix
     # What start-up loaded (the pinyin dictionary, locale data, the content) lives as long as the
     # process: kept out of the collector's way, a full collection takes a few ms instead of ~100.
     gc.freeze()

@@ -13,8 +13,6 @@ from flask.cli import with_appcontext
 from core.config import APP_ENVS, DEV_SECRET
 from core.urls import check_base_url
 
-log = logging.getLogger(__name__)
-
 OK, WARNING, REFUSED = "ok", "warning", "refused"
 LOG_FORMATS = ("json", "text")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -168,15 +166,15 @@ def refuse_unsafe(config) -> list[Finding]:
     return [f for f in found if f.level == WARNING]
 
 
-def at_start(app) -> None:
-    """create_app's check. `flask check-config` loads the app too, to report rather than refuse:
-    it gets a throw-away database so that the app loads without DATABASE_URL."""
+def at_start(app) -> list[Finding]:
+    """create_app's check: raises on refusals, returns the warnings for the log. `flask
+    check-config` loads the app too, to report rather than refuse: it gets a throw-away database
+    so that the app loads without DATABASE_URL."""
     if "check-config" in sys.argv[1:]:
         app.extensions["config_findings"] = review(app.config)
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or "sqlite://"
-        return
-    for finding in refuse_unsafe(app.config):
-        log.warning("configuration: %s", finding.message)
+        return []
+    return refuse_unsafe(app.config)
 
 
 @click.command("check-config")

@@ -113,7 +113,8 @@ def attempt(email: OutboxEmail) -> bool:
             email.status = "parked"
         else:
             email.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[email.attempts - 1])
-        log.warning("outbox %s attempt %s failed: %s", email.id, email.attempts, email.last_error)
+        # The error's type only: an SMTP refusal's text names the recipient (kept on the email).
+        log.warning("outbox %s attempt %s failed: %s", email.id, email.attempts, type(exc).__name__)
         return False
     email.status = "sent"
     email.sent_at = now

@@ -81,7 +81,7 @@ def init_app(app) -> None:
                 session.commit()
             except StaleDataError:
                 session.rollback()
-                log.info("stale save on %s answered as a conflict", request.path)
+                log.info("stale save on %s answered as a conflict", request.endpoint)
                 response = app.make_response(conflict())
         else:
             session.rollback()

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from core.errors import register_error_page
 from core.i18n import STAFF_LANGUAGES
+from core.logs import security_event
 from crm.permissions import allowed, declared_permission, is_public
 
 STAFF_LANG_COOKIE = "staff_lang"
@@ -107,5 +108,6 @@ def gate():
     # Deny by default: a view without a declared permission is reachable by nobody.
     permission = declared_permission(view)
     if permission is None or not allowed(permission):
+        security_event("permission_refused", user=current_user.id, endpoint=request.endpoint)
         abort(403)
     return None

@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from core.i18n import LANG_COOKIE, LANGUAGES
+from core.metrics import PAGE_CACHE
 from core.models import Enterprise, Plot, PlotUtility, Setting, enterprise_plot
 from public_site import bp
 
@@ -180,10 +181,13 @@ class PageCache:
         cache = self.app.extensions["page_cache"]
         page = cache.get(key)
         if page is None:
+            PAGE_CACHE.labels("miss").inc()
             return self._render_and_keep(environ, start_response, key, cache, seconds)
         if page.expires >= time.monotonic() or not self._claim(key):
+            PAGE_CACHE.labels("hit").inc()
             response = Response(page.body, headers=page.headers)
             return response.make_conditional(environ)(environ, start_response)
+        PAGE_CACHE.labels("miss").inc()
         try:
             return self._render_and_keep(environ, start_response, key, cache, seconds)
         finally:

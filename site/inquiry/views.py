@@ -12,6 +12,7 @@ from core import choices
 from core.content import get_content
 from core.errors import DATABASE_DOWN
 from core.extensions import csrf, db, limiter
+from core.metrics import INQUIRIES
 from core.models import Enterprise, Event, Plot
 from core.settings import promised_working_days
 from public_site import bp, estimator, estimator_words  # modules: they import this package
@@ -252,6 +253,7 @@ def _receive(form: InquiryForm):
     # Stored by a concurrent request of the same form (AlreadySubmitted): the same answer.
     with contextlib.suppress(service.AlreadySubmitted):
         service.store(_submission(form, token))
+        INQUIRIES.inc()
     return _thanks()
 
 
