@@ -179,4 +179,16 @@ def init_sentry(app: Flask) -> None:
         send_default_pii=False,
         environment=app.config["APP_ENV"],
         traces_sample_rate=0,
+        before_send=scrub_event,
     )
+
+
+def scrub_event(event: dict, _hint) -> dict:
+    """Of the request, only its method and id: URLs carry sign-in tokens and searched names, and
+    forms carry people's details, which send_default_pii=False alone does not keep back."""
+    sent = event.get("request")
+    if sent is not None:
+        event["request"] = {"method": sent.get("method")}
+    if has_request_context():
+        event.setdefault("tags", {})["request_id"] = request.environ.get(REQUEST_ID)
+    return event

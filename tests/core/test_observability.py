@@ -234,3 +234,37 @@ def test_a_registered_collector_is_scraped_and_a_failing_one_hides_nothing(app, 
         metrics._collectors.remove(queue)
     assert sample(body, "qingyuan_jobs_queued") == 7
     assert "qingyuan_outbox_emails" in body
+
+
+# -- error reports ---------------------------------------------------------------------------
+
+
+def test_sentry_is_off_without_a_dsn_and_sends_no_personal_data_with_one(app, monkeypatch):
+    import sys
+    import types
+
+    calls = []
+    sdk = types.ModuleType("sentry_sdk")
+    sdk.init = lambda **options: calls.append(options)
+    flask_integration = types.ModuleType("sentry_sdk.integrations.flask")
+    flask_integration.FlaskIntegration = lambda: "flask"
+    monkeypatch.setitem(sys.modules, "sentry_sdk", sdk)
+    monkeypatch.setitem(sys.modules, "sentry_sdk.integrations", types.ModuleType("x"))
+    monkeypatch.setitem(sys.modules, "sentry_sdk.integrations.flask", flask_integration)
+    logs.init_sentry(app)
+    assert calls == []
+    app.config["SENTRY_DSN"] = "https://key@sentry.example.cn/1"
+    logs.init_sentry(app)
+    [options] = calls
+    assert options["send_default_pii"] is False and options["integrations"] == ["flask"]
+    event = {
+        "request": {
+            "method": "POST",
+            "url": "https://x/crm/password/reset/TOKEN",
+            "data": {"email": "li@bureau.example"},
+            "query_string": "q=张三",
+        }
+    }
+    with app.test_request_context(headers={"X-Request-ID": NGINX_ID}):
+        scrubbed = options["before_send"](event, None)
+    assert scrubbed["request"] == {"method": "POST"}
