@@ -81,8 +81,9 @@ def readyz():
     for name, check in _checks.items():
         try:
             outcome = check()
-        except Exception:  # the reason goes to the log, never to the caller
-            log.warning("readiness check %s failed", name, exc_info=True)
+        except Exception as exc:  # the reason goes to the log, never to the caller
+            # One line: a probe every few seconds must not write a traceback each time.
+            log.warning("readiness check %s failed: %s: %s", name, type(exc).__name__, exc)
             outcome = False
             # A failed statement leaves the transaction aborted (PostgreSQL): the next check
             # starts clean.

@@ -181,13 +181,11 @@ class PageCache:
         cache = self.app.extensions["page_cache"]
         page = cache.get(key)
         if page is None:
-            PAGE_CACHE.labels("miss").inc()
             return self._render_and_keep(environ, start_response, key, cache, seconds)
         if page.expires >= time.monotonic() or not self._claim(key):
             PAGE_CACHE.labels("hit").inc()
             response = Response(page.body, headers=page.headers)
             return response.make_conditional(environ)(environ, start_response)
-        PAGE_CACHE.labels("miss").inc()
         try:
             return self._render_and_keep(environ, start_response, key, cache, seconds)
         finally:
@@ -236,6 +234,8 @@ class PageCache:
         finally:
             if hasattr(body, "close"):
                 body.close()
+        # A miss is a page that could have come from the cache (not a probe, a form, an error).
+        PAGE_CACHE.labels("miss").inc()
         headers = answer.get("headers", [])
         if answer.get("status", "").startswith("200") and _keepable(headers):
             # Date is the time of each answer, set afresh when a hit is sent.
