@@ -22,6 +22,7 @@ ENDPOINT, USER = "qingyuan.endpoint", "qingyuan.user"
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Probes and scrapes every few seconds would be most of the log: at DEBUG unless they fail.
 QUIET = frozenset({"health.healthz", "health.readyz", "metrics.metrics"})
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Fields a line may carry besides its message, in the order a JSON line lists them.
 FIELDS = ("request_id", "user", "endpoint", "method", "status", "duration_ms", "event", "ip")
 
@@ -111,6 +112,7 @@ class RequestLog:
         try:
             body = self.app(environ, start)
         except Exception:
+            environ.setdefault(ENDPOINT, "none")
             self._done(environ, 500, started)
             raise
         return ClosingIterator(
@@ -120,9 +122,12 @@ class RequestLog:
     @staticmethod
     def _done(environ, status: int, started: float) -> None:
         seconds = time.perf_counter() - started
-        # A page answered from the page cache never reached Flask: no endpoint is known for it.
-        endpoint = environ.get(ENDPOINT) or ("page_cache" if status < 400 else "none")
+        # A page answered from the page cache never reached Flask, which notes every endpoint
+        # ("none" when no route matched).
+        endpoint = environ.get(ENDPOINT, "page_cache")
         method = environ.get("REQUEST_METHOD", "")
+        if method not in METHODS:
+            method = "other"  # a client's invented method must not become a new series
         metrics.observe_request(endpoint, method, status, seconds)
         level = logging.DEBUG if endpoint in QUIET and status < 400 else logging.INFO
         if not ACCESS.isEnabledFor(level):
@@ -154,7 +159,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _note_endpoint_and_user(response):
-        request.environ[ENDPOINT] = request.endpoint
+        request.environ[ENDPOINT] = request.endpoint or "none"
         request.environ[USER] = g.get("actor")
         return response
 

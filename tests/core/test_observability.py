@@ -67,6 +67,16 @@ def test_one_access_line_per_request_cached_pages_included(app, json_lines, cach
     assert lines[0]["request_id"] != lines[1]["request_id"]
 
 
+def test_no_route_and_an_invented_method_are_labelled_as_such(client, json_lines):
+    client.get("/no/such/thing")
+    client.open("/en/land", method="BREW")
+    lines = access(json_lines())
+    assert [(line["endpoint"], line["method"]) for line in lines] == [
+        ("none", "GET"),
+        ("none", "other"),  # 405: routing found no view for it
+    ]
+
+
 def test_lines_within_a_request_carry_its_id_and_user(app, json_lines):
     with app.app_context():
         officer = make_user("officer", "li@bureau.example")
