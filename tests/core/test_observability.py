@@ -278,3 +278,36 @@ def test_sentry_is_off_without_a_dsn_and_sends_no_personal_data_with_one(app, mo
     with app.test_request_context(headers={"X-Request-ID": NGINX_ID}):
         scrubbed = options["before_send"](event, None)
     assert scrubbed["request"] == {"method": "POST"}
+
+
+COUNT_ONE = """
+from core import metrics
+metrics.observe_request("site.land", "GET", 200, 0.01)
+"""
+SCRAPE = """
+import sys
+from core import create_app
+from core.extensions import db
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "TESTING": True})
+with app.app_context():
+    db.create_all()
+print(app.test_client().get("/metrics").text)
+"""
+
+
+@pytest.mark.slow
+def test_workers_counts_add_up_in_multiprocess_mode(tmp_path):
+    """As gunicorn's workers: two processes count a request each; a third one's scrape sees 2."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", COUNT_ONE], env=env, check=True)
+    scrape = [sys.executable, "-c", SCRAPE, str(tmp_path / "scrape.db")]
+    body = subprocess.run(scrape, env=env, check=True, capture_output=True, text=True).stdout
+    land = 'qingyuan_http_requests_total{endpoint="site.land",method="GET",status="200"}'
+    assert sample(body, land) == 2
