@@ -55,6 +55,9 @@ def from_env() -> dict:
         ),
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(ROOT / "content")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+        # Where uploaded files live (core/storage.py): "database" in production, so app servers
+        # share no disk and database backups hold the files; "disk" (UPLOAD_DIR) elsewhere.
+        "FILE_STORAGE": os.environ.get("FILE_STORAGE", "database" if production else "disk"),
         "PUBLIC_BASE_URL": public_base_url,
         "CRM_BASE_URL": crm_base_url,
         "TRUSTED_HOSTS": trusted_hosts or None,

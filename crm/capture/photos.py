@@ -1,4 +1,4 @@
-"""Business-card photos: checked by their first bytes, kept under UPLOAD_DIR, recorded per lead."""
+"""Business-card photos: checked by their first bytes and size, stored, recorded per lead."""
 
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
