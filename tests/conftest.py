@@ -153,6 +153,14 @@ def file_storage(request, app) -> str:
     return request.param
 
 
+def stored_keys(app, folder: str = "") -> list[str]:
+    """The keys kept in the current store, under folder."""
+    from core import storage
+
+    with app.app_context():
+        return [k for k in storage.backend().stored_keys() if k.startswith(folder)]
+
+
 def stored(key: str) -> bytes | None:
     """A stored file's bytes in the current store (None when not kept), in an app context."""
     from core.uploads import read_upload

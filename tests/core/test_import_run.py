@@ -369,7 +369,7 @@ def test_uploaded_files_are_removed_by_the_retention_job_after_their_time(
 
 
 def test_retention_keeps_a_file_a_newer_job_still_reads(app, ctx, officer, file_storage):
-    """ "Import this file again" makes a job sharing the old job's file: the old job's time is
+    """A job made by "Import this file again" shares the old job's file: the old job's time is
     up, the newer job's is not, so the file stays until the newer one's is up too."""
     from core.imports.jobs import load_table
     from core.imports.retention import remove_uploads

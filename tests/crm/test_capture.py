@@ -4,7 +4,6 @@ import io
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from threading import Barrier, Thread
 
 import pytest
@@ -15,7 +14,7 @@ from core.models import Activity, AuditEntry, Contact, Event, Lead, LeadFile, Us
 from core.models.base import utcnow
 from crm.capture.forms import parse_captured_at, parse_tags
 from crm.capture.photos import sniff
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, stored, stored_keys
 from tests.factories import make_lead, sign_in_as
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
@@ -79,8 +78,8 @@ def post(client, event_id, data, headers=JSON, token=None):
     )
 
 
-def stored_files(app) -> set[Path]:
-    return {p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()}
+def stored_files(app) -> set[str]:
+    return set(stored_keys(app))
 
 
 def count_leads() -> int:
@@ -228,7 +227,7 @@ def test_bad_key_and_bad_country_are_refused(app, cast, fair):
         assert count_leads() == 0
 
 
-def test_photo_is_stored_and_downloadable(app, cast, fair):
+def test_photo_is_stored_and_downloadable(app, cast, fair, file_storage):
     client = officer_client(app, cast.officer)
     data = entry(fair)
     data["card_photo"] = (io.BytesIO(JPEG), "card.jpg", "image/jpeg")
@@ -239,7 +238,7 @@ def test_photo_is_stored_and_downloadable(app, cast, fair):
         kept = db.session.scalar(select(LeadFile))
         assert kept.lead_id == lead_id and kept.content_type == "image/jpeg"
         assert kept.size == len(JPEG) and kept.uploaded_by_id == cast.officer
-        assert (Path(app.config["UPLOAD_DIR"]) / kept.path).read_bytes() == JPEG
+        assert stored(kept.path) == JPEG
         file_id = kept.id
     page = client.get(f"/crm/leads/{lead_id}").get_data(as_text=True)
     assert f"/crm/leads/{lead_id}/files/{file_id}" in page
@@ -268,7 +267,7 @@ def test_photo_is_stored_and_downloadable(app, cast, fair):
         (b"\xff\xd8\xff" + b"\x00" * (8 * 1024 * 1024), "larger than 8 MB"),
     ],
 )
-def test_bad_photo_is_refused_and_nothing_written(app, cast, fair, content, message):
+def test_bad_photo_is_refused_and_nothing_written(app, cast, fair, content, message, file_storage):
     client = officer_client(app, cast.officer)
     data = entry(fair)
     data["card_photo"] = (io.BytesIO(content), "card.jpg", "image/jpeg")
