@@ -74,7 +74,7 @@ def test_a_download_from_the_database_streams_with_its_headers(app):
         response = storage.backend().respond(key, "application/pdf", "许可证 17.pdf", True)
         assert response.is_streamed and response.content_length == len(BIG)
         assert response.headers["Content-Disposition"] == (
-            "attachment; filename=\" 17.pdf\"; "
+            'attachment; filename=" 17.pdf"; '
             "filename*=UTF-8''%E8%AE%B8%E5%8F%AF%E8%AF%81%2017.pdf"
         )
         assert response.headers["Cache-Control"] == "no-cache"
@@ -113,8 +113,14 @@ def test_move_files_moves_everything_into_the_database_and_back(app):
         keys = [write_upload("imports", ".csv", BIG), write_upload("leads/7", ".png", b"png")]
         db.session.add(
             ImportJob(
-                filename="gone.csv", stored_path="imports/gone.csv", status="done", mapping={},
-                decisions={}, total=0, report=[], lead_ids=[],
+                filename="gone.csv",
+                stored_path="imports/gone.csv",
+                status="done",
+                mapping={},
+                decisions={},
+                total=0,
+                report=[],
+                lead_ids=[],
             )  # fmt: skip
         )
         db.session.commit()
