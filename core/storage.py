@@ -220,6 +220,10 @@ class ChunkReader(io.RawIOBase):
         self.buffer = self.buffer[size:]
         return size
 
+    def readall(self) -> bytes:
+        rest, self.buffer = bytes(self.buffer), memoryview(b"")
+        return rest + b"".join(self.chunks())
+
     def chunks(self) -> Iterator[bytes]:
         while self.next < self.count:
             yield self._load()

@@ -235,7 +235,7 @@ def test_user_decisions_override_defaults(ctx, officer):
     assert outcomes[8] == "merged" and job.report[7]["lead_id"] == existing.id
 
 
-def test_background_job_runs_in_a_thread(ctx, officer):
+def test_background_job_runs_in_a_thread(ctx, officer, file_storage):
     job = job_for("utf8.csv", officer)
     start_job(job.id)
     import time
@@ -249,7 +249,7 @@ def test_background_job_runs_in_a_thread(ctx, officer):
     assert job.status == "done" and job.created == 3
 
 
-def test_cli_import_leads(app, ctx, officer, fair):
+def test_cli_import_leads(app, ctx, officer, fair, file_storage):
     runner = app.test_cli_runner()
     path = str(DATA / "gb18030.csv")
     result = runner.invoke(args=["import-leads", path, "--event", "eu-china-fair", "--dry-run"])
