@@ -152,11 +152,17 @@ class DatabaseStorage:
             if not data:  # an empty file is one empty chunk, so it is still kept
                 return size
 
-    def _chunks(self, key: str) -> int:
-        return db.session.scalar(select(func.count()).where(StoredFile.key == key)) or 0
+    def _chunks(self, key: str) -> tuple[int, int]:
+        """(chunks, bytes) of the file; (0, 0) when it is not kept."""
+        chunks, size = db.session.execute(
+            select(func.count(), func.sum(func.length(StoredFile.data))).where(
+                StoredFile.key == key
+            )
+        ).one()
+        return chunks, size or 0
 
     def open(self, key: str) -> BinaryIO:
-        chunks = self._chunks(key)
+        chunks, _size = self._chunks(key)
         if not chunks:
             raise FileNotFoundError(key)
         return io.BufferedReader(ChunkReader(key, chunks), CHUNK_BYTES)
@@ -179,13 +185,20 @@ class DatabaseStorage:
         )
 
     def respond(self, key: str, mimetype: str, name: str, as_attachment: bool) -> Response | None:
-        chunks = self._chunks(key)
+        chunks, size = self._chunks(key)
         if not chunks:
             return None
-        size = self.size(key)
         reader = ChunkReader(key, chunks)
-        # The context stays while the body is sent: each chunk is read by the request's session.
-        response = Response(stream_with_context(reader.chunks()), mimetype=mimetype)
+
+        def body() -> Iterator[bytes]:
+            # The body is sent after the request's unit of work has ended: each chunk gets a
+            # short transaction of its own, so no slow client holds one open (or a connection).
+            for data in reader.chunks():
+                db.session.rollback()
+                yield data
+
+        # The app context stays while the body is sent, for the session that reads the chunks.
+        response = Response(stream_with_context(body()), mimetype=mimetype)
         response.content_length = size
         response.cache_control.no_cache = True
         _set_disposition(response, name, as_attachment)

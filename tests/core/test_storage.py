@@ -71,6 +71,7 @@ def test_a_download_from_the_database_streams_with_its_headers(app):
     app.config["FILE_STORAGE"] = "database"
     with app.test_request_context():
         key = write_upload("projects", ".pdf", BIG)
+        db.session.commit()
         response = storage.backend().respond(key, "application/pdf", "许可证 17.pdf", True)
         assert response.is_streamed and response.content_length == len(BIG)
         assert response.headers["Content-Disposition"] == (
