@@ -49,6 +49,9 @@ def from_env() -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL", default_db)),
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(ROOT / "content")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+        # Where uploaded files live (core/storage.py): "database" in production, so app servers
+        # share no disk and database backups hold the files; "disk" (UPLOAD_DIR) elsewhere.
+        "FILE_STORAGE": os.environ.get("FILE_STORAGE", "database" if production else "disk"),
         "PUBLIC_BASE_URL": public_base_url or ("" if production else DEV_BASE_URL),
         "CRM_BASE_URL": os.environ.get("CRM_BASE_URL", "").rstrip("/"),
         "TRUSTED_HOSTS": trusted_hosts or None,

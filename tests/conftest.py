@@ -146,6 +146,31 @@ def app(_shared_app, _plots_template):
         db.session.remove()
 
 
+@pytest.fixture(params=["disk", "database"])
+def file_storage(request, app) -> str:
+    """The test runs once with each file store (FILE_STORAGE); the app fixture restores it."""
+    app.config["FILE_STORAGE"] = request.param
+    return request.param
+
+
+def stored_keys(app, folder: str = "") -> list[str]:
+    """The keys kept in the current store, under folder."""
+    from core import storage
+
+    with app.app_context():
+        return [k for k in storage.backend().stored_keys() if k.startswith(folder)]
+
+
+def stored(key: str) -> bytes | None:
+    """A stored file's bytes in the current store (None when not kept), in an app context."""
+    from core.uploads import read_upload
+
+    try:
+        return read_upload(key) if key else None
+    except FileNotFoundError:
+        return None
+
+
 # The park's today for demo tests: late in the year, so the year is mostly behind it.
 DEMO_TODAY = date(2026, 11, 30)
 

@@ -2,9 +2,7 @@
 who may merge rows into which lead (for the CRM's pages and every run alike)."""
 
 import threading
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -16,7 +14,7 @@ from core.imports.mapping import remembered_mapping, suggest_mapping
 from core.imports.reading import Table, read_table
 from core.models import ImportJob, Lead, User
 from core.permissions import can
-from core.uploads import display_name, write_upload
+from core.uploads import display_name, read_upload, write_upload
 
 USER_DECISIONS = ("create", "merge", "skip")
 # Matched leads loaded per query when checking who may merge into them (SQL variable limits).
@@ -40,10 +38,6 @@ def progress_of(job: ImportJob) -> int:
         return _progress.get(job.id, job.processed)
 
 
-def stored_path_of(job: ImportJob) -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / job.stored_path
-
-
 def new_job(
     data: bytes,
     filename: str,
@@ -64,7 +58,7 @@ def new_job(
     source = (source or "").strip()[:120]
     job = ImportJob(
         filename=display_name(filename, "upload", limit=255),
-        # Under UPLOAD_DIR (stored_path_of gives the full path); the name is ours, not the sender's.
+        # The key of the stored file (core/uploads.py); the name is ours, not the sender's.
         stored_path=write_upload("imports", f".{table.kind}", data),
         encoding=table.encoding,
         source=source,
@@ -91,7 +85,7 @@ def load_table(job: ImportJob, encoding: str | None = None) -> Table:
     """The job's stored file read again, with job.encoding unless another is given
     (ImportFileError if it is gone or cannot be read so)."""
     try:
-        data = stored_path_of(job).read_bytes()
+        data = read_upload(job.stored_path)
     except OSError:
         raise ImportFileError(gettext("The uploaded file is no longer stored.")) from None
     return read_table(data, job.filename, encoding=encoding or job.encoding)

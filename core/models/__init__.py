@@ -52,6 +52,7 @@ from core.models.referral import (
     Referral,
     ReferralUpdate,
 )
+from core.models.stored_file import StoredFile
 from core.models.user import ROLES, Team, User
 
 __all__ = [
@@ -109,6 +110,7 @@ __all__ = [
     "OutboxEmail",
     "Plot",
     "RecoveryCode",
+    "StoredFile",
     "PlotUtility",
     "Team",
     "User",

@@ -29,7 +29,8 @@ class ImportJob(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
-    # The file as uploaded, under UPLOAD_DIR/imports/ (read again for the run).
+    # The stored file's key, "imports/<hex>.<kind>" (core/uploads.py), read again for the run;
+    # "" once removed. Jobs made by "Import this file again" share their file's key.
     stored_path: Mapped[str] = mapped_column(String(500))
     # The encoding used to read a CSV (detected or chosen); None for XLSX.
     encoding: Mapped[str | None] = mapped_column(String(20))
