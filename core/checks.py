@@ -52,6 +52,14 @@ def review(config) -> list[Finding]:
     )
     production = bool(config.get("PRODUCTION"))
     found += _addresses(config, production)
+    from core.storage import BACKENDS
+
+    store = config.get("FILE_STORAGE", "disk")
+    judge(
+        store in BACKENDS,
+        f"FILE_STORAGE={store}",
+        f"FILE_STORAGE={store!r} is none of {', '.join(BACKENDS)}",
+    )
     if production:
         _production(config, judge)
     judge(
@@ -113,6 +121,13 @@ def _production(config, judge) -> None:
             "DATABASE_URL is SQLite: one server only, and no shared counters",
             WARNING,
         )
+    judge(
+        config.get("FILE_STORAGE") != "disk",
+        "uploads stored in the database",
+        "FILE_STORAGE=disk: every app server must see the same UPLOAD_DIR, and backups must "
+        "copy it beside the database",
+        WARNING,
+    )
     judge(
         bool(config.get("TRUSTED_HOSTS")),
         f"TRUSTED_HOSTS={','.join(config.get('TRUSTED_HOSTS') or [])}",

@@ -19,7 +19,14 @@ SAFE = {
     "MAIL_DEFAULT_SENDER": "Qingyuan <noreply@invest.example.cn>",
     "PROXY_FIX": "1",
 }
-NAMES = [*SAFE, "CRM_BASE_URL", "RATELIMIT_STORAGE_URI", "SENTRY_DSN", "LOG_FORMAT"]
+NAMES = [
+    *SAFE,
+    "CRM_BASE_URL",
+    "RATELIMIT_STORAGE_URI",
+    "SENTRY_DSN",
+    "LOG_FORMAT",
+    "FILE_STORAGE",
+]
 
 
 @pytest.fixture
@@ -57,6 +64,7 @@ def test_a_safe_production_environment_passes(environment):
         ("MAIL_DEFAULT_SENDER", None, "MAIL_DEFAULT_SENDER"),
         ("MAIL_DEFAULT_SENDER", "x <noreply@qingyuan-port.example>", "MAIL_DEFAULT_SENDER"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+        ("FILE_STORAGE", "s3", "FILE_STORAGE"),
     ],
 )
 def test_each_unsafe_setting_is_refused(environment, name, value, words):
