@@ -25,7 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             x_host=app.config["PROXY_FIX_HOST"],
         )
 
-    from core import cli, content, edge, errors, i18n, security, unit_of_work, uploads
+    from core import cli, content, edge, errors, i18n, jobs, security, unit_of_work, uploads
     from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -48,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     uploads.init_app(app)
     unit_of_work.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
     _sqlite_pragmas(app)
 
