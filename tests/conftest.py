@@ -96,7 +96,8 @@ def reset_database() -> None:
 
 class DeliveringClient(FlaskClient):
     """A test client that, like a real server, closes each answer once it is read, so what
-    the app does after its answer (sending the request's mail) has happened when a test looks.
+    the app does after its answer (handing the request's mail to the queue, which in tests runs
+    it at once) has happened when a test looks.
     `buffered=False` keeps an answer open for a test that wants to see the moment before."""
 
     def open(self, *args, buffered=True, **kwargs):

@@ -14,6 +14,7 @@ from core.models.facilitation import (
     Meeting,
     ProjectIssue,
 )
+from core.models.job_run import JOB_RUN_STATUSES, JobRun
 from core.models.lead import (
     FORWARD_RANK,
     FORWARD_STAGES,
@@ -55,6 +56,8 @@ from core.models.referral import (
 from core.models.user import ROLES, Team, User
 
 __all__ = [
+    "JOB_RUN_STATUSES",
+    "JobRun",
     "ACTIVITY_KINDS",
     "LIST_KINDS",
     "Activity",
