@@ -40,6 +40,7 @@ def create_blueprint() -> Blueprint:
         events,
         home,
         imports,
+        jobs,
         leads,
         pipeline,
         privacy,
@@ -67,6 +68,7 @@ def create_blueprint() -> Blueprint:
         referrals,
         enterprises,
         admin,
+        jobs,
         privacy,
     ):
         bp.register_blueprint(area.bp)
