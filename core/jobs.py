@@ -70,7 +70,15 @@ def worker(workers: int, worker_type: str, periodic: bool) -> None:
     SIGTERM after a grace period): SIGINT lets running tasks finish."""
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: tasks run where they are enqueued")
-    huey.create_consumer(workers=workers, worker_type=worker_type, periodic=periodic).run()
+    if not logging.getLogger().handlers:  # say what it runs and what failed, on stderr
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+    # An idle worker looks again within a second (Redis blocks on the queue anyway; SQLite polls).
+    consumer = huey.create_consumer(
+        workers=workers, worker_type=worker_type, periodic=periodic, max_delay=1.0
+    )
+    consumer.run()
 
 
 @contextmanager

@@ -7,60 +7,88 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from core import create_app, jobs, outbox
 from core.extensions import db
+from core.imports import new_job, progress_of, start_job
 from core.imports.jobs import set_progress
 from core.imports.running import reap_stale
 from core.models import ImportJob, JobRun, OutboxEmail
 from core.models.base import utcnow
 from core.periodic import EXTENSION, Job, run_now, run_recorded
 from tests.conftest import make_config
+from tests.factories import make_user
 from tests.smtp import SMTPServer
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
 
 
-@pytest.fixture
-def queued_app(app, tmp_path):
-    """An app whose queue is a real SqliteHuey file (not immediate), on its own database."""
+# Redis DB 13 is this suite's (the development Redis is shared).
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def _redis_missing() -> str | None:
+    try:
+        import redis
+
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception as exc:
+        return f"no Redis at {TEST_REDIS_URL}: {exc}"
+    return None
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queued_app(request, app, tmp_path):
+    """An app whose queue is real (SqliteHuey on a file, or RedisHuey), on its own database."""
+    if request.param == "redis" and (missing := _redis_missing()):
+        pytest.skip(missing)
     queued = create_app(
         make_config(
             tmp_path,
             HUEY_IMMEDIATE=False,
-            HUEY_STORAGE="sqlite",
+            HUEY_STORAGE=request.param,
             HUEY_SQLITE_PATH=str(tmp_path / "jobs.db"),
+            REDIS_URL=TEST_REDIS_URL,
         )
     )
+    jobs.huey.flush()
     with queued.app_context():
         db.create_all()
     yield queued
+    jobs.huey.flush()
     with queued.app_context():
         db.session.remove()
         db.engine.dispose()
     jobs.init_app(app)  # back to the shared app's immediate queue
 
 
-def test_a_real_consumer_process_sends_mail_and_runs_a_job(queued_app, tmp_path):
-    with SMTPServer() as server, queued_app.app_context():
-        email = outbox.queue(
-            kind="crm", to="anna@example.com", language="en", subject="Hi", body="."
-        )
+def test_a_real_consumer_process_sends_mail_runs_an_import_and_a_job(queued_app, tmp_path):
+    with SMTPServer() as server, queued_app.test_request_context():
+        email = outbox.queue(kind="crm", to="ann@example.com", language="en", subject="Hi", body="")
         db.session.commit()
         outbox.hand_to_worker([email.id])
+        officer = make_user("officer", "officer@example.org")
+        job = new_job((DATA / "utf8.csv").read_bytes(), "utf8.csv", user=officer)
+        job.status = "running"  # claimed, as the CRM's run button does
+        db.session.commit()
+        start_job(job.id, officer)
         run_now("check-deadlines")
-        assert jobs.huey.pending_count() == 2  # waiting for a consumer, nothing sent yet
+        assert jobs.huey.pending_count() == 3  # waiting for a consumer, nothing done yet
         assert server.received == []
         env = dict(
             os.environ,
             APP_ENV="development",
             DATABASE_URL=queued_app.config["SQLALCHEMY_DATABASE_URI"],
             INSTANCE_PATH=str(tmp_path),
-            HUEY_STORAGE="sqlite",
+            UPLOAD_DIR=queued_app.config["UPLOAD_DIR"],
+            HUEY_STORAGE=queued_app.config["HUEY_STORAGE"],
             HUEY_SQLITE_PATH=queued_app.config["HUEY_SQLITE_PATH"],
+            REDIS_URL=TEST_REDIS_URL,
             MAIL_SERVER="127.0.0.1",
             MAIL_PORT=str(server.port),
         )
@@ -76,7 +104,8 @@ def test_a_real_consumer_process_sends_mail_and_runs_a_job(queued_app, tmp_path)
             while time.monotonic() < deadline:
                 db.session.expire_all()
                 run = db.session.scalar(select(JobRun))
-                if server.received and run is not None and run.status != "running":
+                imported = db.session.get(ImportJob, job.id)
+                if server.received and run and run.status != "running" and imported.finished:
                     break
                 time.sleep(0.2)
         finally:
@@ -89,6 +118,8 @@ def test_a_real_consumer_process_sends_mail_and_runs_a_job(queued_app, tmp_path)
             "ok",
             "flagged for review: 0 project(s)",
         )
+        assert (imported.status, imported.created) == ("done", 3), imported.error
+        assert progress_of(imported) == 3
         assert jobs.huey.pending_count() == 0
 
 
