@@ -23,7 +23,7 @@ from crm.imports.forms import ActionForm
 from crm.permissions import require, visible_leads
 
 PAGE_SIZE = 100
-# Up to this many rows the import runs within the request; larger files in a background thread.
+# Up to this many rows the import runs within the request; larger files on the job worker.
 INLINE_ROWS = 5000
 SHOWS = ("attention", "all")
 
