@@ -9,6 +9,7 @@ from sqlalchemy import select
 from core.audit import record
 from core.extensions import db
 from core.imports.jobs import stored_path_of
+from core.imports.review_store import drop as drop_review
 from core.models.base import utcnow
 from core.models.lead_import import ImportJob
 
@@ -39,6 +40,7 @@ def remove_uploads(dry_run: bool = False, now: datetime | None = None) -> list[I
     for job in due:
         record("update", job, {"stored_path": [job.stored_path, ""]}, actor="system")
         job.stored_path = ""
+        drop_review(job.id)
     db.session.commit()
     for path in paths:
         path.unlink(missing_ok=True)

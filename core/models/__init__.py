@@ -27,7 +27,7 @@ from core.models.lead import (
     lead_plot,
 )
 from core.models.lead_file import LEAD_FILE_KINDS, LeadFile
-from core.models.lead_import import ImportJob, ImportMapping, ImportMerge
+from core.models.lead_import import ImportJob, ImportMapping, ImportMerge, ImportReview
 from core.models.outbox import OutboxEmail
 from core.models.pipeline import (
     LIST_KINDS,
@@ -105,6 +105,7 @@ __all__ = [
     "ImportJob",
     "ImportMapping",
     "ImportMerge",
+    "ImportReview",
     "Inquiry",
     "Lead",
     "LeadFile",
