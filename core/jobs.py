@@ -66,8 +66,8 @@ def _own_connections() -> None:
     help="Also schedule the periodic jobs: on exactly one consumer (the scheduler).",
 )
 def worker(workers: int, worker_type: str, periodic: bool) -> None:
-    """Run the job queue's consumer: mail, imports, periodic jobs. Stop it with SIGINT (or
-    SIGTERM after a grace period): SIGINT lets running tasks finish."""
+    """Run the job queue's consumer: mail, imports, periodic jobs. SIGINT stops it once running
+    tasks finish, SIGTERM at once, SIGHUP restarts it gracefully."""
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: tasks run where they are enqueued")
     if not logging.getLogger().handlers:  # say what it runs and what failed, on stderr
@@ -131,8 +131,9 @@ def forget(key: str) -> None:
 
 
 def queue_stats() -> dict:
-    """How many tasks wait (pending, scheduled for later) and how many failed periodic runs
-    and imports the database holds; for the CRM's jobs page and the metrics."""
+    """Tasks waiting (pending; scheduled: retries and delayed tasks), periodic runs that failed
+    (kept core.periodic.KEEP_DAYS days), imports failed and running; pending and scheduled are
+    None while the queue is unreachable. For the CRM's jobs page and the metrics."""
     from sqlalchemy import func, select
 
     from core.extensions import db

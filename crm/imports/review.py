@@ -21,6 +21,7 @@ from core.extensions import db
 from core.imports import ImportFileError, allowed_decisions, run_job, start_job
 from core.imports.review_store import review_checks
 from core.models import Lead
+from core.models.base import utcnow
 from core.models.lead_import import ImportJob
 from crm.imports import bp
 from crm.imports.common import (
@@ -126,7 +127,8 @@ def _run(job, dry_run: bool):
     claimed = db.session.execute(
         update(ImportJob)
         .where(ImportJob.id == job.id, ImportJob.status == job.status)
-        .values(status="running", dry_run=dry_run)
+        # started_at: the reaper's clock until the run reports progress.
+        .values(status="running", dry_run=dry_run, started_at=utcnow())
     )
     # Committed at once: the claim must hold before a long run starts, whoever else tries.
     db.session.commit()

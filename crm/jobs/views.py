@@ -10,6 +10,7 @@ from core.forms import Form
 from core.imports import start_job
 from core.jobs import enqueue, queue_stats
 from core.models import ImportJob, JobRun
+from core.models.base import utcnow
 from core.periodic import jobs, run_now
 from crm.imports.common import STATUS_LABELS
 from crm.jobs import bp
@@ -71,7 +72,7 @@ def jobs_retry_import(job_id: int):
     claimed = db.session.execute(
         update(ImportJob)
         .where(ImportJob.id == job.id, ImportJob.status == "failed")
-        .values(status="running")
+        .values(status="running", started_at=utcnow())
     )
     db.session.commit()
     if claimed.rowcount != 1:
