@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         edge,
         errors,
         health,
+        jobs,
         i18n,
         logs,
         metrics,
@@ -70,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     uploads.init_app(app)
     unit_of_work.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
     health.init_app(app)
     metrics.init_app(app)

@@ -68,6 +68,14 @@ def from_env() -> dict:
         ),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         "REDIS_URL": redis_url,
+        # The job queue (core/jobs.py): "redis" (on REDIS_URL, the production default) or
+        # "sqlite" (HUEY_SQLITE_PATH, development); HUEY_IMMEDIATE runs each task at once in the
+        # process that enqueues it (tests).
+        "HUEY_STORAGE": os.environ.get("HUEY_STORAGE", "redis" if production else "sqlite"),
+        "HUEY_SQLITE_PATH": os.environ.get("HUEY_SQLITE_PATH", str(instance / "jobs.db")),
+        "HUEY_IMMEDIATE": _bool("HUEY_IMMEDIATE", False),
+        # An import the worker has not reported on for this long is marked failed (reap-imports).
+        "IMPORT_STALE_MINUTES": int(os.environ.get("IMPORT_STALE_MINUTES", "10")),
         "RATELIMIT_STORAGE_URI": ratelimit_uri,
         # Redis down must not take sign-in and the inquiry form down with it: the limiter counts
         # in this process's memory meanwhile (and says so in the log); a dead Redis is noticed
@@ -101,8 +109,8 @@ def from_env() -> dict:
         "INQUIRY_MIN_SECONDS": float(os.environ.get("INQUIRY_MIN_SECONDS", "3")),
         # Room for a 10 MB document plus the rest of its form.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(11 * 1024 * 1024))),
-        # Lead import: rows per file, rows run within the request (more: in a background
-        # thread), days an uploaded file is kept (then apply-retention removes it).
+        # Lead import: rows per file, rows run within the request (more: on the job queue's
+        # worker), days an uploaded file is kept (then apply-retention removes it).
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "IMPORT_INLINE_ROWS": int(os.environ.get("IMPORT_INLINE_ROWS", "5000")),
         "IMPORT_FILE_DAYS": int(os.environ.get("IMPORT_FILE_DAYS", "30")),

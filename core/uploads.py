@@ -71,6 +71,11 @@ def open_upload(key: str) -> BinaryIO:
     raise FileNotFoundError(key)
 
 
+def upload_kept(key: str) -> bool:
+    """Whether the file is still stored (retention or erasure may have removed it)."""
+    return any(store.size(key) is not None for store in _stores())
+
+
 def read_upload(key: str) -> bytes:
     """The stored file's bytes; FileNotFoundError (an OSError) when it is not kept."""
     with open_upload(key) as stream:

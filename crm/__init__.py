@@ -41,6 +41,7 @@ def create_blueprint() -> Blueprint:
         events,
         home,
         imports,
+        jobs,
         leads,
         pipeline,
         privacy,
@@ -68,6 +69,7 @@ def create_blueprint() -> Blueprint:
         referrals,
         enterprises,
         admin,
+        jobs,
         privacy,
     ):
         bp.register_blueprint(area.bp)

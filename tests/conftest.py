@@ -68,6 +68,9 @@ def make_config(tmp_path, **overrides) -> dict:
         "MAIL_PORT": 1,  # nothing listens: mail stays queued unless a test starts an SMTP server
         "MAIL_TIMEOUT": 2,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        # Tasks run where they are enqueued (mail: once the answer is closed); a test that wants
+        # the real consumer says so (tests/core/test_jobs.py).
+        "HUEY_IMMEDIATE": True,
     }
     config.update(overrides)
     return config
@@ -93,7 +96,8 @@ def reset_database() -> None:
 
 class DeliveringClient(FlaskClient):
     """A test client that, like a real server, closes each answer once it is read, so what
-    the app does after its answer (sending the request's mail) has happened when a test looks.
+    the app does after its answer (handing the request's mail to the queue, which in tests runs
+    it at once) has happened when a test looks.
     `buffered=False` keeps an answer open for a test that wants to see the moment before."""
 
     def open(self, *args, buffered=True, **kwargs):

@@ -9,6 +9,7 @@ from core.forgetting import ANONYMISED, Person, folded_text, scrub_audit
 from core.forgetting import scrub_rows as scrub_text_rows
 from core.imports.errors import ImportFileError
 from core.imports.reading import Table, read_table
+from core.imports.review_store import drop as drop_review
 from core.models import AuditEntry, ImportJob, ImportMerge, StageChange
 from core.uploads import read_upload, remove_after_commit
 
@@ -88,6 +89,7 @@ def forget_in_imports(
         job.source, job.error = person.scrub(job.source)[:120], person.scrub(job.error)
         if removed:
             job.stored_path = ""
+            drop_review(job.id)
         if rows or removed or renamed or job.id in linked:
             summaries[job.id] = {"rows": [None, rows], "file_removed": [False, removed]}
     for old_name in old_names:

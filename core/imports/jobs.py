@@ -1,11 +1,13 @@
-"""An import job from upload to the decision list: stored file, suggested mapping, checks, and
-who may merge rows into which lead (for the CRM's pages and every run alike)."""
+"""An import job from upload to the decision list: stored file, suggested mapping, checks, who
+may merge rows into which lead (for the CRM's pages and every run alike), and the progress a
+running job reports."""
 
-import threading
+import time
 
 from flask_babel import gettext
 from sqlalchemy import select
 
+from core import jobs as queue
 from core.audit import record
 from core.extensions import db
 from core.imports.checking import RowCheck, check_rows
@@ -19,23 +21,31 @@ from core.uploads import display_name, read_upload, write_upload
 USER_DECISIONS = ("create", "merge", "skip")
 # Matched leads loaded per query when checking who may merge into them (SQL variable limits).
 LEADS_PER_QUERY = 500
-# Rows processed by jobs running in this process, read by the progress page while they run.
-_progress: dict[int, int] = {}
-_progress_lock = threading.Lock()
+
+
+def _key(job_id: int) -> str:
+    return f"import-progress-{job_id}"
 
 
 def set_progress(job_id: int, processed: int | None) -> None:
-    with _progress_lock:
-        if processed is None:
-            _progress.pop(job_id, None)
-        else:
-            _progress[job_id] = processed
+    """Report rows processed (with the time: the job's heartbeat) where every web worker and
+    server reads it (the queue's storage); None when the run is over."""
+    if processed is None:
+        queue.forget(_key(job_id))
+    else:
+        queue.report(_key(job_id), (processed, time.time()))
+
+
+def heartbeat_of(job_id: int) -> float | None:
+    """When the running job last reported (a Unix time), None if it never did."""
+    return queue.reported(_key(job_id), (None, None))[1]
 
 
 def progress_of(job: ImportJob) -> int:
-    """Rows processed so far: live while the job runs in this process, else job.processed."""
-    with _progress_lock:
-        return _progress.get(job.id, job.processed)
+    """Rows processed so far: as reported while the job runs, else job.processed."""
+    if job.status != "running":
+        return job.processed
+    return queue.reported(_key(job.id), (job.processed, None))[0]
 
 
 def new_job(

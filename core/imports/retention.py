@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
+from core.imports.review_store import drop as drop_review
 from core.models.base import utcnow
 from core.models.lead_import import ImportJob
 from core.uploads import remove_after_commit
@@ -39,6 +40,7 @@ def remove_uploads(dry_run: bool = False, now: datetime | None = None) -> list[I
     for job in due:
         record("update", job, {"stored_path": [job.stored_path, ""]}, actor="system")
         job.stored_path = ""
+        drop_review(job.id)
     # "Import this file again" makes jobs that share one file: a newer one still reads it.
     shared = db.session.scalars(
         select(ImportJob.stored_path).where(

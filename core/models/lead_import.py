@@ -88,3 +88,17 @@ class ImportMerge(db.Model):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
     job: Mapped[ImportJob] = relationship(back_populates="merges")
+
+
+class ImportReview(db.Model):
+    """The matches of a draft import's rows, computed once (on the job worker for a large file)
+    for its file and mapping (`key`), so the review page does not match every row against every
+    lead on each request. Removed with the job's file, whose rows it copies."""
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("import_job.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # One entry per data row: core.imports.review_store.as_dict of its RowCheck.
+    checks: Mapped[list] = mapped_column(JSON, default=list)

@@ -235,7 +235,7 @@ def test_user_decisions_override_defaults(ctx, officer):
     assert outcomes[8] == "merged" and job.report[7]["lead_id"] == existing.id
 
 
-def test_background_job_runs_in_a_thread(ctx, officer, file_storage):
+def test_start_job_hands_the_import_to_the_worker(ctx, officer, file_storage):
     job = job_for("utf8.csv", officer)
     start_job(job.id)
     import time
