@@ -129,6 +129,12 @@ def _production(config, judge) -> None:
         WARNING,
     )
     judge(
+        not config.get("HUEY_IMMEDIATE") and config.get("HUEY_STORAGE") == "redis",
+        "jobs queued on Redis for the workers",
+        "HUEY_STORAGE must be redis and HUEY_IMMEDIATE off: otherwise the web processes run "
+        "the jobs (mail, imports) themselves, or workers on other servers never see them",
+    )
+    judge(
         bool(config.get("TRUSTED_HOSTS")),
         f"TRUSTED_HOSTS={','.join(config.get('TRUSTED_HOSTS') or [])}",
         "TRUSTED_HOSTS must list the host names the site answers to",

@@ -26,6 +26,8 @@ NAMES = [
     "SENTRY_DSN",
     "LOG_FORMAT",
     "FILE_STORAGE",
+    "HUEY_STORAGE",
+    "HUEY_IMMEDIATE",
 ]
 
 
@@ -65,6 +67,8 @@ def test_a_safe_production_environment_passes(environment):
         ("MAIL_DEFAULT_SENDER", "x <noreply@qingyuan-port.example>", "MAIL_DEFAULT_SENDER"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
         ("FILE_STORAGE", "s3", "FILE_STORAGE"),
+        ("HUEY_STORAGE", "sqlite", "HUEY_STORAGE"),
+        ("HUEY_IMMEDIATE", "1", "HUEY_IMMEDIATE"),
     ],
 )
 def test_each_unsafe_setting_is_refused(environment, name, value, words):
