@@ -37,8 +37,13 @@ migrate: install
 demo: migrate
 	$(FLASK) load-demo
 
+# The job queue's consumer (with the scheduler) runs beside the development server, as worker and
+# scheduler do beside gunicorn in production: mail and imports take the same path as there.
 run: catalogs demo
-	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(FLASK) worker --workers 2 --periodic & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # ruff, then the import contracts of pyproject.toml: layers point one way.
 lint: install

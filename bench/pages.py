@@ -115,6 +115,16 @@ def _app_env(workdir: Path) -> dict:
         SECRET_KEY=secrets.token_urlsafe(48),
         INSTANCE_PATH=str(workdir / "instance"),
     )
+    # The rest of what production requires (flask check-config), unless given: the pages measured
+    # use none of it, and with no Redis listening the limiter counts in memory.
+    for name, value in {
+        "PUBLIC_BASE_URL": "https://invest.bench.example",
+        "TRUSTED_HOSTS": "127.0.0.1,localhost",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "MAIL_SERVER": "localhost",
+        "MAIL_DEFAULT_SENDER": "noreply@invest.bench.example",
+    }.items():
+        env.setdefault(name, value)
     return env
 
 

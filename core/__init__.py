@@ -13,6 +13,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"), static_folder=None)
     app.config.update(config_module.from_env())
     app.config.update(overrides or {})
+    from core import checks
+
+    # Before anything is set up: an unsafe configuration (APP_ENV=Production, production without
+    # DATABASE_URL, …) never serves a request; every problem is listed in one message.
+    warnings = checks.at_start(app)
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS",
         config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
@@ -25,9 +30,27 @@ def create_app(overrides: dict | None = None) -> Flask:
             x_host=app.config["PROXY_FIX_HOST"],
         )
 
-    from core import cli, content, edge, errors, i18n, security, unit_of_work, uploads
-    from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from core import (
+        cli,
+        content,
+        edge,
+        errors,
+        health,
+        i18n,
+        jobs,
+        logs,
+        metrics,
+        security,
+        throttle,
+        unit_of_work,
+        uploads,
+    )
+    from core.extensions import babel, csrf, db, login_manager, mail, migrate
 
+    logs.init_app(app)
+    for warning in warnings:
+        logs.warn_config(warning.message)
+    logs.init_sentry(app)
     db.init_app(app)
     migrate.init_app(
         app,
@@ -40,7 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)  # Flask-Limiter, with Retry-After as views set it
     i18n.init_app(app)
     content.init_app(app)
     security.init_app(app)
@@ -48,7 +71,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     uploads.init_app(app)
     unit_of_work.init_app(app)
+    jobs.init_app(app)
     cli.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     _sqlite_pragmas(app)
 
     from crm import create_blueprint as create_crm_blueprint
@@ -58,6 +84,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(root_bp)
     app.register_blueprint(site_bp)
     app.register_blueprint(create_crm_blueprint())
+    logs.wrap(app)  # outside the page cache (registered with the site) and ProxyFix
     # What start-up loaded (the pinyin dictionary, locale data, the content) lives as long as the
     # process: kept out of the collector's way, a full collection takes a few ms instead of ~100.
     gc.freeze()

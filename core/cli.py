@@ -1,5 +1,6 @@
 """Commands for the operator: the park's content (load-content; load-demo adds the demo), staff
-accounts; the periodic jobs' commands come from core/periodic.py, import-leads from core/imports."""
+accounts; the periodic jobs' commands come from core/periodic.py, import-leads from core/imports,
+check-config from core/checks.py."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,7 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from core import periodic
+from core import periodic, storage
 from core.audit import record
 from core.content import get_content
 from core.enterprises import load_enterprises
@@ -59,7 +60,11 @@ def load_plots() -> tuple[int, int]:
 
 
 def init_app(app) -> None:
+    from core.checks import check_config_command
+
+    app.cli.add_command(check_config_command)
     _register_user_commands(app)
+    _register_file_commands(app)
     periodic.init_app(app)
     from core.imports import command as import_command  # import-leads lives beside the import
 
@@ -142,3 +147,30 @@ def team_named(name: str | None) -> Team | None:
         team = Team(name=name)
         db.session.add(team)
     return team
+
+
+def _register_file_commands(app) -> None:
+    @app.cli.command("move-files")
+    @click.option(
+        "--to",
+        "to",
+        required=True,
+        type=click.Choice(storage.BACKENDS),
+        help="Where the files go: the database, or UPLOAD_DIR.",
+    )
+    def move_files(to: str):
+        """Move the uploaded files into the database or onto disk (UPLOAD_DIR).
+
+        Each file is committed on its own: run again after a stop, it takes up where it was.
+        Set FILE_STORAGE to the same store, so new files go there too.
+        """
+        source = storage.named("disk" if to == "database" else "database")
+        counts = storage.move_files(source, storage.named(to), report=click.echo)
+        click.echo(
+            f"moved {counts['moved']}, already there {counts['already']}, "
+            f"failed {counts['failed']}, referenced but missing {counts['missing']}"
+        )
+        if current_app.config["FILE_STORAGE"] != to:
+            click.echo(f"note: FILE_STORAGE is {current_app.config['FILE_STORAGE']!r}, not {to!r}")
+        if counts["failed"]:
+            raise SystemExit(1)

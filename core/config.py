@@ -1,23 +1,22 @@
-"""Configuration from environment variables, with development defaults."""
+"""Configuration from environment variables, with development defaults; core/checks.py judges it."""
 
 import os
 from pathlib import Path
-
-from core.urls import check_base_url
 
 
 def app_root() -> Path:
     """Where translations/, migrations/ and content/ are: QINGYUAN_ROOT, else this checkout.
 
     An installed copy (pip install .) puts the code in site-packages without them, so it must be
-    told where the release's files are; check_app_root refuses to start when they are missing.
+    told where the release's files are; core/checks.py refuses to start when they are missing.
     """
     configured = os.environ.get("QINGYUAN_ROOT", "").strip()
     return Path(configured).resolve() if configured else Path(__file__).resolve().parent.parent
 
 
 ROOT = app_root()
-DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production below
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production by core/checks.py
+APP_ENVS = ("development", "production", "test")
 # `make run` serves here; PUBLIC_BASE_URL overrides it (and must, in production).
 DEV_BASE_URL = "http://127.0.0.1:5000"
 
@@ -54,65 +53,74 @@ def missing_app_files(root: Path, production: bool) -> list[str]:
     return missing
 
 
-def check_app_root(root: Path, production: bool) -> None:
-    missing = missing_app_files(root, production)
-    if missing:
-        raise RuntimeError(
-            f"the app's files are not under {root} (set QINGYUAN_ROOT to the release's "
-            "directory, the checkout holding translations/ and migrations/); missing: "
-            + ", ".join(missing)
-        )
-
-
 def from_env() -> dict:
-    """Build the config mapping; production refuses to start on defaults."""
-    production = os.environ.get("APP_ENV", "development") == "production"
-    check_app_root(ROOT, production)
+    """Build the config mapping. Values only: core/checks.py refuses what production must not run
+    with, so that every problem is listed at once (flask check-config, and create_app)."""
+    app_env = os.environ.get("APP_ENV", "development")
+    production = app_env == "production"
     instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
-    secret = os.environ.get("SECRET_KEY", DEV_SECRET)
-    if production and (secret == DEV_SECRET or len(secret) < 32):
-        raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters")
     redis_url = os.environ.get("REDIS_URL", "")
-    # Every absolute address the app hands out (mails, QR codes, sitemap) starts with this.
+    ratelimit_uri = os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    # Every absolute address the app hands out (mails, QR codes, sitemap) starts with this;
+    # production has no default (the check refuses it empty).
     public_base_url = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
-    if production and not public_base_url:
-        raise RuntimeError("PUBLIC_BASE_URL must be set (the site's https origin)")
-    public_base_url = check_base_url(public_base_url or DEV_BASE_URL, production)
-    crm_base_url = os.environ.get("CRM_BASE_URL", "").rstrip("/")
-    if crm_base_url:
-        check_base_url(crm_base_url, production)
     # Flask answers 400 to a request for any other Host (or X-Forwarded-Host, when trusted).
     trusted_hosts = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
-    if production and not trusted_hosts:
-        raise RuntimeError("TRUSTED_HOSTS must list the host names the site answers to")
+    # Production has no fallback database, mail server or sender: a missing one is refused rather
+    # than quietly replaced by SQLite in instance/ or a mail server that is not there.
+    default_db = "" if production else f"sqlite:///{instance / 'port.db'}"
     cfg = {
+        "APP_ENV": app_env,
         "PRODUCTION": production,
-        "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": database_url(
-            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'port.db'}")
-        ),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL", default_db)),
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(ROOT / "content")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
-        "PUBLIC_BASE_URL": public_base_url,
-        "CRM_BASE_URL": crm_base_url,
+        # Where uploaded files live (core/storage.py): "database" in production, so app servers
+        # share no disk and database backups hold the files; "disk" (UPLOAD_DIR) elsewhere.
+        "FILE_STORAGE": os.environ.get("FILE_STORAGE", "database" if production else "disk"),
+        "PUBLIC_BASE_URL": public_base_url or ("" if production else DEV_BASE_URL),
+        "CRM_BASE_URL": os.environ.get("CRM_BASE_URL", "").rstrip("/"),
         "TRUSTED_HOSTS": trusted_hosts or None,
         "BUREAU_EMAIL": os.environ.get("BUREAU_EMAIL", "invest@qingyuan-port.example"),
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "" if production else "localhost"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "8025" if not production else "25")),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get(
-            "MAIL_DEFAULT_SENDER", "Qingyuan Industrial Port <noreply@qingyuan-port.example>"
+            "MAIL_DEFAULT_SENDER",
+            "" if production else "Qingyuan Industrial Port <noreply@qingyuan-port.example>",
         ),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        # The job queue (core/jobs.py): "redis" (on REDIS_URL, the production default) or
+        # "sqlite" (HUEY_SQLITE_PATH, development); HUEY_IMMEDIATE runs each task at once in the
+        # process that enqueues it (tests).
+        "HUEY_STORAGE": os.environ.get("HUEY_STORAGE", "redis" if production else "sqlite"),
+        "HUEY_SQLITE_PATH": os.environ.get("HUEY_SQLITE_PATH", str(instance / "jobs.db")),
+        "HUEY_IMMEDIATE": _bool("HUEY_IMMEDIATE", False),
+        # An import the worker has not reported on for this long is marked failed (reap-imports).
+        "IMPORT_STALE_MINUTES": int(os.environ.get("IMPORT_STALE_MINUTES", "10")),
+        "RATELIMIT_STORAGE_URI": ratelimit_uri,
+        # Redis down must not take sign-in and the inquiry form down with it: the limiter counts
+        # in this process's memory meanwhile (and says so in the log); a dead Redis is noticed
+        # within a second, not after a hanging connect.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 1, "socket_timeout": 1}
+            if ratelimit_uri.startswith(("redis://", "rediss://"))
+            else {}
+        ),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "INQUIRY_RATE_LIMIT": os.environ.get("INQUIRY_RATE_LIMIT", "5 per minute;20 per hour"),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Per address the limits are generous: a fair's Wi-Fi or a county office's NAT is one
+        # address for many people. Per form (the signed fill-time token) and per account they are
+        # tight; the account limits are LOGIN_ACCOUNT_* below.
+        "INQUIRY_RATE_LIMIT": os.environ.get("INQUIRY_RATE_LIMIT", "60 per minute;300 per hour"),
+        "INQUIRY_FORM_LIMIT": os.environ.get("INQUIRY_FORM_LIMIT", "10 per 10 minutes"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "60 per minute;300 per hour"),
         # Failed CRM sign-ins per account from one address (a hard limit), and per account from
         # anywhere (also reset links per address): past it, browsers that never signed in to the
         # account wait a pause growing to LOGIN_PAUSE_MAX_SECONDS (crm/auth/signin_throttle.py); a
@@ -128,8 +136,8 @@ def from_env() -> dict:
         "INQUIRY_MIN_SECONDS": float(os.environ.get("INQUIRY_MIN_SECONDS", "3")),
         # Room for a 10 MB document plus the rest of its form.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(11 * 1024 * 1024))),
-        # Lead import: rows per file, rows run within the request (more: in a background
-        # thread), days an uploaded file is kept (then apply-retention removes it).
+        # Lead import: rows per file, rows run within the request (more: on the job queue's
+        # worker), days an uploaded file is kept (then apply-retention removes it).
         "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS", "100000")),
         "IMPORT_INLINE_ROWS": int(os.environ.get("IMPORT_INLINE_ROWS", "5000")),
         "IMPORT_FILE_DAYS": int(os.environ.get("IMPORT_FILE_DAYS", "30")),
@@ -162,6 +170,18 @@ def from_env() -> dict:
         # when PROXY_FIX_HOST says the proxy sets it itself (a client could send one otherwise).
         "PROXY_FIX": int(os.environ.get("PROXY_FIX", "0")),
         "PROXY_FIX_HOST": int(os.environ.get("PROXY_FIX_HOST", "0")),
+        # Logs (core/logs.py): JSON lines for journald in production, readable text otherwise.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # /metrics (core/metrics.py) answers a bearer token or these addresses, else 404.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        "METRICS_ALLOW": [
+            part.strip()
+            for part in os.environ.get("METRICS_ALLOW", "127.0.0.1/32").split(",")
+            if part.strip()
+        ],
+        # Error reports (core/observability: sentry-sdk, an optional package); off when empty.
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

@@ -111,7 +111,8 @@ def init_app(app) -> None:
     @app.errorhandler(InterfaceError)
     def database_down(exc: Exception):
         db.session.rollback()
-        log.exception("database unreachable on %s", request.path)
+        # The endpoint, not the path: paths carry sign-in and reset tokens.
+        log.exception("database unreachable on %s", request.endpoint)
         # Who is signed in is read from the database too: show the page as to a visitor
         # (Flask-Login keeps the request's user in g._login_user).
         g._login_user = login_manager.anonymous_user()
@@ -124,5 +125,5 @@ def init_app(app) -> None:
         if app.testing:
             raise exc
         db.session.rollback()
-        log.exception("unhandled error on %s", request.path)
+        log.exception("unhandled error on %s", request.endpoint)
         return render_error(InternalServerError.code)

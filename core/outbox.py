@@ -1,4 +1,5 @@
-"""The mail outbox: queue in the caller's transaction, send after commit, retry with backoff."""
+"""The mail outbox: queue in the caller's transaction, sent by the job worker after commit, retried
+with backoff (the periodic send-outbox is the safety net)."""
 
 import logging
 import smtplib
@@ -11,6 +12,7 @@ from flask_mail import Message
 from sqlalchemy import select
 
 from core.extensions import db
+from core.jobs import enqueue, task
 from core.models import OutboxEmail
 from core.models.base import utcnow
 
@@ -113,7 +115,8 @@ def attempt(email: OutboxEmail) -> bool:
             email.status = "parked"
         else:
             email.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[email.attempts - 1])
-        log.warning("outbox %s attempt %s failed: %s", email.id, email.attempts, email.last_error)
+        # The error's type only: an SMTP refusal's text names the recipient (kept on the email).
+        log.warning("outbox %s attempt %s failed: %s", email.id, email.attempts, type(exc).__name__)
         return False
     email.status = "sent"
     email.sent_at = now
@@ -153,25 +156,25 @@ def send_due(limit: int = 100, ids: list[int] | None = None) -> tuple[int, int]:
     return sent, failed
 
 
-def send_after_response(response, ids: list[int]):
-    """Send once the answer is out: its timing then says nothing about whether mail was sent."""
+def hand_to_worker(ids: list[int]) -> None:
+    """After a commit: the worker tries these emails at once. Never SMTP in a web request: a
+    hanging mail server would hold the worker and tell by its timing whether mail was sent.
+    If the queue is unreachable the emails stay queued for send-outbox."""
     if ids:
-        app = current_app._get_current_object()
+        enqueue(send_mail, ids)
 
-        @response.call_on_close
-        def send():
-            with app.app_context():
-                send_now(ids)
 
-    return response
+@task()
+def send_mail(ids: list[int]) -> None:
+    send_now(ids)
 
 
 def send_now(ids: list[int]) -> None:
-    """After a request's commit, try its emails at once; failures stay queued for retry."""
-    if not ids or current_app.config.get("MAIL_SUPPRESS_SEND_NOW"):
+    """Try these committed emails now; failures stay queued for retry."""
+    if not ids:
         return
     try:
         send_due(limit=len(ids), ids=ids)
-    except Exception:  # a mail problem must never turn a stored lead into an error page
+    except Exception:  # a mail problem is the outbox's to retry, never the task's to raise
         db.session.rollback()
-        log.exception("sending outbox emails %s after commit failed", ids)
+        log.exception("sending outbox emails %s failed", ids)

@@ -1,16 +1,22 @@
-"""The periodic jobs in one table: what each does, when it runs (in words and as cron), and the
-`flask` command that runs it. Cron calls the commands; a scheduler can read the same table."""
+"""The periodic jobs in one table: what each does, when it runs (in words, and as crontab fields
+in Beijing time, on working days only where it says so), its `flask` command, and the Huey
+periodic task the worker's scheduler runs it by; each run is recorded (JobRun)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from huey import crontab
+from sqlalchemy import delete, func, select
 
 from core.extensions import db
-from core.models import Referral
+from core.jobs import app_context, huey, task
+from core.models import JobRun, Referral
+from core.models.base import utcnow
+from core.workdays import CHINA, is_working_day
 
 EXTENSION = "periodic_jobs"
 
@@ -18,13 +24,29 @@ EXTENSION = "periodic_jobs"
 @dataclass(frozen=True)
 class Job:
     """One periodic job. `run` works in an app context, commits, and returns its report lines;
-    its docstring is the command's help, its keyword arguments the command's `options`."""
+    its docstring is the command's help, its keyword arguments the command's `options`. `cron`
+    is read in Beijing time; `working_days` skips the days off of content/data/holidays.yaml
+    and adds the make-up working weekends."""
 
     name: str
     run: Callable[..., list[str]]
     cron: str
     when: str
     options: tuple[click.Option, ...] = ()
+    working_days: bool = False
+
+    def due(self, moment: datetime) -> bool:
+        """Whether the job runs in the minute of `moment` (naive UTC, as Huey's scheduler
+        gives it, or aware)."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        local = moment.astimezone(CHINA).replace(tzinfo=None)
+        if not crontab(*self.cron.split())(local):
+            return False
+        if not self.working_days:
+            return True
+        with app_context():  # the holiday calendar is content
+            return is_working_day(local.date())
 
 
 def send_outbox(limit: int = 500) -> list[str]:
@@ -94,6 +116,13 @@ def apply_retention(dry_run: bool = False) -> list[str]:
     return lines
 
 
+def reap_imports() -> list[str]:
+    """Mark failed the imports whose worker stopped reporting (IMPORT_STALE_MINUTES)."""
+    from core.imports.running import reap_stale
+
+    return reap_stale()
+
+
 # Core's jobs; the CRM adds its own with register() when its blueprint is registered.
 JOBS = (
     Job(
@@ -107,7 +136,13 @@ JOBS = (
             ),
         ),
     ),
-    Job("escalate-approvals", escalate_approvals, "0 8 * * 1-5", "every working morning at 8:00"),
+    Job(
+        "escalate-approvals",
+        escalate_approvals,
+        "0 8 * * *",
+        "every working morning at 8:00",
+        working_days=True,
+    ),
     Job("release-reservations", release_reservations, "0 2 * * *", "nightly at 2:00"),
     Job("check-deadlines", check_deadlines, "15 2 * * *", "nightly at 2:15"),
     Job(
@@ -121,6 +156,7 @@ JOBS = (
             ),
         ),
     ),
+    Job("reap-imports", reap_imports, "*/5 * * * *", "every 5 minutes"),
 )
 
 
@@ -130,14 +166,16 @@ def init_app(app: Flask) -> None:
 
 
 def register(app: Flask, job: Job) -> None:
-    """Put a job in the app's table and make it a `flask` command."""
+    """Put a job in the app's table, make it a `flask` command and a Huey periodic task."""
     app.extensions.setdefault(EXTENSION, {})[job.name] = job
+    _schedule(job)
 
     def callback(**options) -> None:
-        for line in job.run(**options):
+        for line in run_recorded(job.name, **options):
             click.echo(line)
 
-    help_text = f"{job.run.__doc__} Run {job.when} (cron: {job.cron})."
+    days = ", working days only" if job.working_days else ""
+    help_text = f"{job.run.__doc__} Run {job.when} (Beijing time: {job.cron}{days})."
     command = click.Command(job.name, callback=with_appcontext(callback), params=list(job.options))
     command.help = help_text
     app.cli.add_command(command)
@@ -146,3 +184,63 @@ def register(app: Flask, job: Job) -> None:
 def jobs(app: Flask) -> list[Job]:
     """Every periodic job of this app, core's and the CRM's."""
     return list(app.extensions.get(EXTENSION, {}).values())
+
+
+# Runs kept per job: the CRM shows the last; every minute's send-outbox would fill the table.
+KEEP_DAYS = 14
+
+
+def run_recorded(name: str, **options) -> list[str]:
+    """Run the app's job `name` as a JobRun: started, then ok with its report or failed with
+    its error (raised again, for Huey's log and a command's exit code)."""
+    job = current_app.extensions[EXTENSION][name]
+    run = JobRun(name=name, status="running", started_at=utcnow())
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    try:
+        lines = job.run(**options)
+    except Exception as exc:
+        db.session.rollback()
+        _finish(run_id, "failed", error=f"{type(exc).__name__}: {exc}"[:4000])
+        raise
+    _finish(run_id, "ok", report="\n".join(lines))
+    return lines
+
+
+def _finish(run_id: int, status: str, **fields) -> None:
+    run = db.session.get(JobRun, run_id)
+    run.status, run.finished_at = status, utcnow()
+    for key, value in fields.items():
+        setattr(run, key, value)
+    db.session.execute(
+        delete(JobRun).where(
+            JobRun.name == run.name, JobRun.started_at < utcnow() - timedelta(days=KEEP_DAYS)
+        )
+    )
+    db.session.commit()
+
+
+_scheduled: set[str] = set()
+
+
+def _schedule(job: Job) -> None:
+    """One Huey periodic task per job name, for every app this process makes (the tests make
+    several): it runs the job of the app the worker bound (core.jobs)."""
+    name = f"periodic_{job.name.replace('-', '_')}"
+    if name in _scheduled:
+        return
+    _scheduled.add(name)
+
+    def periodic() -> None:
+        with app_context():
+            run_recorded(job.name)
+
+    periodic.__name__ = name
+    huey.periodic_task(job.due, name=name)(periodic)
+
+
+@task()
+def run_now(name: str) -> None:
+    """A periodic job run on demand (the CRM's jobs page), recorded like a scheduled run."""
+    run_recorded(name)

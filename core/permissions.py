@@ -44,6 +44,7 @@ RULES: dict[str, frozenset[str]] = {
     "project.file": frozenset({"admin", "manager", "officer"}),
     "admin.users": frozenset({"admin"}),
     "admin.settings": frozenset({"admin"}),
+    "admin.jobs": frozenset({"admin"}),
 }
 # Actions that change a lead: officers may do them only on leads they own.
 OWNER_ONLY = {"lead.edit", "lead.move"}

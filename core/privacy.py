@@ -2,9 +2,7 @@
 
 import io
 from datetime import datetime
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from core.audit import record
@@ -152,11 +150,9 @@ def _files(lead_ids: list[int]) -> list[LeadFile]:
 def _forget_files(lead_ids: list[int]) -> None:
     """Business-card photos show the person: their rows go now, the files once this commits."""
     files = _files(lead_ids)
-    root = Path(current_app.config["UPLOAD_DIR"])
-    paths = [root / f.path for f in files]
     for kept in files:
         db.session.delete(kept)
-    remove_after_commit(paths)
+    remove_after_commit(kept.path for kept in files)
 
 
 def person_csv(data: dict) -> bytes:

@@ -150,7 +150,7 @@ def reach(
 ) -> ProjectMilestone:
     """Record a stage with its proof: the next stage, or the proof of the one recorded already.
 
-    stored is (path under UPLOAD_DIR, content type, size) of an uploaded document.
+    stored is (storage key, content type, size) of an uploaded document.
     """
     if stage not in PROJECT_STAGES:
         raise Refused(gettext("Choose a stage from the list."))

@@ -1,10 +1,10 @@
 """One unit of work per request: a request that changes things commits once, when it answers
-with success; mail written in it leaves after that commit; a record someone else changed
-meanwhile is answered as a conflict, here."""
+with success; mail written in it goes to the job worker after that commit and the answer; a
+record someone else changed meanwhile is answered as a conflict, here."""
 
 import logging
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -81,8 +81,19 @@ def init_app(app) -> None:
                 session.commit()
             except StaleDataError:
                 session.rollback()
-                log.info("stale save on %s answered as a conflict", request.path)
+                log.info("stale save on %s answered as a conflict", request.endpoint)
                 response = app.make_response(conflict())
         else:
             session.rollback()
-        return outbox.send_after_response(response, committed_mail())
+        ids = committed_mail()
+        if ids:
+            # Enqueued once the answer is delivered: in immediate mode (tests) the task runs
+            # right here, so the answer never waits on it either way.
+            app_ = current_app._get_current_object()
+
+            @response.call_on_close
+            def hand_over():
+                with app_.app_context():
+                    outbox.hand_to_worker(ids)
+
+        return response

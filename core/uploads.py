@@ -1,25 +1,23 @@
-"""Uploaded files on disk under UPLOAD_DIR: generated names, senders' names cleaned for showing,
-and files that live or die with the transaction recording them (never an orphan on disk)."""
+"""Uploaded files as the app uses them: stored under generated keys (core/storage.py keeps the
+bytes), read back, served and removed with the transaction; senders' names cleaned for showing."""
 
+import io
 import logging
 import unicodedata
 import uuid
-from contextlib import suppress
-from pathlib import Path
+from typing import BinaryIO
 
-from flask import current_app, g, has_app_context
+from flask import Response
 from flask_babel import gettext
-from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
-from core.extensions import db
+from core import storage
 
 log = logging.getLogger(__name__)
-# Files written since the last commit, in this app context (request, command or thread).
-PENDING = "uploads_pending"
 
 
 class StorageUnavailable(Exception):
-    """The upload folder cannot take a file (full, read-only, missing); .message is for users."""
+    """The file store cannot take a file (full, read-only, missing); .message is for users."""
 
     def __init__(self):
         self.message = gettext(
@@ -28,10 +26,6 @@ class StorageUnavailable(Exception):
             "if it keeps happening."
         )
         super().__init__(self.message)
-
-
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
 
 
 def display_name(filename: str | None, default: str, limit: int = 200) -> str:
@@ -46,68 +40,64 @@ def display_name(filename: str | None, default: str, limit: int = 200) -> str:
 
 
 def write_upload(folder: str, suffix: str, data: bytes) -> str:
-    """Write data under UPLOAD_DIR/folder/ with a generated name; return the path under UPLOAD_DIR.
+    """Store data under a generated key in folder; return the key, for the record's path column.
 
-    A failed write leaves nothing behind and raises StorageUnavailable. The file is removed
-    again if the session rolls back, or the app context ends, before a commit records it.
+    A failed write leaves nothing behind and raises StorageUnavailable. The file goes again if
+    the session rolls back, or the app context ends, before a commit records it.
     """
-    relative = f"{folder}/{uuid.uuid4().hex}{suffix}"
-    target = upload_root() / relative
+    key = f"{folder}/{uuid.uuid4().hex}{suffix}"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("xb") as out:
-            out.write(data)
-    except OSError as exc:
-        log.error("upload not stored under %s: %s", target.parent, exc)
-        remove_upload(relative)
+        storage.backend().put(key, io.BytesIO(data))
+    except (OSError, OperationalError) as exc:
+        log.error("upload not stored under %s: %s", folder, exc)
         raise StorageUnavailable() from exc
-    g.setdefault(PENDING, []).append(relative)
-    return relative
+    return key
 
 
-def remove_upload(relative: str | None) -> None:
-    """Remove a stored file; a file already gone, or a folder that refuses, is no error."""
-    if relative:
-        with suppress(OSError):
-            (upload_root() / relative).unlink(missing_ok=True)
+def _stores() -> list[storage.Storage]:
+    # Files written before FILE_STORAGE became "database" stay readable on disk until
+    # `flask move-files --to database` has moved them.
+    kept = storage.backend()
+    return [kept, storage.disk()] if kept.name == "database" else [kept]
 
 
-def remove_after_commit(paths: list[Path]) -> None:
-    """Delete files once the transaction that stopped pointing at them commits; keep them on
-    rollback."""
-    session = db.session()
-
-    def remove(_session):
-        event.remove(session, "after_rollback", keep)
-        for path in paths:
-            path.unlink(missing_ok=True)
-
-    def keep(_session):
-        # Rolled back: the rows are back, so the files stay.
-        event.remove(session, "after_commit", remove)
-
-    if paths:
-        event.listen(session, "after_commit", remove, once=True)
-        event.listen(session, "after_rollback", keep, once=True)
+def open_upload(key: str) -> BinaryIO:
+    """The stored file to read; FileNotFoundError (an OSError) when it is not kept."""
+    for store in _stores():
+        try:
+            return store.open(key)
+        except FileNotFoundError:
+            continue
+    raise FileNotFoundError(key)
 
 
-def _committed(session) -> None:
-    if has_app_context():
-        g.pop(PENDING, None)
+def upload_kept(key: str) -> bool:
+    """Whether the file is still stored (retention or erasure may have removed it)."""
+    return any(store.size(key) is not None for store in _stores())
 
 
-def _rolled_back(session, previous_transaction) -> None:
-    if has_app_context() and not previous_transaction.nested:
-        _remove_pending()
+def read_upload(key: str) -> bytes:
+    """The stored file's bytes; FileNotFoundError (an OSError) when it is not kept."""
+    with open_upload(key) as stream:
+        return stream.read()
 
 
-def _remove_pending(exc: BaseException | None = None) -> None:
-    for relative in g.pop(PENDING, []):
-        remove_upload(relative)
+def send_upload(key: str, mimetype: str, name: str, as_attachment: bool = False) -> Response | None:
+    """The stored file as a download offered as name, not cached; None when it is not kept."""
+    for store in _stores():
+        response = store.respond(key, mimetype, name, as_attachment)
+        if response is not None:
+            return response
+    return None
+
+
+def remove_after_commit(keys) -> None:
+    """Remove stored files once the transaction that stopped pointing at them commits; keep
+    them on rollback."""
+    keys = sorted(set(keys))
+    for store in _stores():
+        store.remove(keys)
 
 
 def init_app(app) -> None:
-    for name, listener in (("after_commit", _committed), ("after_soft_rollback", _rolled_back)):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
-    app.teardown_appcontext(_remove_pending)
+    storage.init_app(app)

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from core.errors import register_error_page
 from core.i18n import STAFF_LANGUAGES
+from core.logs import security_event
 from crm.permissions import allowed, declared_permission, is_public
 
 STAFF_LANG_COOKIE = "staff_lang"
@@ -40,6 +41,7 @@ def create_blueprint() -> Blueprint:
         events,
         home,
         imports,
+        jobs,
         leads,
         pipeline,
         privacy,
@@ -67,6 +69,7 @@ def create_blueprint() -> Blueprint:
         referrals,
         enterprises,
         admin,
+        jobs,
         privacy,
     ):
         bp.register_blueprint(area.bp)
@@ -107,5 +110,6 @@ def gate():
     # Deny by default: a view without a declared permission is reachable by nobody.
     permission = declared_permission(view)
     if permission is None or not allowed(permission):
+        security_event("permission_refused", user=current_user.id, endpoint=request.endpoint)
         abort(403)
     return None

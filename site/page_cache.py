@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from core.i18n import LANG_COOKIE, LANGUAGES
+from core.metrics import PAGE_CACHE
 from core.models import Enterprise, Plot, PlotUtility, Setting, enterprise_plot
 from public_site import bp
 
@@ -182,6 +183,7 @@ class PageCache:
         if page is None:
             return self._render_and_keep(environ, start_response, key, cache, seconds)
         if page.expires >= time.monotonic() or not self._claim(key):
+            PAGE_CACHE.labels("hit").inc()
             response = Response(page.body, headers=page.headers)
             return response.make_conditional(environ)(environ, start_response)
         try:
@@ -232,6 +234,8 @@ class PageCache:
         finally:
             if hasattr(body, "close"):
                 body.close()
+        # A miss is a page that could have come from the cache (not a probe, a form, an error).
+        PAGE_CACHE.labels("miss").inc()
         headers = answer.get("headers", [])
         if answer.get("status", "").startswith("200") and _keepable(headers):
             # Date is the time of each answer, set afresh when a hit is sent.

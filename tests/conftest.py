@@ -68,6 +68,9 @@ def make_config(tmp_path, **overrides) -> dict:
         "MAIL_PORT": 1,  # nothing listens: mail stays queued unless a test starts an SMTP server
         "MAIL_TIMEOUT": 2,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        # Tasks run where they are enqueued (mail: once the answer is closed); a test that wants
+        # the real consumer says so (tests/core/test_jobs.py).
+        "HUEY_IMMEDIATE": True,
     }
     config.update(overrides)
     return config
@@ -93,7 +96,8 @@ def reset_database() -> None:
 
 class DeliveringClient(FlaskClient):
     """A test client that, like a real server, closes each answer once it is read, so what
-    the app does after its answer (sending the request's mail) has happened when a test looks.
+    the app does after its answer (handing the request's mail to the queue, which in tests runs
+    it at once) has happened when a test looks.
     `buffered=False` keeps an answer open for a test that wants to see the moment before."""
 
     def open(self, *args, buffered=True, **kwargs):
@@ -144,6 +148,31 @@ def app(_shared_app, _plots_template):
     app.config.update(saved)
     with app.app_context():
         db.session.remove()
+
+
+@pytest.fixture(params=["disk", "database"])
+def file_storage(request, app) -> str:
+    """The test runs once with each file store (FILE_STORAGE); the app fixture restores it."""
+    app.config["FILE_STORAGE"] = request.param
+    return request.param
+
+
+def stored_keys(app, folder: str = "") -> list[str]:
+    """The keys kept in the current store, under folder."""
+    from core import storage
+
+    with app.app_context():
+        return [k for k in storage.backend().stored_keys() if k.startswith(folder)]
+
+
+def stored(key: str) -> bytes | None:
+    """A stored file's bytes in the current store (None when not kept), in an app context."""
+    from core.uploads import read_upload
+
+    try:
+        return read_upload(key) if key else None
+    except FileNotFoundError:
+        return None
 
 
 # The park's today for demo tests: late in the year, so the year is mostly behind it.

@@ -1,8 +1,6 @@
 """An anonymised person in the imports: their rows in job reports, the job's name and history
 notes that name them, and the uploaded file that holds them (removed, said on the job's trail)."""
 
-from pathlib import Path
-
 from sqlalchemy import select
 
 from core.audit import record
@@ -10,10 +8,10 @@ from core.extensions import db
 from core.forgetting import ANONYMISED, Person, folded_text, scrub_audit
 from core.forgetting import scrub_rows as scrub_text_rows
 from core.imports.errors import ImportFileError
-from core.imports.jobs import stored_path_of
 from core.imports.reading import Table, read_table
+from core.imports.review_store import drop as drop_review
 from core.models import AuditEntry, ImportJob, ImportMerge, StageChange
-from core.uploads import remove_after_commit
+from core.uploads import read_upload, remove_after_commit
 
 
 def linked_jobs(lead_ids: list[int]) -> list[ImportJob]:
@@ -47,16 +45,16 @@ class KeptFiles:
         if not job.stored_path:
             return None, ""
         if job.stored_path not in self._read:
-            self._read[job.stored_path] = _read(stored_path_of(job), job)
+            self._read[job.stored_path] = _read(job)
         return self._read[job.stored_path]
 
     def names(self, job: ImportJob, person: Person) -> bool:
         return person.mentions(self.of(job)[1], folded=True) or person.mentions(job.stored_path)
 
 
-def _read(path: Path, job: ImportJob) -> tuple[Table | None, str]:
+def _read(job: ImportJob) -> tuple[Table | None, str]:
     try:
-        table = read_table(path.read_bytes(), job.filename, encoding=job.encoding)
+        table = read_table(read_upload(job.stored_path), job.filename, encoding=job.encoding)
     except (OSError, ImportFileError):
         return None, ""
     return table, folded_text("\n".join(" ".join(row) for row in [table.headers, *table.rows]))
@@ -78,7 +76,6 @@ def forget_in_imports(
     # ("Import this file again" makes jobs that share one file).
     doomed = {job.stored_path for job in kept if job.id in linked or files.names(job, person)}
     jobs |= {job.id: job for job in kept if job.stored_path in doomed}
-    paths = {stored_path_of(job) for job in jobs.values() if job.stored_path in doomed}
     for merge in db.session.scalars(select(ImportMerge).where(ImportMerge.lead_id.in_(lead_ids))):
         merge.changes = person.scrub_value(merge.changes)
     summaries, old_names = {}, set()
@@ -92,6 +89,7 @@ def forget_in_imports(
         job.source, job.error = person.scrub(job.source)[:120], person.scrub(job.error)
         if removed:
             job.stored_path = ""
+            drop_review(job.id)
         if rows or removed or renamed or job.id in linked:
             summaries[job.id] = {"rows": [None, rows], "file_removed": [False, removed]}
     for old_name in old_names:
@@ -102,7 +100,7 @@ def forget_in_imports(
     scrub_audit(person, {"ImportJob": list(jobs)})
     for job_id, changes in summaries.items():
         record("anonymise", jobs[job_id], changes, actor=actor)
-    remove_after_commit(sorted(paths))
+    remove_after_commit(doomed)
 
 
 def _scrub_report(job: ImportJob, person: Person, lead_ids: set[int]) -> int:

@@ -1,13 +1,13 @@
-"""An import job from upload to the decision list: stored file, suggested mapping, checks, and
-who may merge rows into which lead (for the CRM's pages and every run alike)."""
+"""An import job from upload to the decision list: stored file, suggested mapping, checks, who
+may merge rows into which lead (for the CRM's pages and every run alike), and the progress a
+running job reports."""
 
-import threading
-from pathlib import Path
+import time
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
+from core import jobs as queue
 from core.audit import record
 from core.extensions import db
 from core.imports.checking import RowCheck, check_rows
@@ -16,32 +16,36 @@ from core.imports.mapping import remembered_mapping, suggest_mapping
 from core.imports.reading import Table, read_table
 from core.models import ImportJob, Lead, User
 from core.permissions import can
-from core.uploads import display_name, write_upload
+from core.uploads import display_name, read_upload, write_upload
 
 USER_DECISIONS = ("create", "merge", "skip")
 # Matched leads loaded per query when checking who may merge into them (SQL variable limits).
 LEADS_PER_QUERY = 500
-# Rows processed by jobs running in this process, read by the progress page while they run.
-_progress: dict[int, int] = {}
-_progress_lock = threading.Lock()
+
+
+def _key(job_id: int) -> str:
+    return f"import-progress-{job_id}"
 
 
 def set_progress(job_id: int, processed: int | None) -> None:
-    with _progress_lock:
-        if processed is None:
-            _progress.pop(job_id, None)
-        else:
-            _progress[job_id] = processed
+    """Report rows processed (with the time: the job's heartbeat) where every web worker and
+    server reads it (the queue's storage); None when the run is over."""
+    if processed is None:
+        queue.forget(_key(job_id))
+    else:
+        queue.report(_key(job_id), (processed, time.time()))
+
+
+def heartbeat_of(job_id: int) -> float | None:
+    """When the running job last reported (a Unix time), None if it never did."""
+    return queue.reported(_key(job_id), (None, None))[1]
 
 
 def progress_of(job: ImportJob) -> int:
-    """Rows processed so far: live while the job runs in this process, else job.processed."""
-    with _progress_lock:
-        return _progress.get(job.id, job.processed)
-
-
-def stored_path_of(job: ImportJob) -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / job.stored_path
+    """Rows processed so far: as reported while the job runs, else job.processed."""
+    if job.status != "running":
+        return job.processed
+    return queue.reported(_key(job.id), (job.processed, None))[0]
 
 
 def new_job(
@@ -64,7 +68,7 @@ def new_job(
     source = (source or "").strip()[:120]
     job = ImportJob(
         filename=display_name(filename, "upload", limit=255),
-        # Under UPLOAD_DIR (stored_path_of gives the full path); the name is ours, not the sender's.
+        # The key of the stored file (core/uploads.py); the name is ours, not the sender's.
         stored_path=write_upload("imports", f".{table.kind}", data),
         encoding=table.encoding,
         source=source,
@@ -91,7 +95,7 @@ def load_table(job: ImportJob, encoding: str | None = None) -> Table:
     """The job's stored file read again, with job.encoding unless another is given
     (ImportFileError if it is gone or cannot be read so)."""
     try:
-        data = stored_path_of(job).read_bytes()
+        data = read_upload(job.stored_path)
     except OSError:
         raise ImportFileError(gettext("The uploaded file is no longer stored.")) from None
     return read_table(data, job.filename, encoding=encoding or job.encoding)

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
-from core.imports.jobs import stored_path_of
+from core.imports.review_store import drop as drop_review
 from core.models.base import utcnow
 from core.models.lead_import import ImportJob
+from core.uploads import remove_after_commit
 
 DEFAULT_DAYS = 30
 
@@ -35,11 +36,17 @@ def remove_uploads(dry_run: bool = False, now: datetime | None = None) -> list[I
     due = uploads_due(now)
     if dry_run:
         return due
-    paths = [stored_path_of(job) for job in due]
+    keys = {job.stored_path for job in due}
     for job in due:
         record("update", job, {"stored_path": [job.stored_path, ""]}, actor="system")
         job.stored_path = ""
+        drop_review(job.id)
+    # "Import this file again" makes jobs that share one file: a newer one still reads it.
+    shared = db.session.scalars(
+        select(ImportJob.stored_path).where(
+            ImportJob.stored_path.in_(keys), ImportJob.id.not_in([job.id for job in due])
+        )
+    )
+    remove_after_commit(keys - set(shared))
     db.session.commit()
-    for path in paths:
-        path.unlink(missing_ok=True)
     return due

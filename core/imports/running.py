@@ -1,18 +1,22 @@
-"""Running an import: every row created, merged or skipped in one transaction, or none."""
+"""Running an import: every row created, merged or skipped in one transaction, or none; on the
+job worker for large files, with progress every server sees, and reaped if its worker died."""
 
 import logging
-import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
+from sqlalchemy import select
 
 from core.audit import record
 from core.extensions import db
 from core.imports.errors import ImportFileError
-from core.imports.jobs import job_checks, set_progress
+from core.imports.jobs import heartbeat_of, job_checks, set_progress
 from core.imports.writing import Writer
+from core.jobs import enqueue, huey, task
 from core.models import ImportJob, User
 from core.models.base import utcnow
 
@@ -74,9 +78,14 @@ def run_job(
     leads `user` (by default the job's creator) may change: core.imports.jobs.decide.
     """
     job_id = job.id
+    last_report = 0.0
 
     def tick(done: int) -> None:
-        set_progress(job_id, done)
+        nonlocal last_report
+        # At most twice a second: each report is a write to the queue's storage.
+        if time.monotonic() - last_report >= REPORT_SECONDS:
+            set_progress(job_id, done)
+            last_report = time.monotonic()
         if progress is not None:
             progress(done)
 
@@ -133,6 +142,7 @@ def run_job(
 
 
 OUTCOMES = ("created", "merged", "skipped", "rejected")
+REPORT_SECONDS = 0.5
 
 
 def _actor(job: ImportJob) -> str:
@@ -140,29 +150,58 @@ def _actor(job: ImportJob) -> str:
 
 
 def start_job(job_id: int, user: User | None = None) -> None:
-    """Mark the job running, commit, and run it for `user` in a background thread of this process.
+    """Mark the claimed job running, commit, and hand it to the job worker, to run for `user`.
 
-    The thread lives in the web process: a long import survives only while that process
-    lives. A restart leaves the job "running" with nothing written (one transaction): start
-    it again. Progress is read from this process's memory while it runs, so a poll answered
-    by another worker process shows the last committed count (0) until the job is done.
+    Its progress is reported to the queue's storage (every web worker reads it); if its worker
+    dies, reap_stale marks it failed (nothing was written: one transaction) for a retry.
     """
     job = db.session.get(ImportJob, job_id)
     job.status, job.started_at, job.processed = "running", utcnow(), 0
     db.session.commit()
-    app = current_app._get_current_object()
     set_progress(job_id, 0)
-
-    # The thread writes texts (the history note, the error) in the language of who started it.
+    # The worker writes texts (the history note, the error) in the language of who started it.
     locale = str(get_locale() or "zh")
-    user_id = user.id if user is not None else None
+    if not enqueue(run_import, job_id, user.id if user is not None else None, locale):
+        _fail(db.session.get(ImportJob, job_id), "QueueUnavailable")
 
-    def work() -> None:
-        with app.app_context(), force_locale(locale):
-            try:
-                runner = db.session.get(User, user_id) if user_id is not None else None
-                run_job(db.session.get(ImportJob, job_id), user=runner)
-            finally:
-                db.session.remove()
 
-    threading.Thread(target=work, name=f"import-{job_id}", daemon=True).start()
+@task()
+def run_import(job_id: int, user_id: int | None, locale: str) -> None:
+    with force_locale(locale):
+        job = db.session.get(ImportJob, job_id)
+        if job is None or job.status != "running":
+            return  # reaped meanwhile, or run again by someone else: not twice
+        runner = db.session.get(User, user_id) if user_id is not None else None
+        run_job(job, user=runner)
+
+
+def _fail(job: ImportJob, kind: str) -> None:
+    job.status, job.finished_at = "failed", utcnow()
+    job.error = gettext(
+        "Nothing was imported: %(reason)s",
+        reason=gettext(
+            "an unexpected error stopped the run (%(kind)s); the server log has the details",
+            kind=kind,
+        ),
+    )
+    record("fail", job, {"error": [None, job.error]}, actor=_actor(job))
+    db.session.commit()
+    set_progress(job.id, None)
+
+
+def reap_stale() -> list[str]:
+    """Mark failed the running imports whose worker stopped reporting for IMPORT_STALE_MINUTES
+    (killed, or the machine went down), unless still waiting in the queue."""
+    stale = timedelta(minutes=current_app.config["IMPORT_STALE_MINUTES"])
+    now = utcnow()
+    waiting = {t.args[0] for t in huey.pending() if t.name == run_import.name}
+    reaped = []
+    for job in db.session.scalars(select(ImportJob).where(ImportJob.status == "running")):
+        beat = heartbeat_of(job.id)
+        last = now - timedelta(seconds=time.time() - beat) if beat else job.started_at
+        if job.id not in waiting and (last is None or now - last > stale):
+            _fail(job, "WorkerLost")
+            reaped.append(job.id)
+    return [f"import {job_id}: no word from its worker, marked failed" for job_id in reaped] + [
+        f"reaped: {len(reaped)} import(s)"
+    ]

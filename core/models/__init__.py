@@ -14,6 +14,7 @@ from core.models.facilitation import (
     Meeting,
     ProjectIssue,
 )
+from core.models.job_run import JOB_RUN_STATUSES, JobRun
 from core.models.lead import (
     FORWARD_RANK,
     FORWARD_STAGES,
@@ -26,7 +27,7 @@ from core.models.lead import (
     lead_plot,
 )
 from core.models.lead_file import LEAD_FILE_KINDS, LeadFile
-from core.models.lead_import import ImportJob, ImportMapping, ImportMerge
+from core.models.lead_import import ImportJob, ImportMapping, ImportMerge, ImportReview
 from core.models.outbox import OutboxEmail
 from core.models.pipeline import (
     LIST_KINDS,
@@ -52,9 +53,12 @@ from core.models.referral import (
     Referral,
     ReferralUpdate,
 )
+from core.models.stored_file import StoredFile
 from core.models.user import ROLES, Team, User
 
 __all__ = [
+    "JOB_RUN_STATUSES",
+    "JobRun",
     "ACTIVITY_KINDS",
     "LIST_KINDS",
     "Activity",
@@ -102,6 +106,7 @@ __all__ = [
     "ImportJob",
     "ImportMapping",
     "ImportMerge",
+    "ImportReview",
     "Inquiry",
     "Lead",
     "LeadFile",
@@ -109,6 +114,7 @@ __all__ = [
     "OutboxEmail",
     "Plot",
     "RecoveryCode",
+    "StoredFile",
     "PlotUtility",
     "Team",
     "User",

@@ -21,7 +21,7 @@ class LeadFile(db.Model):
     # Decided from the file's first bytes, not from what the browser claimed.
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int]
-    # Relative to the UPLOAD_DIR setting, so the folder can move between machines.
+    # The stored file's key (core/uploads.py): a path under UPLOAD_DIR, or a database key.
     path: Mapped[str] = mapped_column(String(300), unique=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,7 +29,8 @@ class ImportJob(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
-    # The file as uploaded, under UPLOAD_DIR/imports/ (read again for the run).
+    # The stored file's key, "imports/<hex>.<kind>" (core/uploads.py), read again for the run;
+    # "" once removed. Jobs made by "Import this file again" share their file's key.
     stored_path: Mapped[str] = mapped_column(String(500))
     # The encoding used to read a CSV (detected or chosen); None for XLSX.
     encoding: Mapped[str | None] = mapped_column(String(20))
@@ -87,3 +88,17 @@ class ImportMerge(db.Model):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
     job: Mapped[ImportJob] = relationship(back_populates="merges")
+
+
+class ImportReview(db.Model):
+    """The matches of a draft import's rows, computed once (on the job worker for a large file)
+    for its file and mapping (`key`), so the review page does not match every row against every
+    lead on each request. Removed with the job's file, whose rows it copies."""
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("import_job.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # One entry per data row: core.imports.review_store.as_dict of its RowCheck.
+    checks: Mapped[list] = mapped_column(JSON, default=list)

@@ -88,7 +88,7 @@ class ProjectMilestone(db.Model):
     reached_on: Mapped[date] = mapped_column(Date, index=True)
     evidence_kind: Mapped[str | None] = mapped_column(String(10))
     # A reference to a paper document (agreement number, permit number…), or the uploaded file's
-    # name as sent; the file itself lies under UPLOAD_DIR at path.
+    # name as sent; path is the stored file's key (core/uploads.py).
     reference: Mapped[str] = mapped_column(String(300), default="")
     content_type: Mapped[str | None] = mapped_column(String(60))
     size: Mapped[int | None]

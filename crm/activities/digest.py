@@ -116,6 +116,8 @@ def run_digests() -> list[str]:
     ]
 
 
-DIGESTS = periodic.Job("send-digests", run_digests, "0 8 * * 1-5", "every working morning at 8:00")
+DIGESTS = periodic.Job(
+    "send-digests", run_digests, "0 8 * * *", "every working morning at 8:00", working_days=True
+)
 # Into the app's table of periodic jobs (and its `flask` commands) when the CRM is registered.
 bp.record_once(lambda state: periodic.register(state.app, DIGESTS))

@@ -1,9 +1,8 @@
 """Password reset by email link: one answer for every address, single-use short-lived tokens."""
 
 import hashlib
-import logging
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -15,6 +14,7 @@ from core import outbox
 from core.audit import record
 from core.extensions import db, limiter
 from core.forms import Form
+from core.logs import security_event
 from core.models import User
 from core.passwords import hash_password
 from core.urls import external_url
@@ -24,7 +24,6 @@ from crm.auth.signin_throttle import blocked_minutes, count_failure, record_fail
 from crm.auth.twofactor import accept_second_factor
 from crm.permissions import public
 
-log = logging.getLogger(__name__)
 SALT = "crm.password-reset"
 TOKEN_MINUTES = 30
 
@@ -93,9 +92,9 @@ def password_forgot():
         if user is not None and user.active:
             _queue_reset_email(user)
             db.session.flush()
-            log.info("password reset link sent user=%s ip=%s", user.id, request.remote_addr)
+            security_event("password_reset_asked", user=user.id)
         else:
-            log.info("password reset asked for an unknown account ip=%s", request.remote_addr)
+            security_event("password_reset_asked", user=None)
     flash(
         ngettext(
             "If an account uses this address, we have sent it a link to choose a new password. "
@@ -122,7 +121,7 @@ def password_reset(token: str):
         user.session_version += 1  # ends every session and makes this link useless
         record("password_reset", user, actor=f"user:{user.id}")
         db.session.flush()
-        log.info("password reset done user=%s ip=%s", user.id, request.remote_addr)
+        security_event("password_reset_done", user=user.id)
         flash(gettext("Your password is changed. Sign in with your new password."), "info")
         return redirect(url_for("crm.auth.login"))
     return render_template(

@@ -1,6 +1,5 @@
 """Signing in and out of the CRM: password, second factor, throttling, session lifetimes."""
 
-import logging
 import time
 
 from flask import (
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, Length
 
 from core.extensions import db, limiter, login_manager
 from core.forms import Form
+from core.logs import security_event
 from core.models import User
 from core.models.base import utcnow
 from core.passwords import hash_password, needs_rehash, verify_password
@@ -30,7 +30,6 @@ from crm.auth.signin_throttle import known_device, record_failure, refusal, reme
 from crm.auth.twofactor import accept_second_factor
 from crm.permissions import public, require
 
-log = logging.getLogger(__name__)
 login_manager.login_view = "crm.auth.login"
 
 # Roles that must have a second factor before they may do anything else.
@@ -114,12 +113,8 @@ def finish_login(user: User, next_url: str | None, method: str):
     stamp_session(session)
     user.last_login_at = utcnow()
     db.session.flush()
-    log.info(
-        "login ok user=%s method=%s ip=%s device=%s",
-        user.id,
-        method,
-        request.remote_addr,
-        "known" if known_device(user) else "new",
+    security_event(
+        "signin", user=user.id, method=method, device="known" if known_device(user) else "new"
     )
     if user.role in TOTP_REQUIRED and not user.totp_secret:
         flash(gettext("Your role needs a second factor. Set it up before you continue."), "info")
@@ -154,7 +149,8 @@ def login():
     password_ok = verify_password(user.password_hash if user else None, form.password.data)
     if user is None or not user.active or not password_ok:
         record_failure("password", email, user)
-        log.warning("login failed (known=%s) ip=%s", user is not None, request.remote_addr)
+        # The typed address is never logged: a known account by its id, else nothing.
+        security_event("signin_failed", user=user.id if user else None)
         form.form_errors.append(gettext("Email or password is not correct."))
         return render_template("crm/login.html", form=form)
     if needs_rehash(user.password_hash):
@@ -202,7 +198,7 @@ def login_code():
     if not accept_second_factor(user, form.code.data):
         db.session.rollback()
         record_failure("code", str(user.id), user)
-        log.warning("login code refused user=%s ip=%s", user.id, request.remote_addr)
+        security_event("second_factor_failed", user=user.id)
         form.code.errors.append(gettext("This code is not valid. Try the current code."))
         return render_template("crm/login_code.html", form=form)
     return finish_login(user, pending.get("next"), "password+code")
@@ -213,7 +209,7 @@ def login_code():
 def logout():
     current_user.session_version += 1
     db.session.flush()
-    log.info("logout user=%s", current_user.id)
+    security_event("signout", user=current_user.id)
     logout_user()
     session.clear()
     flash(gettext("You are signed out."), "info")

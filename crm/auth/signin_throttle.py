@@ -31,7 +31,7 @@ from flask_babel import force_locale, gettext, ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from core import outbox
+from core import outbox, throttle
 from core.audit import record
 from core.extensions import db, limiter
 from core.i18n import LANGUAGES
@@ -47,7 +47,8 @@ FAILED = "sign_in_failed"  # the audit action of a wrong password or code for a 
 
 
 def _storage():
-    return limiter.storage
+    # Shared by every worker (Redis); in this process's memory while Redis is unreachable.
+    return throttle.storage()
 
 
 def _key(kind: str, *parts) -> str:

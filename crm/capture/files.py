@@ -1,11 +1,11 @@
 """Files kept with a lead (business-card photos), shown to whoever may see the lead."""
 
-from flask import abort, send_file
+from flask import abort
 from sqlalchemy import or_, select
 
 from core.extensions import db
 from core.models import Lead, LeadFile
-from core.uploads import upload_root
+from core.uploads import send_upload
 from crm.capture import bp
 from crm.permissions import get_lead_or_404, require
 
@@ -19,10 +19,10 @@ def lead_file(lead_id: int, file_id: int):
             LeadFile.id == file_id, LeadFile.lead_id.in_(_lead_and_merged(lead.id))
         )
     )
-    path = (upload_root() / kept.path) if kept is not None else None
-    if path is None or not path.is_file():
+    response = send_upload(kept.path, kept.content_type, kept.filename) if kept else None
+    if response is None:
         abort(404)
-    return send_file(path, mimetype=kept.content_type, download_name=kept.filename, max_age=0)
+    return response
 
 
 def _lead_and_merged(lead_id: int):

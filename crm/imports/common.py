@@ -8,6 +8,7 @@ from flask_login import current_user
 from core.extensions import db
 from core.imports import FIELDS, ImportFileError, load_table
 from core.models.lead_import import ImportJob
+from core.uploads import upload_kept
 
 STATUS_LABELS = {
     "draft": _l("Not run yet"),
@@ -51,12 +52,18 @@ def editable(job: ImportJob) -> bool:
     return job.status in ("draft", "failed") or (job.status == "done" and job.dry_run)
 
 
-def draft_and_table(job_id: int):
+def draft_and_table(job_id: int, read: bool = True):
     """(job, table, None) for a job still being prepared, else (job, None, where to go instead):
-    its page once it has run, or with a message when its file no longer reads."""
+    its page once it has run, or with a message when its file no longer reads. With read False
+    the file is not read here (table None): the review of a large file is stored."""
     job = job_or_404(job_id)
     elsewhere = redirect(url_for("crm.imports.import_job", job_id=job.id))
     if not editable(job):
+        return job, None, elsewhere
+    if not read:
+        if job.stored_path and upload_kept(job.stored_path):
+            return job, None, None
+        flash(gettext("The uploaded file is no longer stored."), "error")
         return job, None, elsewhere
     try:
         return job, load_table(job), None

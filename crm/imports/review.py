@@ -2,15 +2,26 @@
 
 from collections import Counter
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select, update
 
 from core.audit import record
 from core.extensions import db
-from core.imports import ImportFileError, allowed_decisions, job_checks, run_job, start_job
+from core.imports import ImportFileError, allowed_decisions, run_job, start_job
+from core.imports.review_store import review_checks
 from core.models import Lead
+from core.models.base import utcnow
 from core.models.lead_import import ImportJob
 from crm.imports import bp
 from crm.imports.common import (
@@ -18,12 +29,13 @@ from crm.imports.common import (
     REASON_LABELS,
     draft_and_table,
     field_labels,
+    job_or_404,
 )
 from crm.imports.forms import ActionForm
 from crm.permissions import require, visible_leads
 
 PAGE_SIZE = 100
-# Up to this many rows the import runs within the request; larger files in a background thread.
+# Up to this many rows the import runs within the request; larger files on the job worker.
 INLINE_ROWS = 5000
 SHOWS = ("attention", "all")
 
@@ -70,6 +82,20 @@ def _render(job, checks, show, page):
     )
 
 
+def _waiting(job):
+    """The page (or, to its poll, the part) saying the worker is matching the rows."""
+    fragment = request.args.get("poll") and request.method == "GET"
+    name = "_review_waiting.html" if fragment else "review_waiting.html"
+    return render_template(f"crm/imports/{name}", job=job)
+
+
+def _ready(job):
+    """The answer to the waiting page's poll once the matches are stored: load the review."""
+    response = make_response("")
+    response.headers["HX-Refresh"] = "true"
+    return response
+
+
 def _save_decisions(job, checks) -> None:
     """Take the choices for the rows shown on the page; only those differing from the default
     are stored, so a later look at the file (new leads since) still gets fresh defaults."""
@@ -101,7 +127,8 @@ def _run(job, dry_run: bool):
     claimed = db.session.execute(
         update(ImportJob)
         .where(ImportJob.id == job.id, ImportJob.status == job.status)
-        .values(status="running", dry_run=dry_run)
+        # started_at: the reaper's clock until the run reports progress.
+        .values(status="running", dry_run=dry_run, started_at=utcnow())
     )
     # Committed at once: the claim must hold before a long run starts, whoever else tries.
     db.session.commit()
@@ -123,11 +150,16 @@ def _run(job, dry_run: bool):
 @bp.route("/imports/<id:job_id>/review", methods=["GET", "POST"])
 @require("lead.import")
 def import_review(job_id: int):
-    job, table, elsewhere = draft_and_table(job_id)
+    inline = job_or_404(job_id).total <= current_app.config["IMPORT_INLINE_ROWS"]
+    job, table, elsewhere = draft_and_table(job_id, read=inline)
     if elsewhere is not None:
         return elsewhere
     # As the engine will run it for this user: defaults, their merge rule, stored decisions.
-    checks = job_checks(job, current_user._get_current_object(), table=table)
+    checks = review_checks(job, current_user._get_current_object(), table=table)
+    if checks is None:  # the worker is matching the rows; the page asks again until it is done
+        return _waiting(job)
+    if request.args.get("poll") and request.method == "GET":
+        return _ready(job)
     show, page = _page_args()
     if request.method == "GET":
         return _render(job, checks, show, page)

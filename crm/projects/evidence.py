@@ -1,15 +1,13 @@
-"""Documents proving a project's stage: checked by their first bytes, kept in UPLOAD_DIR, served."""
+"""Documents proving a project's stage: checked by their first bytes, stored, served."""
 
-from pathlib import Path
-
-from flask import abort, send_file
+from flask import abort
 from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from core.extensions import db
 from core.models import ProjectMilestone
-from core.uploads import display_name, remove_after_commit, upload_root, write_upload
+from core.uploads import display_name, remove_after_commit, send_upload, write_upload
 from crm.permissions import require
 from crm.projects import bp, get_project_or_404
 
@@ -58,7 +56,7 @@ def read_document(upload: FileStorage | None) -> tuple[bytes, str, str] | None:
 
 
 def store(data: bytes, content_type: str) -> str:
-    """Write the document under a generated name; return its path under UPLOAD_DIR. The file
+    """Store the document under a generated key; return the key. The file
     goes again if the transaction does not commit; StorageUnavailable if it cannot be written."""
     return write_upload(FOLDER, f".{TYPES[content_type][0]}", data)
 
@@ -66,16 +64,7 @@ def store(data: bytes, content_type: str) -> str:
 def remove(relative: str | None) -> None:
     """Remove a stored document whose record points to another file once that is committed."""
     if relative and relative.startswith(f"{FOLDER}/"):
-        remove_after_commit([upload_root() / relative])
-
-
-def _file_of(milestone: ProjectMilestone) -> Path | None:
-    if not milestone.path:
-        return None
-    root = upload_root().resolve()
-    path = (root / milestone.path).resolve()
-    # Paths are ours, but a file outside the upload folder is never served, whatever the row says.
-    return path if path.is_relative_to(root) and path.is_file() else None
+        remove_after_commit([relative])
 
 
 def download_name(milestone: ProjectMilestone) -> str:
@@ -96,15 +85,15 @@ def project_evidence(project_id: int, milestone_id: int):
             ProjectMilestone.id == milestone_id, ProjectMilestone.project_id == project.id
         )
     )
-    path = _file_of(milestone) if milestone is not None else None
-    if path is None:
+    response = None
+    if milestone is not None and milestone.path:
+        response = send_upload(
+            milestone.path,
+            milestone.content_type or "application/octet-stream",
+            download_name(milestone),
+            as_attachment=True,
+        )
+    if response is None:
         abort(404)
-    response = send_file(
-        path,
-        mimetype=milestone.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=download_name(milestone),
-        max_age=0,
-    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

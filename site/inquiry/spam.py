@@ -1,11 +1,12 @@
-"""Spam defence without CAPTCHA: signed fill-time token, content heuristics, rate limit."""
+"""Spam defence without CAPTCHA: signed fill-time token, content heuristics, rate limits (per
+address, generous; per form, tight)."""
 
 import re
 import secrets
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -70,6 +71,21 @@ def filled_too_fast(token: FillToken) -> bool:
 def rate_limit() -> str:
     """Read per request, so the limit can be changed in config (and in tests) at run time."""
     return current_app.config["INQUIRY_RATE_LIMIT"]
+
+
+def form_limit() -> str:
+    """Sends of one form (one fill-time token): tight, where the per-address limit cannot be."""
+    return current_app.config["INQUIRY_FORM_LIMIT"]
+
+
+def form_key() -> str:
+    """The form a POST sends: its signed token's key. Without a good token (a script's POST),
+    the sender's address, so that such sends share one tight limit."""
+    try:
+        token = read_token(request.form.get("form_token"))
+    except (TokenExpired, TokenInvalid):
+        return "inquiry-form/address/" + (request.remote_addr or "")
+    return "inquiry-form/" + token.submission_key
 
 
 def content_problem(form) -> str | None:

@@ -12,6 +12,7 @@ from core import choices
 from core.content import get_content
 from core.errors import DATABASE_DOWN
 from core.extensions import csrf, db, limiter
+from core.metrics import INQUIRIES
 from core.models import Enterprise, Event, Plot
 from core.settings import promised_working_days
 from public_site import bp, estimator, estimator_words  # modules: they import this package
@@ -188,7 +189,9 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
 # The form checks its own CSRF token (Flask-WTF), so that a stale one sends the visitor's
 # details back to them instead of to an error page that would lose them.
 @csrf.exempt
+# Per address generous (a fair's Wi-Fi is one address for many visitors), per form tight.
 @limiter.limit(spam.rate_limit, methods=["POST"])
+@limiter.limit(spam.form_limit, key_func=spam.form_key, methods=["POST"])
 def inquiry():
     if request.method == "GET":
         return _render(InquiryForm(data=initial_data()))
@@ -250,6 +253,7 @@ def _receive(form: InquiryForm):
     # Stored by a concurrent request of the same form (AlreadySubmitted): the same answer.
     with contextlib.suppress(service.AlreadySubmitted):
         service.store(_submission(form, token))
+        INQUIRIES.inc()
     return _thanks()
 
 

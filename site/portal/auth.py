@@ -18,6 +18,7 @@ from flask_babel import gettext, ngettext
 from core import audit, enterprises, throttle
 from core.extensions import db, limiter
 from core.forms import Form
+from core.logs import security_event
 from public_site import bp
 from public_site.portal import session as portal_session
 from public_site.portal.forms import SignInForm
@@ -99,7 +100,7 @@ def portal_link(token: str):
         contact.language = g.lang
     db.session.flush()
     portal_session.start(contact)
-    log.info("portal sign-in contact=%s ip=%s", contact.id, request.remote_addr)
+    security_event("portal_signin", contact=contact.id)
     target = portal_session.portal_next(session.pop(portal_session.NEXT_KEY, None))
     return redirect(target or url_for("site.portal_home"), code=303)
 

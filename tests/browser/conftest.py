@@ -70,9 +70,10 @@ def browser():
 
 
 def _closing(app):
-    """Close each answer as soon as its body is written, as gunicorn does (the app sends a
-    request's mail then). Werkzeug's development server first drains the socket, which can
-    wait on the browser, and skips the close when that read fails."""
+    """Close each answer as soon as its body is written, as gunicorn does (the app hands a
+    request's mail to the queue then, which in tests sends it at once). Werkzeug's development
+    server first drains the socket, which can wait on the browser, and skips the close when
+    that read fails."""
 
     def wsgi(environ, start_response):
         answer = app(environ, start_response)

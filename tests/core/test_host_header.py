@@ -238,6 +238,7 @@ def test_x_forwarded_host_is_not_believed_unless_configured(app, tmp_path):
     ],
 )
 def test_production_refuses_to_start_without_its_addresses(monkeypatch, env, message):
+    from core.checks import refuse_unsafe
     from core.config import from_env
 
     for name in ("PUBLIC_BASE_URL", "TRUSTED_HOSTS", "CRM_BASE_URL"):
@@ -247,7 +248,7 @@ def test_production_refuses_to_start_without_its_addresses(monkeypatch, env, mes
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(RuntimeError, match=message):
-        from_env()
+        refuse_unsafe(from_env())
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://invest.example.cn/")
     monkeypatch.setenv("TRUSTED_HOSTS", "invest.example.cn, www.invest.example.cn")
     config = from_env()

@@ -32,6 +32,7 @@ from core.models import (
     StageChange,
 )
 from core.models.base import utcnow
+from tests.conftest import stored
 from tests.factories import make_lead, make_user
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -234,7 +235,7 @@ def test_user_decisions_override_defaults(ctx, officer):
     assert outcomes[8] == "merged" and job.report[7]["lead_id"] == existing.id
 
 
-def test_background_job_runs_in_a_thread(ctx, officer):
+def test_start_job_hands_the_import_to_the_worker(ctx, officer, file_storage):
     job = job_for("utf8.csv", officer)
     start_job(job.id)
     import time
@@ -248,7 +249,7 @@ def test_background_job_runs_in_a_thread(ctx, officer):
     assert job.status == "done" and job.created == 3
 
 
-def test_cli_import_leads(app, ctx, officer, fair):
+def test_cli_import_leads(app, ctx, officer, fair, file_storage):
     runner = app.test_cli_runner()
     path = str(DATA / "gb18030.csv")
     result = runner.invoke(args=["import-leads", path, "--event", "eu-china-fair", "--dry-run"])
@@ -336,21 +337,23 @@ def test_a_company_made_only_of_a_legal_form_is_still_imported(ctx, officer):
     assert db.session.get(Lead, job.lead_ids[0]).company_key == ""
 
 
-def test_uploaded_files_are_removed_by_the_retention_job_after_their_time(app, ctx, officer):
-    from core.imports.jobs import load_table, stored_path_of
+def test_uploaded_files_are_removed_by_the_retention_job_after_their_time(
+    app, ctx, officer, file_storage
+):
+    from core.imports.jobs import load_table
 
     old = new_job((DATA / "utf8.csv").read_bytes(), "utf8.csv", user=officer)
     recent = new_job((DATA / "utf8.csv").read_bytes(), "utf8.csv", user=officer)
     old.created_at = old.created_at - timedelta(days=31)
     db.session.commit()
-    old_file, recent_file = stored_path_of(old), stored_path_of(recent)
+    old_file, recent_file = old.stored_path, recent.stored_path
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["apply-retention", "--dry-run"])
-    assert "1 uploaded import file(s) would be removed" in dry.output and old_file.exists()
+    assert "1 uploaded import file(s) would be removed" in dry.output and stored(old_file)
     real = runner.invoke(args=["apply-retention"])
     assert "1 uploaded import file(s) removed" in real.output
-    assert not old_file.exists() and recent_file.exists()
     db.session.expire_all()
+    assert stored(old_file) is None and stored(recent_file)
     assert db.session.get(ImportJob, old.id).stored_path == ""
     entry = db.session.scalar(
         select(AuditEntry).where(
@@ -363,3 +366,29 @@ def test_uploaded_files_are_removed_by_the_retention_job_after_their_time(app, c
     with pytest.raises(ImportFileError) as gone:
         load_table(db.session.get(ImportJob, old.id))
     assert "no longer stored" in gone.value.message
+
+
+def test_retention_keeps_a_file_a_newer_job_still_reads(app, ctx, officer, file_storage):
+    """A job made by "Import this file again" shares the old job's file: the old job's time is
+    up, the newer job's is not, so the file stays until the newer one's is up too."""
+    from core.imports.jobs import load_table
+    from core.imports.retention import remove_uploads
+
+    old = new_job((DATA / "utf8.csv").read_bytes(), "utf8.csv", user=officer)
+    old.created_at = old.created_at - timedelta(days=31)
+    db.session.flush()
+    again = ImportJob(
+        filename=old.filename, stored_path=old.stored_path, mapping={}, decisions={},
+        status="draft", total=old.total, report=[], lead_ids=[], created_by_id=officer.id,
+    )  # fmt: skip
+    db.session.add(again)
+    db.session.commit()
+    key = old.stored_path
+    assert [job.id for job in remove_uploads()] == [old.id]
+    db.session.expire_all()
+    assert db.session.get(ImportJob, old.id).stored_path == "" and stored(key)
+    assert load_table(db.session.get(ImportJob, again.id)).rows
+    later = utcnow() + timedelta(days=31)
+    assert [job.id for job in remove_uploads(now=later)] == [again.id]
+    db.session.expire_all()
+    assert stored(key) is None

@@ -17,6 +17,7 @@ AREAS = {
     "events",
     "home",
     "imports",
+    "jobs",
     "leads",
     "pipeline",
     "privacy",

@@ -3,8 +3,8 @@
 import io
 import re
 import uuid
+import zlib
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from threading import Barrier, Thread
 
 import pytest
@@ -14,8 +14,8 @@ from core.extensions import db
 from core.models import Activity, AuditEntry, Contact, Event, Lead, LeadFile, User
 from core.models.base import utcnow
 from crm.capture.forms import parse_captured_at, parse_tags
-from crm.capture.photos import sniff
-from tests.conftest import csrf_token
+from crm.capture.photos import dimensions, sniff
+from tests.conftest import csrf_token, stored, stored_keys
 from tests.factories import make_lead, sign_in_as
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
@@ -79,8 +79,8 @@ def post(client, event_id, data, headers=JSON, token=None):
     )
 
 
-def stored_files(app) -> set[Path]:
-    return {p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()}
+def stored_files(app) -> set[str]:
+    return set(stored_keys(app))
 
 
 def count_leads() -> int:
@@ -228,7 +228,7 @@ def test_bad_key_and_bad_country_are_refused(app, cast, fair):
         assert count_leads() == 0
 
 
-def test_photo_is_stored_and_downloadable(app, cast, fair):
+def test_photo_is_stored_and_downloadable(app, cast, fair, file_storage):
     client = officer_client(app, cast.officer)
     data = entry(fair)
     data["card_photo"] = (io.BytesIO(JPEG), "card.jpg", "image/jpeg")
@@ -239,7 +239,7 @@ def test_photo_is_stored_and_downloadable(app, cast, fair):
         kept = db.session.scalar(select(LeadFile))
         assert kept.lead_id == lead_id and kept.content_type == "image/jpeg"
         assert kept.size == len(JPEG) and kept.uploaded_by_id == cast.officer
-        assert (Path(app.config["UPLOAD_DIR"]) / kept.path).read_bytes() == JPEG
+        assert stored(kept.path) == JPEG
         file_id = kept.id
     page = client.get(f"/crm/leads/{lead_id}").get_data(as_text=True)
     assert f"/crm/leads/{lead_id}/files/{file_id}" in page
@@ -268,7 +268,7 @@ def test_photo_is_stored_and_downloadable(app, cast, fair):
         (b"\xff\xd8\xff" + b"\x00" * (8 * 1024 * 1024), "larger than 8 MB"),
     ],
 )
-def test_bad_photo_is_refused_and_nothing_written(app, cast, fair, content, message):
+def test_bad_photo_is_refused_and_nothing_written(app, cast, fair, content, message, file_storage):
     client = officer_client(app, cast.officer)
     data = entry(fair)
     data["card_photo"] = (io.BytesIO(content), "card.jpg", "image/jpeg")
@@ -280,6 +280,54 @@ def test_bad_photo_is_refused_and_nothing_written(app, cast, fair, content, mess
         assert count_leads() == 0
         assert db.session.scalar(select(func.count()).select_from(LeadFile)) == 0
     assert stored_files(app) == before
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares the size: what a decompression bomb looks like to us (its
+    pixels, all zeros, would compress to a few kilobytes)."""
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
+    chunk = b"IHDR" + header
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + len(header).to_bytes(4, "big")
+        + chunk
+        + zlib.crc32(chunk).to_bytes(4, "big")
+    )
+
+
+def test_a_photo_declaring_a_huge_image_is_refused_without_decoding_it(app, cast, fair):
+    client = officer_client(app, cast.officer)
+    data = entry(fair)
+    data["card_photo"] = (io.BytesIO(png_declaring(50_000, 50_000)), "card.png", "image/png")
+    response = post(client, fair, data)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["card_photo"] == [
+        "The photo has more than 40 megapixels; take it again at a lower resolution."
+    ]
+    with app.app_context():
+        assert count_leads() == 0
+    data = entry(fair)
+    data["card_photo"] = (io.BytesIO(png_declaring(6000, 4000)), "card.png", "image/png")
+    assert post(client, fair, data).status_code == 201  # a 24-megapixel phone photo
+
+
+def test_dimensions_are_read_from_each_formats_header():
+    sof = b"\xff\xc0\x00\x11\x08" + (3000).to_bytes(2, "big") + (4000).to_bytes(2, "big")
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 9 + b"\xff\xff" + sof + b"\x03"
+    assert dimensions(jpeg, "image/jpeg") == (4000, 3000)
+    assert dimensions(JPEG, "image/jpeg") is None  # no frame header: nothing said, kept
+    assert dimensions(png_declaring(7, 9), "image/png") == (7, 9)
+    riff = b"RIFF\x00\x00\x00\x00WEBP"
+    vp8x = riff + b"VP8X\x0a\x00\x00\x00\x00\x00\x00\x00" + (9999).to_bytes(3, "little")
+    assert dimensions(vp8x + (499).to_bytes(3, "little"), "image/webp") == (10000, 500)
+    vp8l = riff + b"VP8L\x00\x00\x00\x00\x2f" + (99 | 199 << 14).to_bytes(4, "little")
+    assert dimensions(vp8l, "image/webp") == (100, 200)
+    vp8 = riff + b"VP8 " + b"\x00" * 7 + b"\x9d\x01\x2a" + b"\x40\x06\xb0\x04"
+    assert dimensions(vp8, "image/webp") == (1600, 1200)
+    ispe = b"\x00\x00\x00\x14ispe\x00\x00\x00\x00"
+    heic = ispe + (320).to_bytes(4, "big") + (240).to_bytes(4, "big")
+    heic += ispe + (8000).to_bytes(4, "big") + (6000).to_bytes(4, "big")
+    assert dimensions(b"\x00\x00\x00\x18ftypheic" + heic, "image/heic") == (8000, 6000)
 
 
 def test_sniff_recognises_the_phone_formats():

@@ -4,7 +4,6 @@ import csv
 import io
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.models import Activity, AuditEntry, Event, Lead, User
 from core.models.lead_import import ImportJob, ImportMapping
-from tests.conftest import csrf_token, translated
+from tests.conftest import csrf_token, stored, stored_keys, translated
 from tests.factories import make_cast, make_lead, signed_in
 
 PNG = (
@@ -72,10 +71,9 @@ def count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def stored_files(app) -> set[Path]:
+def stored_files(app) -> set[str]:
     """The uploads kept so far (the app, and so its upload folder, is shared between tests)."""
-    folder = Path(app.config["UPLOAD_DIR"]) / "imports"
-    return set(folder.iterdir()) if folder.exists() else set()
+    return set(stored_keys(app, "imports/"))
 
 
 def save_mapping(client, job_id, columns: dict[int, str], action="save"):
@@ -116,7 +114,7 @@ def test_upload_page_lists_events_and_preselects_one(app, cast, fair):
 # --- upload and reading --------------------------------------------------------------------
 
 
-def test_utf8_upload_makes_a_draft_and_suggests_columns(app, cast, fair):
+def test_utf8_upload_makes_a_draft_and_suggests_columns(app, cast, fair, file_storage):
     client = signed_in(app, cast.officer)
     response = upload(client, UTF8, event=str(fair), source="EU-China fair scanner")
     job_id = job_id_of(response)
@@ -126,7 +124,7 @@ def test_utf8_upload_makes_a_draft_and_suggests_columns(app, cast, fair):
         assert job.status == "draft" and job.total == 4 and job.event_id == fair
         assert job.created_by_id == cast.officer and job.source == "EU-China fair scanner"
         assert job.mapping["公司名称"] == "company" and job.mapping["邮箱"] == "email"
-        assert (Path(app.config["UPLOAD_DIR"]) / job.stored_path).read_bytes() == UTF8
+        assert stored(job.stored_path) == UTF8
         assert db.session.scalar(
             select(func.count()).select_from(AuditEntry).where(
                 AuditEntry.entity_type == "ImportJob", AuditEntry.entity_id == job_id
@@ -164,7 +162,7 @@ def test_preview_names_row_problems(app, cast):
         (b'company,email\n"Acme,a@b.example\n', "broken.csv"),
     ],
 )
-def test_bad_files_are_refused_and_nothing_is_written(app, cast, data, filename):
+def test_bad_files_are_refused_and_nothing_is_written(app, cast, data, filename, file_storage):
     client = signed_in(app, cast.officer)
     files = stored_files(app)
     response = upload(client, data, filename, source="kept source")

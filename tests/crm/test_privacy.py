@@ -5,11 +5,11 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from core import storage
 from core.audit import record
 from core.extensions import db
 from core.models import (
@@ -24,7 +24,7 @@ from core.models import (
     StageChange,
     User,
 )
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, stored
 from tests.factories import make_lead, signed_in
 
 PERSONAL = ("Anna", "anna@mueller.example", "+4930", "Müller", "Secret plans", "spring", "REF-9")
@@ -257,13 +257,11 @@ def test_retention_dry_run_then_real(app, cast, lead_id):
 
 
 def test_business_card_photos_are_exported_listed_and_removed_with_the_person(
-    app, client, cast, lead_id
+    app, client, cast, lead_id, file_storage
 ):
     with app.app_context():
         relative = f"leads/{lead_id}/card.jpg"
-        photo = Path(app.config["UPLOAD_DIR"]) / relative
-        photo.parent.mkdir(parents=True, exist_ok=True)
-        photo.write_bytes(b"\xff\xd8\xff\xe0 a business card")
+        storage.backend().put(relative, io.BytesIO(b"\xff\xd8\xff\xe0 a business card"))
         db.session.add(
             LeadFile(lead_id=lead_id, kind="business_card", filename="card.jpg",
                      content_type="image/jpeg", size=20, path=relative)
@@ -273,9 +271,9 @@ def test_business_card_photos_are_exported_listed_and_removed_with_the_person(
     data = json.loads(export(client, lead_id, "json").get_data(as_text=True))
     assert [f["filename"] for f in data["files"]] == ["card.jpg"]
     assert anonymise(client, lead_id).status_code == 302
-    assert not photo.exists()
     with app.app_context():
         assert db.session.scalars(select(LeadFile)).all() == []
+        assert stored(relative) is None
 
 
 def referral_of(lead_id: int | None, days: int = 0, person: str = "Anna Müller") -> int:

@@ -2,7 +2,6 @@
 searches, a declined referral of theirs, and every import job reading the file that names them."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -10,6 +9,7 @@ from core import privacy
 from core.extensions import db
 from core.imports import new_job, run_job
 from core.models import AuditEntry, Export, ImportJob, OutboxEmail, Referral, SavedFilter, User
+from tests.conftest import stored
 from tests.crm.test_privacy import referral_of
 from tests.factories import english_cast, make_lead
 
@@ -19,7 +19,7 @@ FILE = (
 ).encode()
 
 
-def test_copies_outside_the_lead_are_scrubbed_and_the_shared_import_file_removed(app):
+def test_copies_outside_the_lead_are_scrubbed_and_the_shared_import_file_removed(app, file_storage):
     with app.app_context(), app.test_request_context():
         cast = english_cast()
         lead = make_lead()
@@ -49,8 +49,8 @@ def test_copies_outside_the_lead_are_scrubbed_and_the_shared_import_file_removed
                           created_at=datetime.now(UTC))  # fmt: skip
         db.session.add(again)
         db.session.commit()
-        stored = Path(app.config["UPLOAD_DIR"]) / job.stored_path
-        assert stored.exists()
+        key = job.stored_path
+        assert stored(key)
 
         privacy.anonymise(lead, actor="system")
         db.session.commit()
@@ -61,7 +61,7 @@ def test_copies_outside_the_lead_are_scrubbed_and_the_shared_import_file_removed
         assert listed_other.query == "q=Keller"
         assert "Anna" not in saved.name and "mueller" not in saved.query
         assert db.session.get(Referral, declined).contact_email is None
-        assert not stored.exists()
+        assert stored(key) is None
         for each in (db.session.get(ImportJob, job.id), db.session.get(ImportJob, again.id)):
             assert each.stored_path == "" and "Anna" not in each.filename
         entries = db.session.scalars(

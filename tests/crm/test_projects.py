@@ -4,7 +4,6 @@ import io
 import re
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, select
@@ -22,7 +21,7 @@ from core.models import (
     User,
 )
 from core.projects import park_today
-from tests.conftest import csrf_token, translated
+from tests.conftest import csrf_token, stored, stored_keys, translated
 from tests.factories import (
     make_contact,
     make_enterprise,
@@ -117,9 +116,8 @@ def record_stage(client, project_id: int, version=None, document=None, **values)
     )
 
 
-def stored_files(app) -> list[Path]:
-    folder = Path(app.config["UPLOAD_DIR"]) / "projects"
-    return sorted(folder.iterdir()) if folder.exists() else []
+def stored_files(app) -> list[str]:
+    return stored_keys(app, "projects/")
 
 
 # -- signing, list, page ---------------------------------------------------------------------
@@ -418,15 +416,16 @@ def test_construction_with_a_reference_moves_the_stage_with_proof(app, cast, wor
     assert "Under construction" in html and "Proven" in html
 
 
-def test_a_pdf_is_stored_and_downloaded_as_an_attachment(app, cast, world):
+def test_a_pdf_is_stored_and_downloaded_as_an_attachment(app, cast, world, file_storage):
     client = signed_in(app, cast.manager)
     response = record_stage(
         client, world["a"], evidence_kind="document", document=("permit 17.pdf", PDF)
     )
     assert response.status_code == 302
-    [path] = stored_files(app)
-    assert path.read_bytes() == PDF and re.fullmatch(r"[0-9a-f]{32}\.pdf", path.name)
+    [key] = stored_files(app)
+    assert re.fullmatch(r"projects/[0-9a-f]{32}\.pdf", key)
     with app.app_context():
+        assert stored(key) == PDF
         milestone = load(world["a"]).milestone("construction")
         assert milestone.reference == "permit 17.pdf"  # the file's name when none was typed
         assert milestone.content_type == "application/pdf" and milestone.size == len(PDF)
@@ -438,7 +437,8 @@ def test_a_pdf_is_stored_and_downloaded_as_an_attachment(app, cast, world):
         assert download.status_code == 200 and download.data == PDF
         assert download.headers["Content-Type"] == "application/pdf"
         assert download.headers["X-Content-Type-Options"] == "nosniff"
-        assert download.headers["Content-Disposition"].startswith("attachment;")
+        assert download.headers["Content-Disposition"] == 'attachment; filename="permit 17.pdf"'
+        assert download.headers["Content-Length"] == str(len(PDF))
     # Read-only roles in scope may download it too; another team may not even see it.
     with signed_in(app, cast.officer).get(url) as theirs:
         assert theirs.status_code == 200
@@ -446,8 +446,8 @@ def test_a_pdf_is_stored_and_downloaded_as_an_attachment(app, cast, world):
     # A new proof replaces the document: the old file goes once the new one is saved.
     response = record_stage(client, world["a"], evidence_kind="document", document=("s.png", PNG))
     assert response.status_code == 302
-    [path] = stored_files(app)
-    assert path.suffix == ".png"
+    [key] = stored_files(app)
+    assert key.endswith(".png")
     assert record_stage(client, world["a"], reference="Permit 17 (paper)").status_code == 302
     assert stored_files(app) == []
     assert client.get(url).status_code == 404  # the proof is a reference now: no file to serve
@@ -461,7 +461,9 @@ def test_a_pdf_is_stored_and_downloaded_as_an_attachment(app, cast, world):
         ("empty.pdf", b"", "The file is empty."),
     ],
 )
-def test_a_disguised_or_empty_file_is_refused(app, cast, world, name, content, message):
+def test_a_disguised_or_empty_file_is_refused(
+    app, cast, world, name, content, message, file_storage
+):
     client = signed_in(app, cast.manager)
     response = record_stage(client, world["a"], evidence_kind="document", document=(name, content))
     assert response.status_code == 422
@@ -493,7 +495,7 @@ def test_a_file_too_large_is_refused(app, cast, world):
         ({"evidence_kind": "rumour", "reference": "Permit"}, "Not a valid choice"),
     ],
 )
-def test_a_stage_the_rules_refuse_stores_nothing(app, cast, world, values, message):
+def test_a_stage_the_rules_refuse_stores_nothing(app, cast, world, values, message, file_storage):
     client = signed_in(app, cast.manager)
     document = ("p.pdf", PDF) if values.get("stage") == "production" else None
     if document:

@@ -45,7 +45,8 @@ def status_on_plot_page(html: str) -> str:
 
 
 def without_date(response) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in response.headers.items() if k != "Date"]
+    """The headers but the two that differ on every answer: its time and its request id."""
+    return [(k, v) for k, v in response.headers.items() if k not in ("Date", "X-Request-ID")]
 
 
 # -- served again ------------------------------------------------------------------------
