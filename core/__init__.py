@@ -25,7 +25,17 @@ def create_app(overrides: dict | None = None) -> Flask:
             x_host=app.config["PROXY_FIX_HOST"],
         )
 
-    from core import cli, content, edge, errors, i18n, security, unit_of_work, uploads
+    from core import (
+        cli,
+        content,
+        edge,
+        errors,
+        i18n,
+        security,
+        static_urls,
+        unit_of_work,
+        uploads,
+    )
     from core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -44,6 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     content.init_app(app)
     security.init_app(app)
+    static_urls.init_app(app)
     edge.init_app(app)
     errors.init_app(app)
     uploads.init_app(app)
