@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                 title=f"{getattr(module, 'TITLE', name)} ({database})",
                 items=items,
                 facts=facts,
+                ratio_label=getattr(module, "RATIO_LABEL", "× hello"),
             )
             print(render_text(section), flush=True)
             if not args.no_record:

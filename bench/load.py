@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
@@ -91,13 +92,17 @@ def generator_version(tool: str) -> str:
     return f"{name}, {WRK_THREADS} threads"
 
 
-def measure(tool: str, port: int, path: str, seconds: float, connections: int) -> Load:
+def measure(
+    tool: str, port: int, path: str, seconds: float, connections: int, origin: str = ""
+) -> Load:
+    """Load `path` on 127.0.0.1:port, or at `origin` (e.g. https://localhost:5651) when given."""
+    origin = origin or f"http://{HOST}:{port}"
     if tool == "wrk":
-        return _wrk(port, path, seconds, connections)
-    return _python(port, path, seconds, connections)
+        return _wrk(origin, path, seconds, connections)
+    return _python(origin, path, seconds, connections)
 
 
-def _wrk(port: int, path: str, seconds: float, connections: int) -> Load:
+def _wrk(origin: str, path: str, seconds: float, connections: int) -> Load:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-") as script:
         script.write(WRK_SCRIPT)
         script.flush()
@@ -108,7 +113,7 @@ def _wrk(port: int, path: str, seconds: float, connections: int) -> Load:
             f"--duration={max(1, round(seconds))}s",
             "--timeout=10s",
             f"--script={script.name}",
-            f"http://{HOST}:{port}{path}",
+            f"{origin}{path}",
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     for line in done.stdout.splitlines():
@@ -126,14 +131,14 @@ def _wrk(port: int, path: str, seconds: float, connections: int) -> Load:
     raise HarnessError(f"wrk gave no result (exit {done.returncode}):\n{done.stdout}{done.stderr}")
 
 
-def _python(port: int, path: str, seconds: float, connections: int) -> Load:
+def _python(origin: str, path: str, seconds: float, connections: int) -> Load:
     processes = max(1, min(os.cpu_count() or 1, connections))
     shares = [connections // processes + (i < connections % processes) for i in range(processes)]
     with ProcessPoolExecutor(max_workers=processes) as pool:
         parts = list(
             pool.map(
                 _client_process,
-                [port] * processes,
+                [origin] * processes,
                 [path] * processes,
                 shares,
                 [seconds] * processes,
@@ -157,12 +162,12 @@ def _percentile(ordered: list[float], percent: float) -> float:
     return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
 
 
-def _client_process(port: int, path: str, connections: int, seconds: float):
+def _client_process(origin: str, path: str, connections: int, seconds: float):
     """Keep `connections` clients busy until the deadline; return latencies and failures."""
     started = time.perf_counter()
     deadline = started + seconds
     with ThreadPoolExecutor(max_workers=connections) as pool:
-        clients = list(pool.map(lambda _: _client(port, path, deadline), range(connections)))
+        clients = list(pool.map(lambda _: _client(origin, path, deadline), range(connections)))
     elapsed = time.perf_counter() - started
     latencies = [lat for client in clients for lat in client[0]]
     return (
@@ -173,10 +178,22 @@ def _client_process(port: int, path: str, connections: int, seconds: float):
     )
 
 
-def _client(port: int, path: str, deadline: float) -> tuple[list[float], int, int]:
+def connection(origin: str, timeout: float = 10) -> http.client.HTTPConnection:
+    """A keep-alive connection to an http or https origin (a self-signed certificate is fine)."""
+    scheme, _, netloc = origin.partition("://")
+    host, _, port = netloc.partition(":")
+    if scheme == "https":
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(host, int(port), timeout=timeout, context=context)
+    return http.client.HTTPConnection(host, int(port), timeout=timeout)
+
+
+def _client(origin: str, path: str, deadline: float) -> tuple[list[float], int, int]:
     latencies: list[float] = []
     not_200 = errors = 0
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    conn = connection(origin)
     while (start := time.perf_counter()) < deadline:
         try:
             conn.request("GET", path)

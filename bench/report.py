@@ -68,6 +68,8 @@ class Section:
     title: str
     items: list = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
+    # What the ratio column compares with (a bench module's RATIO_LABEL).
+    ratio_label: str = "× hello"
 
     @property
     def alarms(self) -> list[str]:
@@ -129,8 +131,8 @@ def _figure(value: float | None, digits: int) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def table(rows: list[Row]) -> list[list[str]]:
-    head = ["target", "req/s", "p50 ms", "p99 ms", "× hello", "note"]
+def table(rows: list[Row], ratio_label: str = "× hello") -> list[list[str]]:
+    head = ["target", "req/s", "p50 ms", "p99 ms", ratio_label, "note"]
     body = [
         [
             row.target,
@@ -147,7 +149,7 @@ def table(rows: list[Row]) -> list[list[str]]:
 
 def render_text(section: Section) -> str:
     rows = [item for item in section.items if isinstance(item, Row)]
-    cells = table(rows)
+    cells = table(rows, section.ratio_label)
     widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
     numeric = {1, 2, 3, 4}
     out = [f"== {section.title} =="]
@@ -176,7 +178,7 @@ def render_text(section: Section) -> str:
 
 def render_markdown(section: Section) -> str:
     rows = [item for item in section.items if isinstance(item, Row)]
-    cells = table(rows)
+    cells = table(rows, section.ratio_label)
     out = [f"## {section.title}", ""]
     if section.alarms:
         out.append("**Not a valid run:** " + "; ".join(section.alarms) + ".")

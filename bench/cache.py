@@ -1,0 +1,160 @@
+"""Public pages through the shipped nginx site (deploy/nginx/, micro-cache on) against nginx's own
+ceiling, a 1 KB static file over the same TLS, in one run: req/s, p99 and the ratio to it, beside
+hello-world and the same pages straight from gunicorn."""
+
+import http.client
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import load
+from bench.database import demo_database
+from bench.load import Load
+from bench.nginx import loopback_nginx
+from bench.pages import ROUNDS, _app_env, _median
+from bench.report import Line, Row
+from bench.server import HOST, gunicorn
+from bench.settings import ROOT, Options
+
+TITLE = "Public pages through nginx's micro-cache"
+RATIO_LABEL = "× static"
+STATIC_FILE = "bench-1k.txt"
+# The issue's target for pages served from the micro-cache.
+TARGET_RATIO = 0.6
+TARGET_P99_MS = 5.0
+PAGES = (("home", "/en/"), ("plot page", "/fr/land/N-01"))
+
+
+def run(options: Options) -> list[Row | Line]:
+    tool = load.generator(options)
+    with tempfile.TemporaryDirectory(prefix="bench-cache-") as tmp:
+        workdir = Path(tmp)
+        # nginx sets X-Forwarded-* itself: one trusted hop, as deploy/nginx/qingyuan.conf asks.
+        env = {**_app_env(workdir), "PROXY_FIX": "1", "PROXY_FIX_HOST": "1"}
+        app_root = _app_root(workdir)
+        with demo_database(options, workdir, env) as database:
+            env["DATABASE_URL"] = database.url
+            settings = options.gunicorn_args
+            with (
+                gunicorn("bench.hello:app", settings, env, workdir / "hello.log") as hello,
+                gunicorn("wsgi:app", settings, env, workdir / "app.log") as app,
+                loopback_nginx(workdir / "nginx", f"{HOST}:{app.port}", app_root) as nginx,
+            ):
+                direct = f"http://{HOST}:{app.port}"
+                targets = [
+                    ("nginx static 1 KB (ceiling)", nginx.origin, f"/static/site/{STATIC_FILE}"),
+                    ("hello-world, gunicorn", f"http://{HOST}:{hello.port}", "/"),
+                    *((f"{name}, gunicorn", direct, path) for name, path in PAGES),
+                    *((f"{name}, nginx cache", nginx.origin, path) for name, path in PAGES),
+                ]
+                # Rounds of every target, so a slow spell of the machine hits them all alike.
+                rounds = [
+                    [_load(tool, target, origin, path, options) for target, origin, path in targets]
+                    for _ in range(ROUNDS)
+                ]
+                statuses = _cache_statuses(nginx.origin)
+    results = [_median([each[i] for each in rounds]) for i in range(len(targets))]
+    ceiling = results[0].per_second if isinstance(results[0], Load) else None
+    rows = [
+        _row(f"{target} (median of {ROUNDS})", path, result, ceiling)
+        for (target, _, path), result in zip(targets, results, strict=True)
+    ]
+    return [
+        *rows,
+        _target_line(rows),
+        Line("cache status", statuses),
+        Line("database", f"{database.label}, demo data loaded with `flask load-demo`"),
+        Line("gunicorn", f"{options.gunicorn_settings} (the same for the app and hello-world)"),
+        Line(
+            "nginx",
+            "deploy/nginx/qingyuan.conf rendered for loopback by its render.sh (TLS 1.3, "
+            "HTTP/1.1 keep-alive from the load generator), worker_processes auto; the static "
+            "file and the cached pages go through the same TLS server block",
+        ),
+        Line(
+            "load",
+            f"{load.generator_version(tool)}; {options.connections} connections; "
+            f"{options.warmup:g} s warm-up, then {options.seconds:g} s per target",
+        ),
+        Line(
+            "app",
+            "APP_ENV=production, PROXY_FIX=1; page cache at its default (PAGE_CACHE_SECONDS=10); "
+            "public pages at their default Cache-Control (s-maxage=10, so nginx refreshes each "
+            "page in the background every 10 s of the run)",
+        ),
+    ]
+
+
+def _app_root(workdir: Path) -> Path:
+    """The app's static folders as nginx sees them, plus the 1 KB file of the ceiling."""
+    root = workdir / "approot"
+    shutil.copytree(ROOT / "site" / "static", root / "site" / "static")
+    (root / "site" / "static" / STATIC_FILE).write_bytes(b"x" * 1023 + b"\n")
+    (root / "crm").symlink_to(ROOT / "crm")
+    return root
+
+
+def _fetch(origin: str, path: str) -> tuple[int, dict[str, str]]:
+    conn = load.connection(origin)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _load(tool: str, target: str, origin: str, path: str, options: Options) -> Load | str:
+    try:
+        status, _ = _fetch(origin, path)
+    except (OSError, http.client.HTTPException) as exc:
+        return f"{origin}{path} gave no answer ({exc}): not measured"
+    if status != 200:
+        return f"{origin}{path} answers {status}: not measured"
+    _say(f"measuring {target} ({origin}{path}) …")
+    load.measure(tool, 0, path, options.warmup, options.connections, origin)
+    return load.measure(tool, 0, path, options.seconds, options.connections, origin)
+
+
+def _row(target: str, path: str, result: Load | str, ceiling: float | None) -> Row:
+    if isinstance(result, str):
+        return Row(target, note=path, alarm=result)
+    return Row(
+        target,
+        per_second=result.per_second,
+        p50_ms=result.p50_ms,
+        p99_ms=result.p99_ms,
+        ratio=result.per_second / ceiling if ceiling else None,
+        note=path,
+        alarm=f"{path}: {result.problem}" if result.problem else "",
+    )
+
+
+def _target_line(rows: list[Row]) -> Line:
+    label = (
+        f"target: cached pages ≥ {TARGET_RATIO:.1f} × the static ceiling, "
+        f"p99 < {TARGET_P99_MS:g} ms"
+    )
+    cached = [row for row in rows if "nginx cache" in row.target]
+    if any(row.ratio is None or row.alarm for row in [rows[0], *cached]):
+        return Line(label, "not judged: a target was not validly measured")
+    figures = ", ".join(
+        f"{row.target.split(',')[0]} {row.ratio:.2f}× p99 {row.p99_ms:.1f} ms" for row in cached
+    )
+    met = all(row.ratio >= TARGET_RATIO and row.p99_ms < TARGET_P99_MS for row in cached)
+    return Line(label, f"{figures}: {'met' if met else 'NOT met'}")
+
+
+def _cache_statuses(origin: str) -> str:
+    """What nginx says about each page once the run is over (HIT: served from the cache)."""
+    seen = []
+    for name, path in PAGES:
+        _, headers = _fetch(origin, path)
+        seen.append(f"{name} {headers.get('x-cache-status', 'none')}")
+    return ", ".join(seen) + " (X-Cache-Status after the run)"
