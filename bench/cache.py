@@ -1,7 +1,7 @@
-"""Public pages through the shipped nginx site (deploy/nginx/, micro-cache on) against nginx's own
-ceiling, a 1 KB static file over the same TLS, in one run: req/s, p99 and the ratio to it, beside
-hello-world and the same pages straight from gunicorn."""
+"""Public pages through the shipped nginx micro-cache against nginx's own static-file ceiling."""
 
+# In one run: a 1 KB static file over the nginx site's TLS (the ceiling), hello-world, home and plot
+# page straight from gunicorn, and the same pages through nginx: req/s, p99, ratio to the ceiling.
 import http.client
 import shutil
 import sys

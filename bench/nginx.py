@@ -1,9 +1,4 @@
-"""The shipped nginx site (deploy/nginx/) on loopback: rendered, a self-signed certificate, started
-as our own process (never the system service) and always stopped. Used by the cache bench and by
-tests/deploy/test_nginx.py.
-
-Ports: LOOPBACK_PORTS=5650-5699 makes every server these harnesses start (nginx, gunicorn) take
-free ports from that range (bench/server.py); unset, the system picks free ones."""
+"""The shipped nginx site (deploy/nginx/) on loopback, for the cache bench and tests/deploy."""
 
 import os
 import shutil
@@ -18,6 +13,9 @@ from pathlib import Path
 from bench.server import HOST, free_ports
 from bench.settings import ROOT, HarnessError
 
+# Rendered with its own render.sh, a self-signed certificate, started as our own process (never the
+# system service) and always stopped. LOOPBACK_PORTS=5650-5699 makes it take free ports from that
+# range, as every server the benches start (bench/server.py); unset, the system picks them.
 RENDER = ROOT / "deploy" / "nginx" / "render.sh"
 SERVER_NAME = "localhost"
 START_TIMEOUT = 15.0

@@ -8,7 +8,8 @@ from flask import current_app, request
 
 # A year: what `expires max` and `immutable` promise for a URL whose content never changes.
 VERSIONED_MAX_AGE = 365 * 24 * 3600
-# Characters of the SHA-256 hex digest in the URL: enough that two versions never collide.
+# Characters of the SHA-256 hex digest in the URL: 48 bits, so two versions of a file do not
+# share one in practice.
 DIGEST_CHARS = 12
 
 _digests: dict[str, tuple[int, int, str]] = {}

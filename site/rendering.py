@@ -1,5 +1,4 @@
-"""Rendering public pages: the same for every visitor, so shared caches may keep them, with ETags
-so that unchanged pages cost a 304."""
+"""Public pages rendered with ETags (a 304 when unchanged) and marked cacheable by any cache."""
 
 import hashlib
 

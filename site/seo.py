@@ -1,5 +1,4 @@
-"""Language negotiation at /, the language choice (its cookie), hreflang alternates, canonical
-URLs, sitemap.xml and robots.txt."""
+"""Negotiation at /, the language cookie (set by the switcher), hreflang, canonical, sitemap."""
 
 from urllib.parse import urlencode
 
