@@ -61,7 +61,7 @@ def site(tmp_path_factory):
     seen: list[dict] = []
 
     @app.before_request
-    def note():  # what the app believes about each request that reaches it
+    def note():  # what the app believes about each request it renders
         from flask import request
 
         seen.append(
@@ -78,13 +78,20 @@ def site(tmp_path_factory):
         db.drop_all()
         db.create_all()
         load_plots()
-    server = make_server(HOST, free_ports(1)[0], app, threaded=True)
+    arrived: list[str] = []
+
+    def counted(environ, start_response):  # every request that reaches the app's server
+        query = environ.get("QUERY_STRING")
+        arrived.append(environ["PATH_INFO"] + (f"?{query}" if query else ""))
+        return app(environ, start_response)
+
+    server = make_server(HOST, free_ports(1)[0], counted, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         with loopback_nginx(folder / "nginx", f"{HOST}:{server.server_port}") as nginx:
             app.config["PUBLIC_BASE_URL"] = nginx.origin
-            yield Site(app, nginx, seen)
+            yield Site(app, nginx, seen, arrived)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -94,8 +101,8 @@ def site(tmp_path_factory):
 
 
 class Site:
-    def __init__(self, app, nginx, seen):
-        self.app, self.nginx, self.seen = app, nginx, seen
+    def __init__(self, app, nginx, seen, arrived):
+        self.app, self.nginx, self.seen, self.arrived = app, nginx, seen, arrived
 
     def context(self, **kwargs) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=str(self.nginx.cert))
@@ -129,7 +136,7 @@ class Site:
             conn.close()
 
     def reached_app(self, path: str) -> int:
-        return sum(1 for entry in self.seen if entry["path"].rstrip("?") == path)
+        return self.arrived.count(path)
 
 
 def test_second_get_of_a_public_page_is_a_cache_hit(site):
@@ -220,12 +227,23 @@ def test_static_files_are_served_by_nginx_for_a_year(site):
     assert site.request("/static/site/../../core/config.py")[0] in {400, 404}
 
 
-def test_text_is_gzipped(site):
+def test_text_is_gzipped_once_and_kept_so(site):
     plain = site.request("/en/land?probe=gzip")
-    zipped = site.request("/en/land?probe=gzip", headers={"Accept-Encoding": "gzip"})
-    assert zipped[1]["content-encoding"] == "gzip" and "content-encoding" not in plain[1]
-    assert gzip.decompress(zipped[2]) == plain[2]
-    assert len(zipped[2]) < len(plain[2]) / 3
+    browsers = ["gzip, deflate, br", "gzip, deflate, br, zstd", "br;q=1.0, gzip;q=0.8"]
+    zipped = [
+        site.request("/en/land?probe=gzip", headers={"Accept-Encoding": value})
+        for value in browsers
+    ]
+    assert "content-encoding" not in plain[1]
+    for status, headers, body in zipped:
+        assert status == 200 and headers["content-encoding"] == "gzip"
+        assert headers["vary"] == "Accept-Encoding"
+        assert gzip.decompress(body) == plain[2]
+    assert len(zipped[0][2]) < len(plain[2]) / 3
+    # Compressed once: every browser after the first gets the kept compressed copy.
+    assert [headers["x-cache-status"] for _, headers, _ in zipped[1:]] == ["HIT", "HIT"]
+    assert site.request("/en/land?probe=gzip")[1]["x-cache-status"] == "HIT"
+    assert site.reached_app("/en/land?probe=gzip") == 2
     css = site.request("/static/site/css/site.css", headers={"Accept-Encoding": "gzip"})
     assert css[1]["content-encoding"] == "gzip"
 
