@@ -1,5 +1,7 @@
-"""The shipped nginx site (deploy/nginx/) in front of the app on loopback: TLS, the micro-cache,
-what it never caches, forwarded headers, static files, gzip, upload size, unknown hosts."""
+"""The shipped nginx site (deploy/nginx/) on loopback in front of the app, walked over HTTPS."""
+
+# TLS, the micro-cache and what it never keeps, forwarded headers, static files, gzip, the upload
+# limit, unknown hosts.
 
 import gzip
 import http.client
