@@ -20,6 +20,8 @@ ENVIRONMENT_HELP = """environment:
   BENCH_DATABASE_URL use this database as it is (migrated, demo loaded, never dropped)
   BENCH_PG_SERVER    server where --pg creates and drops its database
                      (default postgresql://postgres@127.0.0.1:5432/postgres)
+  LOOPBACK_PORTS     take the servers' ports (gunicorn, nginx) from this range,
+                     e.g. 5650-5699 (default: any free port)
 """
 
 
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 title=f"{getattr(module, 'TITLE', name)} ({database})",
                 items=items,
                 facts=facts,
+                ratio_label=getattr(module, "RATIO_LABEL", "× hello"),
             )
             print(render_text(section), flush=True)
             if not args.no_record:

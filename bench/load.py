@@ -8,6 +8,7 @@ import json
 import math
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
@@ -91,13 +92,25 @@ def generator_version(tool: str) -> str:
     return f"{name}, {WRK_THREADS} threads"
 
 
-def measure(tool: str, port: int, path: str, seconds: float, connections: int) -> Load:
+def measure(
+    tool: str,
+    port: int,
+    path: str,
+    seconds: float,
+    connections: int,
+    origin: str = "",
+    headers: dict[str, str] | None = None,
+) -> Load:
+    """Load `path` on 127.0.0.1:port, or at `origin` (e.g. https://localhost:5651) when given,
+    sending `headers` with every request."""
+    origin = origin or f"http://{HOST}:{port}"
+    headers = headers or {}
     if tool == "wrk":
-        return _wrk(port, path, seconds, connections)
-    return _python(port, path, seconds, connections)
+        return _wrk(origin, path, seconds, connections, headers)
+    return _python(origin, path, seconds, connections, headers)
 
 
-def _wrk(port: int, path: str, seconds: float, connections: int) -> Load:
+def _wrk(origin: str, path: str, seconds: float, connections: int, headers: dict) -> Load:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-") as script:
         script.write(WRK_SCRIPT)
         script.flush()
@@ -108,7 +121,8 @@ def _wrk(port: int, path: str, seconds: float, connections: int) -> Load:
             f"--duration={max(1, round(seconds))}s",
             "--timeout=10s",
             f"--script={script.name}",
-            f"http://{HOST}:{port}{path}",
+            *(f"--header={name}: {value}" for name, value in headers.items()),
+            f"{origin}{path}",
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     for line in done.stdout.splitlines():
@@ -126,17 +140,18 @@ def _wrk(port: int, path: str, seconds: float, connections: int) -> Load:
     raise HarnessError(f"wrk gave no result (exit {done.returncode}):\n{done.stdout}{done.stderr}")
 
 
-def _python(port: int, path: str, seconds: float, connections: int) -> Load:
+def _python(origin: str, path: str, seconds: float, connections: int, headers: dict) -> Load:
     processes = max(1, min(os.cpu_count() or 1, connections))
     shares = [connections // processes + (i < connections % processes) for i in range(processes)]
     with ProcessPoolExecutor(max_workers=processes) as pool:
         parts = list(
             pool.map(
                 _client_process,
-                [port] * processes,
+                [origin] * processes,
                 [path] * processes,
                 shares,
                 [seconds] * processes,
+                [headers] * processes,
             )
         )
     latencies = sorted(lat for part in parts for lat in part[0])
@@ -157,12 +172,14 @@ def _percentile(ordered: list[float], percent: float) -> float:
     return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
 
 
-def _client_process(port: int, path: str, connections: int, seconds: float):
+def _client_process(origin: str, path: str, connections: int, seconds: float, headers: dict):
     """Keep `connections` clients busy until the deadline; return latencies and failures."""
     started = time.perf_counter()
     deadline = started + seconds
     with ThreadPoolExecutor(max_workers=connections) as pool:
-        clients = list(pool.map(lambda _: _client(port, path, deadline), range(connections)))
+        clients = list(
+            pool.map(lambda _: _client(origin, path, deadline, headers), range(connections))
+        )
     elapsed = time.perf_counter() - started
     latencies = [lat for client in clients for lat in client[0]]
     return (
@@ -173,13 +190,25 @@ def _client_process(port: int, path: str, connections: int, seconds: float):
     )
 
 
-def _client(port: int, path: str, deadline: float) -> tuple[list[float], int, int]:
+def connection(origin: str, timeout: float = 10) -> http.client.HTTPConnection:
+    """A keep-alive connection to an http or https origin (a self-signed certificate is fine)."""
+    scheme, _, netloc = origin.partition("://")
+    host, _, port = netloc.partition(":")
+    if scheme == "https":
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(host, int(port), timeout=timeout, context=context)
+    return http.client.HTTPConnection(host, int(port), timeout=timeout)
+
+
+def _client(origin: str, path: str, deadline: float, headers: dict) -> tuple[list[float], int, int]:
     latencies: list[float] = []
     not_200 = errors = 0
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    conn = connection(origin)
     while (start := time.perf_counter()) < deadline:
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             response.read()
         except (OSError, http.client.HTTPException):

@@ -114,6 +114,9 @@ def _app_env(workdir: Path) -> dict:
         APP_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(48),
         INSTANCE_PATH=str(workdir / "instance"),
+        # Production refuses to start without them; the cache bench's nginx asks for localhost.
+        PUBLIC_BASE_URL="https://localhost",
+        TRUSTED_HOSTS=f"localhost,{HOST}",
     )
     # The rest of what production requires (flask check-config), unless given: the pages measured
     # use none of it, and with no Redis listening the limiter counts in memory.

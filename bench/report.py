@@ -27,7 +27,14 @@ HEADER = (
     'These are warm-cache figures. The rows marked "cold render" come from a second app server\n'
     "with the cache off (`PAGE_CACHE_SECONDS=0`): what each page costs whenever it is rendered\n"
     "(a new filter combination, a change of plots). wrk sends no `If-None-Match` and no cookie,\n"
-    "so every response is a full 200 with the first visit's language cookie, never a 304.\n\n"
+    "so every response is a full 200 (public pages set no cookie), never a 304.\n\n"
+    "The cache bench (`python -m bench cache`) puts the shipped nginx site\n"
+    "(`deploy/nginx/qingyuan.conf`, rendered for loopback by its `render.sh`, with a\n"
+    "self-signed certificate) in front of the app under gunicorn. Its ceiling is nginx serving\n"
+    "a 1 KB static file through the same TLS server block; its ratio column is × that ceiling\n"
+    "(the target: cached pages ≥ 0.6 × and p99 under 5 ms). wrk speaks HTTP/1.1 with keep-alive\n"
+    "over TLS 1.3 to nginx, plain HTTP to gunicorn.\n"
+    "\n"
     "Gunicorn settings: `--workers 2 --worker-class sync` for the app and the baseline alike\n"
     "(override with `BENCH_GUNICORN`), as README advises for production. Until 2026-11-30 the\n"
     "bench ran `--worker-class gthread --threads 4`; under it, workers were killed by SIGSEGV\n"
@@ -68,6 +75,8 @@ class Section:
     title: str
     items: list = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
+    # What the ratio column compares with (a bench module's RATIO_LABEL).
+    ratio_label: str = "× hello"
 
     @property
     def alarms(self) -> list[str]:
@@ -129,8 +138,8 @@ def _figure(value: float | None, digits: int) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def table(rows: list[Row]) -> list[list[str]]:
-    head = ["target", "req/s", "p50 ms", "p99 ms", "× hello", "note"]
+def table(rows: list[Row], ratio_label: str = "× hello") -> list[list[str]]:
+    head = ["target", "req/s", "p50 ms", "p99 ms", ratio_label, "note"]
     body = [
         [
             row.target,
@@ -147,7 +156,7 @@ def table(rows: list[Row]) -> list[list[str]]:
 
 def render_text(section: Section) -> str:
     rows = [item for item in section.items if isinstance(item, Row)]
-    cells = table(rows)
+    cells = table(rows, section.ratio_label)
     widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
     numeric = {1, 2, 3, 4}
     out = [f"== {section.title} =="]
@@ -176,7 +185,7 @@ def render_text(section: Section) -> str:
 
 def render_markdown(section: Section) -> str:
     rows = [item for item in section.items if isinstance(item, Row)]
-    cells = table(rows)
+    cells = table(rows, section.ratio_label)
     out = [f"## {section.title}", ""]
     if section.alarms:
         out.append("**Not a valid run:** " + "; ".join(section.alarms) + ".")

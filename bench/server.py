@@ -1,6 +1,7 @@
 """Gunicorn as a subprocess on a free loopback port, always stopped; plain GETs against it."""
 
 import http.client
+import os
 import socket
 import subprocess
 import sys
@@ -41,10 +42,36 @@ class Fetched:
     body: bytes
 
 
+def _port_range() -> range | None:
+    raw = os.environ.get("LOOPBACK_PORTS", "")
+    if not raw:
+        return None
+    low, _, high = raw.partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
+def free_ports(count: int, taken: frozenset[int] = frozenset()) -> list[int]:
+    """`count` ports nothing listens on: from LOOPBACK_PORTS when set, else the system's."""
+    chosen: list[int] = []
+    candidates = _port_range() or [0] * (count + 8)
+    for candidate in candidates:
+        if len(chosen) == count:
+            break
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((HOST, candidate))
+            except OSError:
+                continue
+            port = sock.getsockname()[1]
+        if port not in taken and port not in chosen:
+            chosen.append(port)
+    if len(chosen) < count:
+        raise HarnessError(f"no {count} free ports (LOOPBACK_PORTS={_port_range()})")
+    return chosen
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def fetch(port: int, path: str, timeout: float = 10.0) -> Fetched:

@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         logs,
         metrics,
         security,
+        static_urls,
         throttle,
         unit_of_work,
         uploads,
@@ -67,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     i18n.init_app(app)
     content.init_app(app)
     security.init_app(app)
+    static_urls.init_app(app)
     edge.init_app(app)
     errors.init_app(app)
     uploads.init_app(app)

@@ -159,6 +159,12 @@ def from_env() -> dict:
         "PORTAL_ADDRESS_LIMIT": os.environ.get("PORTAL_ADDRESS_LIMIT", "3 per 15 minutes"),
         "PORTAL_IDLE_MINUTES": int(os.environ.get("PORTAL_IDLE_MINUTES", "60")),
         "PORTAL_MAX_HOURS": int(os.environ.get("PORTAL_MAX_HOURS", "12")),
+        # Public pages that are the same for every visitor (site/rendering.py): seconds browsers
+        # keep them, seconds shared caches (the nginx micro-cache) keep them, and seconds either
+        # may go on answering with an expired copy while it fetches a fresh one in the background.
+        "PUBLIC_MAX_AGE": int(os.environ.get("PUBLIC_MAX_AGE", "60")),
+        "PUBLIC_S_MAXAGE": int(os.environ.get("PUBLIC_S_MAXAGE", "10")),
+        "PUBLIC_STALE_SECONDS": int(os.environ.get("PUBLIC_STALE_SECONDS", "30")),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,6 +1,7 @@
-"""Security headers on every response, set in one place."""
+"""Security headers on every response, set in one place; public answers kept free of the session."""
 
 from flask import request
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = "; ".join(
     [
@@ -18,7 +19,38 @@ CSP = "; ".join(
 )
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that an answer marked public stays cacheable.
+
+    Flask adds Vary: Cookie to any answer after anything looked at the session, and Flask-Login
+    looks on every answer, so no shared cache would keep a public page. A page marks itself public
+    only when nothing in it comes from the session (public_site.rendering.cache_publicly, static
+    files): the Vary goes. An answer that wrote the session after all (a CSRF token made on the
+    way) is no longer the same for everyone: never kept. One that only carries a refreshed
+    session cookie (a signed-in visitor's) stays the visitor's own: private."""
+
+    def save_session(self, app, session, response):
+        public = response.cache_control.public
+        super().save_session(app, session, response)
+        if not public:
+            return
+        if session.modified:
+            response.headers["Cache-Control"] = "private, no-store"
+        elif "Set-Cookie" in response.headers:
+            shared = ("public", "s-maxage", "stale-while-revalidate")
+            kept = [
+                part.strip()
+                for part in response.headers["Cache-Control"].split(",")
+                if not part.strip().startswith(shared)
+            ]
+            response.headers["Cache-Control"] = ", ".join(["private", *kept])
+        elif "Cookie" in response.vary:
+            response.vary.discard("Cookie")
+
+
 def init_app(app) -> None:
+    app.session_interface = SessionInterface()
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

@@ -16,7 +16,6 @@ from werkzeug.http import parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from core.i18n import LANG_COOKIE, LANGUAGES
 from core.metrics import PAGE_CACHE
 from core.models import Enterprise, Plot, PlotUtility, Setting, enterprise_plot
 from public_site import bp
@@ -177,7 +176,7 @@ class PageCache:
         # per-visitor content such as flashed messages: such requests are always rendered.
         if config["SESSION_COOKIE_NAME"] in cookies:
             return self.wsgi_app(environ, start_response)
-        key = self._key(environ, cookies.get(LANG_COOKIE))
+        key = self._key(environ)
         cache = self.app.extensions["page_cache"]
         page = cache.get(key)
         if page is None:
@@ -199,7 +198,7 @@ class PageCache:
             self.refreshing.add(key)
             return True
 
-    def _key(self, environ, lang_cookie) -> tuple:
+    def _key(self, environ) -> tuple:
         return (
             # Scheme, host, language (in the path) and the whole query string, as sent.
             environ["wsgi.url_scheme"],
@@ -207,8 +206,6 @@ class PageCache:
             environ.get("SCRIPT_NAME"),
             environ.get("PATH_INFO"),
             environ.get("QUERY_STRING"),
-            # The language cookie decides whether the answer sets it.
-            lang_cookie if lang_cookie in LANGUAGES else None,
             self.app.config["PUBLIC_BASE_URL"],
             self.app.extensions["content"].version,
             _data_version,
@@ -247,10 +244,10 @@ class PageCache:
 
 
 def _keepable(headers) -> bool:
-    """Only the language cookie may be set by a kept page; no-store and private never kept."""
+    """A kept page sets no cookie; no-store and private are never kept."""
     for name, value in headers:
         lowered = name.lower()
-        if lowered == "set-cookie" and not value.startswith(f"{LANG_COOKIE}="):
+        if lowered == "set-cookie":
             return False
         if lowered == "cache-control" and ("no-store" in value or "private" in value):
             return False

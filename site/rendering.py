@@ -1,8 +1,8 @@
-"""Rendering public pages with ETags, so unchanged pages cost a 304."""
+"""Public pages rendered with ETags (a 304 when unchanged) and marked cacheable by any cache."""
 
 import hashlib
 
-from flask import make_response, render_template, request
+from flask import current_app, make_response, render_template, request
 from flask_babel import force_locale, gettext
 
 from core.content import get_content
@@ -18,8 +18,26 @@ def render_page(template: str, **context):
     mark_cacheable()
     response = make_response(html)
     response.set_etag(hashlib.sha256(html.encode()).hexdigest()[:32])
-    response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Cookie")
+    return cache_publicly(response)
+
+
+def cache_publicly(response):
+    """Mark an answer that is the same for every visitor as cacheable by browsers and proxies.
+
+    No cookie is set and no Vary: Cookie sent (core.security's session interface turns the answer
+    private should anything write the session after all). A request that brings a session cookie
+    is answered privately: Flask may refresh that cookie on the answer, and nginx bypasses its
+    cache for such requests anyway."""
+    config = current_app.config
+    if config["SESSION_COOKIE_NAME"] in request.cookies:
+        response.headers["Cache-Control"] = "private, no-cache"
+    else:
+        response.headers["Cache-Control"] = (
+            f"public, max-age={config['PUBLIC_MAX_AGE']}, s-maxage={config['PUBLIC_S_MAXAGE']}, "
+            f"stale-while-revalidate={config['PUBLIC_STALE_SECONDS']}"
+        )
+    if not response.get_etag()[0]:
+        response.add_etag()
     return response.make_conditional(request)
 
 

@@ -1,4 +1,4 @@
-"""Language negotiation at /, hreflang alternates, canonical URLs, sitemap.xml and robots.txt."""
+"""Negotiation at /, the language cookie (set by the switcher), hreflang, canonical, sitemap."""
 
 from urllib.parse import urlencode
 
@@ -17,6 +17,10 @@ from core.content import get_content
 from core.i18n import LANG_COOKIE, LANGUAGES, PUBLIC_LANGUAGES, negotiate_language
 from core.urls import absolute
 from public_site import bp, root_bp
+from public_site.rendering import cache_publicly
+
+# A switcher link's mark: the visitor chose this language, so / sends them back to it next time.
+CHOOSE = "set_lang"
 
 
 def set_page_languages(languages: list[str]) -> None:
@@ -41,14 +45,12 @@ def alternates_context():
         (LANGUAGES[lang]["tag"], absolute(url_for(request.endpoint, lang=lang, **args)))
         for lang in languages
     ]
-    # The switcher keeps filters and the like, but not the fallback marker of this language.
-    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "from"])
+    # The switcher keeps filters and the like, but not the fallback marker of this language; its
+    # links say the visitor chose (see choose_language).
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("from", CHOOSE)]
+    query = urlencode([*kept, (CHOOSE, "1")])
     switcher = [
-        (
-            lang,
-            info,
-            url_for(request.endpoint, lang=lang, **args) + (f"?{query}" if query else ""),
-        )
+        (lang, info, f"{url_for(request.endpoint, lang=lang, **args)}?{query}")
         for lang, info in LANGUAGES.items()
     ]
     return {
@@ -64,13 +66,14 @@ def root():
     lang = negotiate_language()
     response = redirect(url_for("site.home", lang=lang), code=302)
     response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
 @root_bp.route("/robots.txt")
 def robots():
     body = f"User-agent: *\nDisallow: /crm/\nSitemap: {absolute('/sitemap.xml')}\n"
-    return current_app.response_class(body, mimetype="text/plain")
+    return cache_publicly(current_app.response_class(body, mimetype="text/plain"))
 
 
 def sitemap_entries():
@@ -119,20 +122,27 @@ def sitemap():
     )
     response = make_response(body)
     response.mimetype = "application/xml"
-    return response
+    return cache_publicly(response)
 
 
-@bp.after_app_request
-def remember_language(response):
-    """Browsing in a language is a choice: / sends the visitor back to it next time."""
-    lang = g.get("lang")
-    if request.blueprint == "site" and lang and request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(
-            LANG_COOKIE,
-            lang,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            httponly=True,
-            secure=current_app.config["PRODUCTION"],
-        )
+@bp.before_request
+def choose_language():
+    """A switcher link: remember the language for /, then show the page at its own address.
+
+    Only this answer sets the cookie, so every page stays the same for every visitor (and
+    cacheable); browsing a language without choosing it is no choice."""
+    if CHOOSE not in request.args:
+        return None
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != CHOOSE]
+    target = request.script_root + request.path + (f"?{urlencode(kept)}" if kept else "")
+    response = redirect(target, code=302)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.set_cookie(
+        LANG_COOKIE,
+        g.lang,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["PRODUCTION"],
+    )
     return response

@@ -93,7 +93,7 @@ def test_production_refuses_the_default_secret(monkeypatch):
 
 
 def test_language_cookie_flags(client):
-    response = client.get("/fr/")
+    response = client.get("/fr/?set_lang=1")
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("lang=fr")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

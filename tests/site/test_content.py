@@ -107,7 +107,7 @@ def test_missing_translation_redirects_to_fallback_with_notice(partial_client):
     assert '<link rel="alternate" hreflang="de"' not in html
     assert '<link rel="alternate" hreflang="fr"' in html
     # the switcher drops the fallback marker
-    assert 'href="/fr/contact" lang="fr"' in html
+    assert 'href="/fr/contact?set_lang=1" lang="fr"' in html
 
 
 def test_french_policy_falls_back_to_english(partial_client):

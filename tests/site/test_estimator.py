@@ -129,7 +129,7 @@ def test_switching_language_keeps_the_land_in_the_new_unit(app, client):
     html = page(client.get(estimator_url("en", 200 * M, "electronics", "2", 6)))
     switch = unescape(re.search(r'<a href="(/zh/incentives/estimator\?[^"]+)"', html).group(1))
     assert "land_ha=2" in switch
-    zh = page(client.get(switch))
+    zh = page(client.get(switch, follow_redirects=True))
     assert re.search(r'<input [^>]*name="land_mu"[^>]*value="30"', zh)
     assert table(zh) == table(
         page(client.get(estimator_url("zh", 200 * M, "electronics", "30", 6)))

@@ -32,7 +32,7 @@ def test_page_in_every_language(client, lang, path):
 def test_language_switcher_keeps_page_and_query(client):
     html = client.get("/de/land?zone=north").get_data(as_text=True)
     for code, info in LANGUAGES.items():
-        assert f'href="/{code}/land?zone=north" lang="{info["tag"]}"' in html
+        assert f'href="/{code}/land?zone=north&amp;set_lang=1" lang="{info["tag"]}"' in html
         assert f">{info['name']}</a>" in html
 
 
@@ -54,10 +54,19 @@ def test_root_negotiates_by_accept_language(client, header, target):
     assert "Accept-Language" in response.headers["Vary"]
 
 
-def test_root_prefers_the_language_last_browsed(client):
-    client.get("/fr/")
+def test_root_prefers_the_language_chosen_in_the_switcher(client):
+    chosen = client.get("/fr/land?zone=north&set_lang=1")
+    assert chosen.status_code == 302 and chosen.headers["Location"] == "/fr/land?zone=north"
+    assert chosen.headers["Cache-Control"] == "private, no-store"
     response = client.get("/", headers={"Accept-Language": "de"})
     assert response.headers["Location"] == "/fr/"
+
+
+def test_browsing_a_language_is_not_choosing_it(client):
+    assert "Set-Cookie" not in client.get("/fr/").headers
+    response = client.get("/", headers={"Accept-Language": "de"})
+    assert response.headers["Location"] == "/de/"
+    assert response.headers["Cache-Control"] == "private, no-cache"
 
 
 @pytest.mark.parametrize("path", ["/es/", "/xx/land", "/EN/", "/zh-cn/"])

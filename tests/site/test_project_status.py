@@ -220,7 +220,7 @@ def test_page_is_never_cached_nor_indexed(app, client, world):
 def test_language_switcher_and_alternates_keep_the_address(client, world):
     text = page_text(client.get(f"/fr/project-status/{world['token']}"))
     for lang in LANGS:
-        assert f'href="/{lang}/project-status/{world["token"]}"' in text  # the switcher
+        assert f'href="/{lang}/project-status/{world["token"]}?set_lang=1"' in text  # switcher
         tag = {"zh": "zh-Hans"}.get(lang, lang)
         assert re.search(rf'hreflang="{tag}" href="http[^"]+/{lang}/project-status/', text)
     assert re.search(rf'rel="canonical" href="[^"]*/fr/project-status/{world["token"]}"', text)
