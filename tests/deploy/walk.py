@@ -1,0 +1,188 @@
+"""The production shape walked as its users would, through the shipped nginx site: a cached public
+page, an inquiry, a CRM sign-in, and a 50,000-row import run by the job worker while gunicorn
+reloads gracefully. .ci/production runs it against the services it started:
+
+    python -m tests.deploy.walk --upstream 127.0.0.1:PORT --gunicorn-pid PID \
+        --email officer@… (password in WALK_PASSWORD)
+"""
+
+import argparse
+import csv
+import io
+import os
+import re
+import signal
+import ssl
+import sys
+import tempfile
+import time
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.request import HTTPCookieProcessor, HTTPSHandler, build_opener
+
+from bench.nginx import loopback_nginx
+from tests.drills.fuzz import Case, File, read_form, send
+from tests.drills.remote import RemoteClient, _EveryAnswer
+
+ROWS = 50_000
+COUNTRIES = ("DE", "FR", "CN", "IT", "NL", "ES", "AT", "BE")
+
+
+def staff_post(visitor: RemoteClient, path: str, case: Case):
+    """A CRM form sent as from a page of the site on port 443. Flask-WTF compares the Referer of
+    an HTTPS POST with the host nginx passes on ($host, without a port); the walk's nginx
+    listens on another port, which the browser would put in the Referer."""
+    return send(visitor, "POST", path, case, headers={"Referer": f"https://localhost{path}"})
+
+
+def client(origin: str, cert: Path) -> RemoteClient:
+    """A visitor trusting the run's self-signed certificate, with its own cookie jar."""
+    visitor = RemoteClient(origin, timeout=60.0)
+    context = ssl.create_default_context(cafile=str(cert))
+    visitor.opener = build_opener(
+        HTTPCookieProcessor(CookieJar()), _EveryAnswer(), HTTPSHandler(context=context)
+    )
+    return visitor
+
+
+def step(text: str) -> None:
+    print(f"-- {text}", flush=True)
+
+
+def check(condition: bool, failure: str) -> None:
+    if not condition:
+        raise SystemExit(f"FAILED: {failure}")
+
+
+def cached_page(visitor: RemoteClient) -> None:
+    first = visitor.get("/en/")
+    check(first.status_code == 200, f"/en/ through nginx answered {first.status_code}")
+    second = visitor.get("/en/")
+    status = second.headers.get("X-Cache-Status")
+    check(status == "HIT", f"the second /en/ was not served by the micro-cache ({status})")
+    step("a public page through nginx: the second answer came from the micro-cache")
+
+
+def form_fields(visitor: RemoteClient, path: str) -> list:
+    page = visitor.get(path)
+    check(page.status_code == 200, f"GET {path} answered {page.status_code}")
+    fields, _files = read_form(page.get_data(as_text=True), path, path)
+    return fields
+
+
+def inquiry(visitor: RemoteClient) -> None:
+    fields = dict(form_fields(visitor, "/en/inquiry"))
+    fields.update(
+        name="Walk GmbH",
+        company="Walk GmbH",
+        email="walk@walk.example",
+        country="DE",
+        message="A plant for sensors, 30 mu.",
+        processing="y",
+    )
+    time.sleep(3.5)  # INQUIRY_MIN_SECONDS: a form sent faster is taken for a robot's
+    sent = send(visitor, "POST", "/en/inquiry", Case(list(fields.items()), "urlencoded"))
+    check(sent.status_code == 303, f"the inquiry answered {sent.status_code}")
+    check(sent.headers["Location"].endswith("/en/inquiry/thanks"), "the inquiry went elsewhere")
+    step("an inquiry sent through nginx")
+
+
+def sign_in(visitor: RemoteClient, email: str, password: str) -> None:
+    fields = dict(form_fields(visitor, "/crm/login"))
+    fields.update(email=email, password=password)
+    answer = staff_post(visitor, "/crm/login", Case(list(fields.items()), "urlencoded"))
+    check(answer.status_code in (302, 303), f"the CRM sign-in answered {answer.status_code}")
+    home = visitor.get("/crm/")
+    check(home.status_code == 200, f"the CRM after signing in answered {home.status_code}")
+    step(f"signed in to the CRM as {email}")
+
+
+def fair_file() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Company", "Contact name", "Email", "Country"])
+    for n in range(ROWS):
+        writer.writerow(
+            [f"Walk Firm {n:05d} GmbH", f"Person {n}", f"p{n}@firm{n}.example", COUNTRIES[n % 8]]
+        )
+    return out.getvalue().encode()
+
+
+def wait_for(what: str, seconds: float, probe):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(2)
+    raise SystemExit(f"FAILED: {what} within {seconds:.0f} s")
+
+
+def big_import(visitor: RemoteClient, gunicorn_pid: int) -> None:
+    fields = [(n, v) for n, v in form_fields(visitor, "/crm/imports/new") if n != "file"]
+    upload = [*fields, ("file", File(fair_file(), "fair-50000.csv"))]
+    answer = staff_post(visitor, "/crm/imports/new", Case(upload, "multipart"))
+    check(answer.status_code in (302, 303), f"the upload answered {answer.status_code}")
+    mapping = answer.headers["Location"]
+    job_id = int(re.search(r"/imports/(\d+)/mapping", mapping).group(1))
+    path = f"/crm/imports/{job_id}/mapping"
+    answer = staff_post(visitor, path, Case(form_fields(visitor, path), "urlencoded"))
+    check(answer.status_code in (302, 303), f"the mapping answered {answer.status_code}")
+    step(f"uploaded {ROWS:,} rows (import {job_id}); the worker matches them")
+
+    review = f"/crm/imports/{job_id}/review"
+
+    def review_ready():
+        page = visitor.get(review)
+        return page.status_code == 200 and 'name="action"' in page.get_data(as_text=True)
+
+    started = time.monotonic()
+    wait_for("the stored review", 600, review_ready)
+    step(f"the review was ready after {time.monotonic() - started:.0f} s")
+    fields = [(n, v) for n, v in form_fields(visitor, review) if n != "action"]
+    answer = staff_post(visitor, review, Case([*fields, ("action", "run")], "urlencoded"))
+    check(answer.status_code in (302, 303), f"starting the run answered {answer.status_code}")
+
+    job_page = f"/crm/imports/{job_id}"
+
+    def status() -> str:
+        text = visitor.get(job_page).get_data(as_text=True)
+        for word in ("done", "failed", "running"):
+            if f'data-status="{word}"' in text:
+                return word
+        return "?"
+
+    wait_for("the worker starting the run", 120, lambda: status() in ("running", "done"))
+    os.kill(gunicorn_pid, signal.SIGHUP)
+    step("gunicorn reloaded (SIGHUP) while the import runs")
+    started = time.monotonic()
+    final = wait_for("the import finishing", 1200, lambda: status().replace("running", ""))
+    check(final == "done", f"the import ended {final}")
+    text = visitor.get(job_page).get_data(as_text=True)
+    check(f"{ROWS:,}" in text or str(ROWS) in text, "the job page does not show 50,000 rows")
+    step(f"the import finished on the worker {time.monotonic() - started:.0f} s after the reload")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--upstream", required=True, help="gunicorn's address, host:port")
+    parser.add_argument("--gunicorn-pid", type=int, required=True)
+    parser.add_argument("--email", required=True, help="a staff account that may import")
+    parser.add_argument("--root", default=str(Path(__file__).resolve().parents[2]))
+    args = parser.parse_args()
+    password = os.environ["WALK_PASSWORD"]
+    with (
+        tempfile.TemporaryDirectory(prefix="walk-nginx-") as folder,
+        loopback_nginx(Path(folder), args.upstream, Path(args.root)) as nginx,
+    ):
+        step(f"nginx with deploy/nginx/qingyuan.conf at {nginx.origin}")
+        cached_page(client(nginx.origin, nginx.cert))
+        inquiry(client(nginx.origin, nginx.cert))
+        staff = client(nginx.origin, nginx.cert)
+        sign_in(staff, args.email, password)
+        big_import(staff, args.gunicorn_pid)
+    print("walk passed", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
