@@ -13,6 +13,24 @@ _WORDS = ("精密机械", "新材料", "电子科技", "汽车零部件", "Antri
 _FORMS = ("有限公司", "股份有限公司", " GmbH", " S.A.S.", " Co., Ltd.", "")
 _START = datetime(2024, 1, 1, tzinfo=UTC)
 _BATCH = 5000
+# ec6688513c34 as first written, kept as the reference its set-based form is checked and timed
+# against: a correlated MIN per stay, then one EXISTS pass per stage.
+OLD_STAY_ENDS = (
+    "UPDATE stage_change SET ended_at = (SELECT MIN(n.at) FROM stage_change n"
+    " WHERE n.lead_id = stage_change.lead_id"
+    " AND (n.at > stage_change.at OR (n.at = stage_change.at AND n.id > stage_change.id)))"
+)
+OLD_FURTHEST_STAGE = (
+    "UPDATE lead SET furthest_stage = :stage WHERE stage = :stage OR EXISTS ("
+    "SELECT 1 FROM stage_change c WHERE c.lead_id = lead.id AND c.to_stage = :stage)"
+)
+
+
+def old_stay_ends_and_furthest_stages(connection) -> None:
+    """The reference: run on columns reset to their defaults (ended_at NULL, furthest 'new')."""
+    connection.execute(sa.text(OLD_STAY_ENDS))
+    for stage in FORWARD[1:]:
+        connection.execute(sa.text(OLD_FURTHEST_STAGE), {"stage": stage})
 
 
 def _fillers(table: sa.Table) -> dict:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import make_url
 
-from bench.history import FORWARD, fill
+from bench.history import FORWARD, fill, old_stay_ends_and_furthest_stages
 from core import create_app
 from core.extensions import db
 from core.matching import normalise_company
@@ -41,25 +41,6 @@ def _database(tmp_path, backend: str):
 
 def _rows(sql: str) -> list:
     return [tuple(row) for row in db.session.execute(sa.text(sql)).all()]
-
-
-def _old_stay_ends_and_furthest_stages() -> None:
-    """ec6688513c34 as first written: a correlated MIN per stay, an EXISTS pass per stage."""
-    db.session.execute(
-        sa.text(
-            "UPDATE stage_change SET ended_at = (SELECT MIN(n.at) FROM stage_change n"
-            " WHERE n.lead_id = stage_change.lead_id"
-            " AND (n.at > stage_change.at OR (n.at = stage_change.at AND n.id > stage_change.id)))"
-        )
-    )
-    for stage in FORWARD[1:]:
-        db.session.execute(
-            sa.text(
-                "UPDATE lead SET furthest_stage = :stage WHERE stage = :stage OR EXISTS ("
-                "SELECT 1 FROM stage_change c WHERE c.lead_id = lead.id AND c.to_stage = :stage)"
-            ),
-            {"stage": stage},
-        )
 
 
 def _old_company_keys() -> None:
@@ -103,7 +84,7 @@ def test_set_based_migrations_match_the_row_by_row_ones(tmp_path, backend):
         assert len(new_ends) == changes
         db.session.execute(sa.text("UPDATE stage_change SET ended_at = NULL"))
         db.session.execute(sa.text("UPDATE lead SET furthest_stage = 'new'"))
-        _old_stay_ends_and_furthest_stages()
+        old_stay_ends_and_furthest_stages(db.session.connection())
         assert _rows("SELECT id, ended_at FROM stage_change ORDER BY id") == new_ends
         assert _rows("SELECT id, furthest_stage FROM lead ORDER BY id") == new_furthest
         # Not vacuous: every outcome is there.

@@ -1,0 +1,150 @@
+"""The data migrations at 150,000 leads with stage history: `flask db upgrade` timed one revision
+at a time from the revision before the first data migration, beside a no-op upgrade and, when
+asked, the row-by-row form of the stage-history migration's statements (× column: time over
+the set-based statements)."""
+
+import os
+import sys
+import time
+
+from bench.database import _describe, fresh_database, settle
+from bench.history import fill, old_stay_ends_and_furthest_stages
+from bench.report import Line, Row
+from bench.settings import Options
+
+LEADS = int(os.environ.get("BENCH_MIGRATION_LEADS", "150000"))
+# BENCH_MIGRATION_OLD=1 also times the row-by-row form (about 5 minutes on PostgreSQL).
+OLD = os.environ.get("BENCH_MIGRATION_OLD") == "1"
+TITLE = f"Migrations at {LEADS:,} leads with stage history (`flask db upgrade`, timed per step)"
+BEFORE = "57969eaca615"  # the revision before the first data migration
+STEPS = (
+    ("3b40dec30198", "company keys recomputed (Python, one UPDATE ... FROM)"),
+    ("d90b43253fd6", "enterprises; lead rebuilt on SQLite (batch mode)"),
+    ("fbbed2d5cb32", "projects, plots; no lead data"),
+    ("ec6688513c34", "stay ends and furthest stages (two set-based UPDATEs)"),
+    ("a7c3e91d5b20", "referral team"),
+)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _upgrade(app, revision: str = "heads") -> float:
+    """Seconds `flask db upgrade REV` spends migrating (in-process: no start-up in the figure)."""
+    from flask_migrate import upgrade
+
+    from core.extensions import db
+
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade(revision=revision)
+        seconds = time.perf_counter() - started
+        db.engine.dispose()
+    return seconds
+
+
+def _engine(url: str):
+    from sqlalchemy import create_engine
+
+    from core.config import database_url
+
+    return create_engine(database_url(url))
+
+
+def _app(url: str):
+    from core import create_app
+    from core.config import database_url
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url(url)})
+
+
+def run(options: Options) -> list[Row | Line]:
+    if options.database_url:
+        return [Row("migrations", alarm="not measured: this bench makes its own database")]
+    with fresh_database(options, "migrations") as url:
+        label = _describe(url).label
+        app = _app(url)
+        _upgrade(app, BEFORE)
+        engine = _engine(url)
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            changes = fill(connection, LEADS)
+        settle(engine, LEADS)
+        generated = time.perf_counter() - started
+        _say(f"migrations: {LEADS:,} leads, {changes:,} stage changes in {generated:.1f} s")
+        rows = []
+        for revision, what in STEPS:
+            seconds = _upgrade(app, revision)
+            _say(f"migrations: {revision} in {seconds:.1f} s")
+            rows.append(
+                Row(f"{revision}: {what}", per_second=LEADS / seconds, note=f"{seconds:.2f} s")
+            )
+        rows.append(Row("no-op upgrade at head", note=f"{_upgrade(app):.2f} s"))
+        total = sum(float(row.note.removesuffix(" s")) for row in rows[:-1])
+        rows += _statements(engine)
+        engine.dispose()
+    return [
+        *rows,
+        Line("total", f"{total:.1f} s for {len(STEPS)} revisions"),
+        Line("database", f"{label}, fresh, migrated to {BEFORE} with `flask db upgrade`"),
+        Line(
+            "data",
+            f"{LEADS:,} leads (Chinese and European firm names, stale company keys) with "
+            f"{changes:,} stage changes (0-6 per lead, forward with some steps back and losses, "
+            f"ties in time, ids out of time order), written with Core in {generated:.1f} s",
+        ),
+        Line(
+            "method",
+            "each row is what `flask db upgrade REV` runs (flask_migrate.upgrade, in-process "
+            "on one app: no start-up in the figures); leads/s in the req/s column",
+        ),
+    ]
+
+
+def _statements(engine) -> list[Row]:
+    """ec6688513c34's data statements alone, set-based and (when asked) row-by-row, each on the
+    columns reset to their defaults, in transactions rolled back after."""
+    from sqlalchemy import text
+
+    migration = _migration("ec6688513c34")
+
+    def set_based(connection) -> None:
+        connection.execute(text(migration.STAY_ENDS))
+        connection.execute(text(migration.FURTHEST_STAGES))
+
+    forms = [("set-based (as shipped)", set_based)]
+    if OLD:
+        forms.append(("row-by-row (as first written)", old_stay_ends_and_furthest_stages))
+    rows, first = [], None
+    for name, statements in forms:
+        with engine.connect() as connection:
+            connection.execute(text("UPDATE stage_change SET ended_at = NULL"))
+            connection.execute(text("UPDATE lead SET furthest_stage = 'new'"))
+            started = time.perf_counter()
+            statements(connection)
+            seconds = time.perf_counter() - started
+            connection.rollback()
+        _say(f"migrations: ec6688513c34 statements, {name}, in {seconds:.1f} s")
+        first = first or seconds
+        rows.append(
+            Row(
+                f"ec6688513c34 statements only, {name}",
+                per_second=LEADS / seconds,
+                ratio=seconds / first,
+                note=f"{seconds:.2f} s",
+            )
+        )
+    return rows
+
+
+def _migration(revision: str):
+    import importlib.util
+
+    from bench.settings import ROOT
+
+    path = next((ROOT / "migrations" / "versions").glob(f"{revision}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
