@@ -81,6 +81,9 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # Each revision commits on its own: its locks end with it, not with the last revision of
+    # the run (docs/BACKUP.md lists what each one locks).
+    conf_args.setdefault("transaction_per_migration", True)
 
     connectable = get_engine()
 
