@@ -23,6 +23,7 @@ STEPS = (
     ("fbbed2d5cb32", "projects, plots; no lead data"),
     ("ec6688513c34", "stay ends and furthest stages (two set-based UPDATEs)"),
     ("a7c3e91d5b20", "referral team"),
+    ("c4e2a91f7d36", "stored files: a new table"),
 )
 
 

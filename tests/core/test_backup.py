@@ -2,6 +2,7 @@
 restore` into an empty database (a new SQLite file, or a PostgreSQL database made for the test
 and filled by pg_restore) and checked against the manifest; and what both commands refuse."""
 
+import io
 import json
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, make_url, select
 
-from core import create_app
+from core import create_app, storage
 from core.extensions import db
 from core.lead_moves import move_lead
 from core.models import Lead, LeadFile, StageChange
@@ -20,10 +21,10 @@ from tests.factories import make_cast, make_lead
 LEADS = 25
 
 
-@pytest.fixture
-def filled(app):
-    """The app's database with staff, leads, stage history and uploaded files on disk."""
-    uploads = Path(app.config["UPLOAD_DIR"])
+def fill(app, tmp_path) -> None:
+    """Staff, leads, stage history and uploaded files in the store FILE_STORAGE names (a disk
+    folder of this test's own: the shared app's is not emptied between tests)."""
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")  # the app fixture puts it back
     with app.app_context():
         make_cast()
         for n in range(LEADS):
@@ -32,29 +33,31 @@ def filled(app):
                 move_lead(lead, "contacted", None)
             if n % 5 == 0:
                 relative = f"leads/{lead.id}/card-{n}.jpg"
-                (uploads / relative).parent.mkdir(parents=True, exist_ok=True)
-                (uploads / relative).write_bytes(b"\xff\xd8\xff\xe0 card %d" % n)
+                storage.backend().put(relative, io.BytesIO(b"\xff\xd8\xff\xe0 card %d" % n))
                 db.session.add(
                     LeadFile(lead_id=lead.id, kind="business_card", filename=f"名片{n}.jpg",
                              content_type="image/jpeg", size=12, path=relative)
                 )  # fmt: skip
         db.session.commit()
+
+
+@pytest.fixture
+def filled(app, tmp_path):
+    fill(app, tmp_path)
     return app
 
 
 @contextmanager
-def empty_app(tmp_path):
+def empty_app(tmp_path, file_storage: str = "disk"):
     """A second app on an empty database and an empty upload folder."""
-    uploads = tmp_path / "restored-uploads"
+    settings = {"UPLOAD_DIR": str(tmp_path / "restored-uploads"), "FILE_STORAGE": file_storage}
     if not TEST_DATABASE_URL:
         uri = f"sqlite:///{tmp_path / 'restored.db'}"
-        yield create_app(
-            make_config(tmp_path, SQLALCHEMY_DATABASE_URI=uri, UPLOAD_DIR=str(uploads))
-        )
+        yield create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=uri, **settings))
         return
     url = named(TEST_DATABASE_URL, f"{make_url(TEST_DATABASE_URL).database}_restore")
     create_database(url)
-    app = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(uploads)))
+    app = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=url, **settings))
     try:
         yield app
     finally:
@@ -72,17 +75,23 @@ def restore(app, source: Path, *options: str):
     return app.test_cli_runner().invoke(args=["restore", str(source), *options])
 
 
-def test_a_backup_restores_into_an_empty_database_with_the_same_rows_and_files(filled, tmp_path):
+def test_a_backup_restores_into_an_empty_database_with_the_same_rows_and_files(
+    app, file_storage, tmp_path
+):
+    """Files on disk travel in the archive's files/; files in the database, in the dump."""
+    fill(app, tmp_path)
     archive = tmp_path / "backup-1"
-    done = backup(filled, archive)
+    done = backup(app, archive)
     assert done.exit_code == 0, done.output
     manifest = json.loads((archive / "manifest.json").read_text())
     assert manifest["tables"]["lead"] == LEADS
     assert manifest["tables"]["stage_change"] > LEADS  # creation and the moves
-    assert len(manifest["files"]) == 5
+    on_disk = file_storage == "disk"
+    assert len(manifest["files"]) == (5 if on_disk else 0)
+    assert (manifest["tables"]["stored_file"] == 0) == on_disk
     assert manifest["app"]["version"] and manifest["not_included"]
 
-    with empty_app(tmp_path) as target:
+    with empty_app(tmp_path, file_storage) as target:
         done = restore(target, archive)
         assert done.exit_code == 0, done.output
         checks = len(manifest["tables"]) + len(manifest["files"])
@@ -93,8 +102,8 @@ def test_a_backup_restores_into_an_empty_database_with_the_same_rows_and_files(f
             assert db.session.scalar(moves) == manifest["tables"]["stage_change"]
             card = db.session.scalars(select(LeadFile).order_by(LeadFile.id)).first()
             assert card.filename == "名片0.jpg"
-            stored = Path(target.config["UPLOAD_DIR"]) / card.path
-            assert stored.read_bytes() == b"\xff\xd8\xff\xe0 card 0"
+            with storage.backend().open(card.path) as stored:
+                assert stored.read() == b"\xff\xd8\xff\xe0 card 0"
         # What is there now is never overwritten without --force.
         again = restore(target, archive)
         assert again.exit_code == 1 and "not empty" in again.output
