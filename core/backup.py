@@ -233,7 +233,8 @@ def make_backup(target: Path) -> dict:
     partial = target.with_name(target.name + ".partial")
     if partial.exists():
         raise BackupError(f"{partial} exists: an interrupted backup; remove it first")
-    partial.mkdir(parents=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.mkdir(mode=0o700)  # personal data: the operator's account alone may read it
     try:
         dialect = db.engine.dialect.name
         name = PG_DUMP_FILE if dialect == "postgresql" else SQLITE_FILE
