@@ -126,10 +126,12 @@ def _bodies(engine) -> list[Row]:
     ]
     if not postgresql:
         drop = create = []
-    forms = [("set-based (as shipped)", [migration.STAY_ENDS, migration.FURTHEST_STAGES], True)]
-    if OLD:
-        forms.append(("row-by-row (as first written)", old_stay_ends_and_furthest_stages, False))
-    rows, first = [], None
+    shipped = ("set-based (as shipped)", [migration.STAY_ENDS, migration.FURTHEST_STAGES], True)
+    forms = [shipped]
+    if OLD:  # the shipped form runs again after it: neither gets the only warm cache
+        forms += [("row-by-row (as first written)", old_stay_ends_and_furthest_stages, False)]
+        forms += [shipped]
+    times: dict[str, list[float]] = {}
     for name, work, drop_first in forms:
         # An explicit transaction: pysqlite would run the ALTERs outside the one it opens itself.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -147,16 +149,18 @@ def _bodies(engine) -> list[Row]:
             seconds = time.perf_counter() - started
             connection.exec_driver_sql("ROLLBACK")
         _say(f"migrations: ec6688513c34 body, {name}, in {seconds:.1f} s")
-        first = first or seconds
-        rows.append(
-            Row(
-                f"ec6688513c34 body, {name}, rolled back",
-                per_second=LEADS / seconds,
-                ratio=seconds / first,
-                note=f"{seconds:.2f} s",
-            )
+        times.setdefault(name, []).append(seconds)
+    best = min(times[shipped[0]])
+    return [
+        Row(
+            f"ec6688513c34 body, {name}, rolled back"
+            + (f" (best of {len(runs)})" if len(runs) > 1 else ""),
+            per_second=LEADS / min(runs),
+            ratio=min(runs) / best,
+            note=", ".join(f"{run:.2f} s" for run in runs),
         )
-    return rows
+        for name, runs in times.items()
+    ]
 
 
 def _migration(revision: str):
