@@ -24,6 +24,7 @@ STEPS = (
     ("ec6688513c34", "stay ends and furthest stages (two set-based UPDATEs)"),
     ("a7c3e91d5b20", "referral team"),
     ("c4e2a91f7d36", "stored files: a new table"),
+    ("jobs0001", "job runs, import reviews: new tables"),
 )
 
 
