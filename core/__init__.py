@@ -94,7 +94,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """WAL and a busy timeout so readers and one writer coexist on the embedded database."""
+    """WAL and a busy timeout so readers and one writer coexist on the embedded database; foreign
+    keys enforced; deleted content overwritten."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event
@@ -109,4 +110,7 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=15000")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Anonymised and deleted personal data is overwritten with zeros, not left readable
+            # in free space of the file (docs/BACKUP.md has the cost measured).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()

@@ -28,6 +28,7 @@ def upgrade():
 
 
 def downgrade():
+    """Drops referral.team_id: which desk each referral waits with is lost."""
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_referral_team_id_team"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_referral_team_id"))

@@ -28,5 +28,6 @@ def upgrade():
 
 
 def downgrade():
-    # Drops every file kept in the database: run `flask move-files --to disk` first.
+    """Drops every file kept in the database (FILE_STORAGE=database): they are lost unless
+    `flask move-files --to disk` ran first."""
     op.drop_table("stored_file")

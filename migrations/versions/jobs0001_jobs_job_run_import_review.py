@@ -44,6 +44,8 @@ def upgrade():
 
 
 def downgrade():
+    """Drops job_run (the record of periodic job runs) and import_review (stored matches of
+    imports, computed again on demand): the run history is lost."""
     op.drop_table('import_review')
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.drop_index('ix_job_run_name_started_at')

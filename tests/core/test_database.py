@@ -21,3 +21,21 @@ def test_statements_are_planned_for_their_values_on_postgresql(app):
             db.session.execute(select(Lead.id).where(Lead.created_at >= since)).all()
         prepared = db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
         assert prepared == 0
+
+
+def test_an_anonymised_name_leaves_no_trace_in_the_sqlite_file(app):
+    """secure_delete: what an erasure overwrote is zeroed, not left in the file's free space."""
+    if TEST_DATABASE_URL:
+        pytest.skip("SQLite only")
+    from tests.factories import make_lead
+
+    with app.app_context():
+        assert db.session.scalar(text("PRAGMA secure_delete")) == 1
+        lead = make_lead("Geheimname Präzisionstechnik GmbH")
+        db.session.commit()
+        lead.company_name = "anonymised"
+        db.session.commit()
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        path = db.engine.url.database
+    data = open(path, "rb").read()  # noqa: SIM115 - read at once
+    assert b"Geheimname" not in data
