@@ -16,12 +16,14 @@ import ssl
 import sys
 import tempfile
 import time
+from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
+from urllib.parse import urlsplit
 from urllib.request import HTTPCookieProcessor, HTTPSHandler, build_opener
 
 from bench.nginx import loopback_nginx
-from tests.drills.fuzz import Case, File, read_form, send
+from tests.drills.fuzz import Case, File, send
 from tests.drills.remote import RemoteClient, _EveryAnswer
 
 ROWS = 50_000
@@ -63,11 +65,61 @@ def cached_page(visitor: RemoteClient) -> None:
     step("a public page through nginx: the second answer came from the micro-cache")
 
 
+class BrowserForm(HTMLParser):
+    """What a browser sends of the form posting to `action` as served: the selected option of each
+    select (else its first), checked boxes only, values as given (the drill's reader invents)."""
+
+    def __init__(self, action: str):
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.fields = action, False, []
+        self.select: tuple[str, list, list] | None = None  # name, options, selected
+        self.textarea: tuple[str, list] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = (a.get("action") or self.action).split("?")[0] == self.action
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("submit", "button", "image", "reset", "file"):
+                self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "select" and a.get("name"):
+            self.select = (a["name"], [], [])
+        elif tag == "option" and self.select:
+            self.select[1].append(a.get("value", ""))
+            if "selected" in a:
+                self.select[2].append(a.get("value", ""))
+        elif tag == "textarea" and a.get("name"):
+            self.textarea = (a["name"], [])
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.textarea[1].append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self.select:
+            name, options, selected = self.select
+            if selected or options:
+                self.fields.append((name, (selected or options)[0]))
+            self.select = None
+        elif tag == "textarea" and self.textarea:
+            self.fields.append((self.textarea[0], "".join(self.textarea[1]).strip()))
+            self.textarea = None
+        elif tag == "form":
+            self.inside = False
+
+
 def form_fields(visitor: RemoteClient, path: str) -> list:
     page = visitor.get(path)
     check(page.status_code == 200, f"GET {path} answered {page.status_code}")
-    fields, _files = read_form(page.get_data(as_text=True), path, path)
-    return fields
+    reader = BrowserForm(path)
+    reader.feed(page.get_data(as_text=True))
+    check(bool(reader.fields), f"no form posting to {path} on its page")
+    return reader.fields
 
 
 def inquiry(visitor: RemoteClient) -> None:
@@ -77,6 +129,9 @@ def inquiry(visitor: RemoteClient) -> None:
         company="Walk GmbH",
         email="walk@walk.example",
         country="DE",
+        industry="precision-machinery",
+        investment="0-50000000",
+        land_need="0-20",
         message="A plant for sensors, 30 mu.",
         processing="y",
     )
@@ -92,9 +147,20 @@ def sign_in(visitor: RemoteClient, email: str, password: str) -> None:
     fields.update(email=email, password=password)
     answer = staff_post(visitor, "/crm/login", Case(list(fields.items()), "urlencoded"))
     check(answer.status_code in (302, 303), f"the CRM sign-in answered {answer.status_code}")
-    home = visitor.get("/crm/")
+    home = follow(visitor, answer)
     check(home.status_code == 200, f"the CRM after signing in answered {home.status_code}")
+    check("/crm/login" not in visitor.page, "the sign-in led back to the sign-in page")
     step(f"signed in to the CRM as {email}")
+
+
+def follow(visitor: RemoteClient, answer, hops: int = 3):
+    """Where a redirect leads, as a browser goes on (the path of its Location, at most hops)."""
+    for _ in range(hops):
+        if answer.status_code not in (301, 302, 303):
+            break
+        location = urlsplit(answer.headers["Location"])
+        answer = visitor.get(location.path + (f"?{location.query}" if location.query else ""))
+    return answer
 
 
 def fair_file() -> bytes:
@@ -123,11 +189,13 @@ def big_import(visitor: RemoteClient, gunicorn_pid: int) -> None:
     upload = [*fields, ("file", File(fair_file(), "fair-50000.csv"))]
     answer = staff_post(visitor, "/crm/imports/new", Case(upload, "multipart"))
     check(answer.status_code in (302, 303), f"the upload answered {answer.status_code}")
+    check("/mapping" in answer.headers["Location"], "the upload went elsewhere")
     mapping = answer.headers["Location"]
     job_id = int(re.search(r"/imports/(\d+)/mapping", mapping).group(1))
     path = f"/crm/imports/{job_id}/mapping"
     answer = staff_post(visitor, path, Case(form_fields(visitor, path), "urlencoded"))
     check(answer.status_code in (302, 303), f"the mapping answered {answer.status_code}")
+    check(answer.headers["Location"].endswith(f"/{job_id}/review"), "the mapping went elsewhere")
     step(f"uploaded {ROWS:,} rows (import {job_id}); the worker matches them")
 
     review = f"/crm/imports/{job_id}/review"
