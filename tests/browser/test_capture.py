@@ -185,7 +185,7 @@ def test_reload_offline_opens_the_page_from_the_service_worker_until_sign_out(br
         _wait_until(
             page,
             """() => caches.open('crm-capture-v1').then(c => c.keys())
-                .then(keys => keys.some(k => k.url.endsWith('/js/capture.js'))
+                .then(keys => keys.some(k => new URL(k.url).pathname.endsWith('/js/capture.js'))
                               && keys.some(k => k.url.endsWith(location.pathname)))""",
         )
         context.set_offline(True)
