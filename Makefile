@@ -42,7 +42,7 @@ demo: migrate
 run: catalogs demo
 	export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(FLASK) worker --workers 2 --periodic & worker=$$!; \
-	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 143' TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # ruff, then the import contracts of pyproject.toml: layers point one way.
