@@ -13,7 +13,7 @@ from bench import load
 from bench.database import demo_database
 from bench.load import Load
 from bench.nginx import loopback_nginx
-from bench.pages import ROUNDS, _app_env, _median
+from bench.pages import ROUNDS, app_env, measured_row, median_of
 from bench.report import Line, Row
 from bench.server import HOST, gunicorn
 from bench.settings import ROOT, Options
@@ -36,7 +36,7 @@ def run(options: Options) -> list[Row | Line]:
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as tmp:
         workdir = Path(tmp)
         # nginx sets X-Forwarded-* itself: one trusted hop, as deploy/nginx/qingyuan.conf asks.
-        env = {**_app_env(workdir), "PROXY_FIX": "1", "PROXY_FIX_HOST": "1"}
+        env = {**app_env(workdir), "PROXY_FIX": "1", "PROXY_FIX_HOST": "1"}
         app_root = _app_root(workdir)
         with demo_database(options, workdir, env) as database:
             env["DATABASE_URL"] = database.url
@@ -75,10 +75,10 @@ def run(options: Options) -> list[Row | Line]:
                     [_load(tool, *target, options) for target in targets] for _ in range(ROUNDS)
                 ]
                 statuses = _cache_statuses(nginx.origin)
-    results = [_median([each[i] for each in rounds]) for i in range(len(targets))]
+    results = [median_of([each[i] for each in rounds]) for i in range(len(targets))]
     ceiling = results[0].per_second if isinstance(results[0], Load) else None
     rows = [
-        _row(f"{target} (median of {ROUNDS})", path, result, ceiling)
+        measured_row(f"{target} (median of {ROUNDS})", path, result, ceiling)
         for (target, _, path, _), result in zip(targets, results, strict=True)
     ]
     return [
@@ -156,20 +156,6 @@ def _load(
     _say(f"measuring {target} ({origin}{path}) …")
     load.measure(tool, 0, path, options.warmup, options.connections, origin, headers)
     return load.measure(tool, 0, path, options.seconds, options.connections, origin, headers)
-
-
-def _row(target: str, path: str, result: Load | str, ceiling: float | None) -> Row:
-    if isinstance(result, str):
-        return Row(target, note=path, alarm=result)
-    return Row(
-        target,
-        per_second=result.per_second,
-        p50_ms=result.p50_ms,
-        p99_ms=result.p99_ms,
-        ratio=result.per_second / ceiling if ceiling else None,
-        note=path,
-        alarm=f"{path}: {result.problem}" if result.problem else "",
-    )
 
 
 def _target_line(rows: list[Row]) -> Line:

@@ -43,7 +43,7 @@ def run(options: Options) -> list[Row | Line]:
     tool = load.generator(options)
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         workdir = Path(tmp)
-        env = _app_env(workdir)
+        env = app_env(workdir)
         with demo_database(options, workdir, env) as database:
             env["DATABASE_URL"] = database.url
             settings = options.gunicorn_args
@@ -68,17 +68,17 @@ def run(options: Options) -> list[Row | Line]:
                     for target, path in TARGETS
                 ]
                 weight = _weight_line(app.port)
-    baseline_run = _median(hellos)
+    baseline_run = median_of(hellos)
     baseline = _mean_throughput(baseline_run)
-    pages = [_median([each[i] for each in rounds]) for i in range(len(TARGETS))]
+    pages = [median_of([each[i] for each in rounds]) for i in range(len(TARGETS))]
     rows = [
-        _row(f"hello-world (median of {ROUNDS})", "/", baseline_run, baseline),
+        measured_row(f"hello-world (median of {ROUNDS})", "/", baseline_run, baseline),
         *(
-            _row(f"{target} (median of {ROUNDS})", path, result, baseline)
+            measured_row(f"{target} (median of {ROUNDS})", path, result, baseline)
             for (target, path), result in zip(TARGETS, pages, strict=True)
         ),
         *(
-            _row(f"{target} (cold render)", path, result, baseline)
+            measured_row(f"{target} (cold render)", path, result, baseline)
             for (target, path), result in zip(TARGETS, renders, strict=True)
         ),
     ]
@@ -104,7 +104,7 @@ def run(options: Options) -> list[Row | Line]:
     ]
 
 
-def _app_env(workdir: Path) -> dict:
+def app_env(workdir: Path) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -159,7 +159,8 @@ def _mean_throughput(*results: Load | str) -> float | None:
     return sum(valid) / len(valid) if valid else None
 
 
-def _row(target: str, path: str, result: Load | str, baseline: float | None) -> Row:
+def measured_row(target: str, path: str, result: Load | str, baseline: float | None) -> Row:
+    """One target's table row; its ratio is to the baseline (hello-world, or nginx's ceiling)."""
     if isinstance(result, str):
         return Row(target, note=path, alarm=result)
     return Row(
@@ -173,7 +174,7 @@ def _row(target: str, path: str, result: Load | str, baseline: float | None) -> 
     )
 
 
-def _median(results: list[Load | str]) -> Load | str:
+def median_of(results: list[Load | str]) -> Load | str:
     """The round with the median throughput; a round that could not be measured wins."""
     failed = [r for r in results if not isinstance(r, Load) or r.problem]
     if failed:
