@@ -34,6 +34,16 @@ def named(url: str, database: str) -> str:
     return make_url(url).set(database=database).render_as_string(hide_password=False)
 
 
+def own_database(url: str | None, folder: Path, suffix: str) -> str:
+    """A database for an app a test serves beside the worker's (whose tests empty theirs): on
+    PostgreSQL a fresh `<url's database>_<suffix>`, else an SQLite file in folder."""
+    if not url:
+        return f"sqlite:///{folder / f'{suffix}.db'}"
+    own = named(url, f"{make_url(url).database}_{suffix}")
+    create_database(own)
+    return database_url(own)
+
+
 def _server(url: str):
     """A connection to the server's maintenance database, outside any transaction."""
     engine = create_engine(

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
 
 from tests.smtp import HOST, SMTPServer
 
@@ -116,17 +115,12 @@ class LiveServer:
 def _live_server(browser, tmp_path_factory):
     from core import create_app
     from core.cli import load_plots
-    from core.config import database_url
     from core.extensions import db
     from tests.conftest import TEST_DATABASE_URL, make_config
-    from tests.databases import create_database, named
+    from tests.databases import own_database
 
     folder = tmp_path_factory.mktemp("live")
-    uri = f"sqlite:///{folder / 'live.db'}"
-    if TEST_DATABASE_URL:  # its own database, as on SQLite: the worker's tests empty theirs
-        live = named(TEST_DATABASE_URL, f"{make_url(TEST_DATABASE_URL).database}_live")
-        create_database(live)
-        uri = database_url(live)
+    uri = own_database(TEST_DATABASE_URL, folder, "live")
     # Every page and form many times from one address: relax the per-IP form limits.
     app = create_app(
         make_config(

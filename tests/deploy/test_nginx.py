@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 from bench.nginx import SERVER_NAME, loopback_nginx, nginx_binary
 from bench.server import HOST, free_ports
@@ -36,17 +36,12 @@ def site(tmp_path_factory):
 
     from core import create_app
     from core.cli import load_plots
-    from core.config import database_url
     from core.extensions import db
     from tests.conftest import TEST_DATABASE_URL, make_config
-    from tests.databases import create_database, named
+    from tests.databases import own_database
 
     folder = tmp_path_factory.mktemp("nginx")
-    uri = f"sqlite:///{folder / 'site.db'}"
-    if TEST_DATABASE_URL:
-        own = named(TEST_DATABASE_URL, f"{make_url(TEST_DATABASE_URL).database}_nginx")
-        create_database(own)
-        uri = database_url(own)
+    uri = own_database(TEST_DATABASE_URL, folder, "nginx")
     app = create_app(
         make_config(
             folder,
