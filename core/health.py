@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from core.extensions import db, limiter
+from core.jobs import huey
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,14 @@ def _redis() -> bool | None:
         return bool(client.ping())
     finally:
         client.close()
+
+
+@readiness_check("queue")
+def _queue() -> bool:
+    if huey.immediate:
+        return True  # tests: tasks run where they are enqueued
+    huey.pending_count()  # raises when its storage (Redis, or SQLite's file) cannot be reached
+    return True
 
 
 @readiness_check("migrations")

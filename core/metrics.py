@@ -27,6 +27,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from core.extensions import db
+from core.jobs import queue_stats
 from core.models import OutboxEmail
 from core.models.base import utcnow
 
@@ -95,6 +96,24 @@ def outbox_metrics() -> Iterable[Metric]:
     yield GaugeMetricFamily(
         "qingyuan_outbox_oldest_queued_seconds", "Age of the oldest queued email", value=age
     )
+
+
+@scrape_collector
+def queue_metrics() -> Iterable[Metric]:
+    stats = queue_stats()
+    waiting = GaugeMetricFamily(
+        "qingyuan_jobs_waiting", "Tasks waiting in the job queue", labels=["kind"]
+    )
+    for kind in ("pending", "scheduled"):
+        if stats[kind] is not None:  # the queue unreachable: no figure rather than a false 0
+            waiting.add_metric([kind], stats[kind])
+    yield waiting
+    jobs = GaugeMetricFamily(
+        "qingyuan_jobs", "Imports and periodic runs by state", labels=["state"]
+    )
+    for state in ("failed_runs", "failed_imports", "running_imports"):
+        jobs.add_metric([state], stats[state])
+    yield jobs
 
 
 def _allowed() -> bool:

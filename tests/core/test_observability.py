@@ -152,7 +152,8 @@ def stamped(app):
 def test_readyz_ok_when_database_and_migrations_are(app, client, stamped):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+    checks = {"database": "ok", "queue": "ok", "migrations": "ok"}
+    assert response.json == {"status": "ok", "checks": checks}
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -163,13 +164,31 @@ def test_readyz_fails_on_old_migrations_and_dead_redis(app, client, stamped):
     app.config["REDIS_URL"] = "redis://127.0.0.1:5649/0"
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json["checks"] == {"database": "ok", "redis": "failed", "migrations": "failed"}
+    assert response.json["checks"] == {
+        "database": "ok",
+        "redis": "failed",
+        "queue": "ok",  # tests run tasks where they are enqueued
+        "migrations": "failed",
+    }
     assert "Connection" not in response.text  # names only, never the reason
 
 
 def test_readyz_with_a_live_redis(app, client, stamped):
     app.config["REDIS_URL"] = "redis://127.0.0.1:6379/11"
     assert client.get("/readyz").json["checks"]["redis"] == "ok"
+
+
+def test_readyz_fails_when_the_job_queue_is_unreachable(app, client, stamped, monkeypatch):
+    from huey.storage import RedisStorage
+
+    from core.jobs import huey
+
+    monkeypatch.setattr(huey, "_immediate", False)
+    dead = RedisStorage("qingyuan", url="redis://127.0.0.1:5649/0?socket_connect_timeout=1")
+    monkeypatch.setattr(huey, "storage", dead)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["queue"] == "failed"
 
 
 # -- metrics ---------------------------------------------------------------------------------
@@ -221,6 +240,9 @@ def test_metrics_count_requests_inquiries_cache_and_the_outbox(app, client, cach
     # the inquiry queued two emails (mail is down in tests): backlog and age from the database
     assert sample(after, 'qingyuan_outbox_emails{status="queued"}') == 2
     assert sample(after, "qingyuan_outbox_oldest_queued_seconds") >= 0
+    # the job queue: waiting tasks (none: tests run them at once) and failed or running work
+    assert 'qingyuan_jobs_waiting{kind="pending"} 0.0' in after
+    assert sample(after, 'qingyuan_jobs{state="failed_imports"}') == 0
 
 
 def test_a_registered_collector_is_scraped_and_a_failing_one_hides_nothing(app, client):
