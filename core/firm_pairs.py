@@ -1,4 +1,4 @@
-"""What staff said are different firms: remembered per pair of company keys, never proposed again."""
+"""What staff said are different firms: kept per pair of company keys, not proposed again."""
 
 from sqlalchemy import select
 

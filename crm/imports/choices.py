@@ -1,0 +1,97 @@
+"""A person's choice for one row of the review: which choices a row offers, whether a pointed-at
+row or lead can take it, storing it, and remembering a "different firm" pair."""
+
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.extensions import db
+from core.firm_pairs import remember_different
+from core.imports import allowed_decisions
+from core.imports.jobs import pointed_at
+from core.matching import normalise_company
+from core.models import Lead
+from crm.permissions import can
+
+
+def stored_choice(job, check) -> str:
+    """The row's choice as stored ("row:3", "lead:42", "skip"...), else its current decision."""
+    stored = (job.decisions or {}).get(str(check.number))
+    return stored if pointed_at(stored) else check.decision
+
+
+def plain_choices(check) -> list[str]:
+    """The choices other than pointing: a row already pointed elsewhere may still be created or
+    skipped (merging into, or parting from, the pointed-at target is what pointing says)."""
+    if check.match is not None and check.match.reason == "chosen":
+        return ["create", "skip"]
+    return allowed_decisions(check)
+
+
+def options(job, check) -> list[str]:
+    """The choices the review's list offers for this row (pointing elsewhere: on its own page)."""
+    pointed = [stored_choice(job, check)] if pointed_at(stored_choice(job, check)) else []
+    return pointed + plain_choices(check)
+
+
+def refusal(value: str, check, checks) -> str | None:
+    """Why the row cannot take this choice (in words), or None when it can."""
+    target = pointed_at(value)
+    if target is None:
+        if value in plain_choices(check):
+            return None
+        return gettext("This choice is not open for row %(row)d.", row=check.number)
+    kind, number = target
+    if kind == "row":
+        other = next((c for c in checks if c.number == number), None)
+        if other is None or other is check:
+            return gettext(
+                "Row %(row)d cannot be merged into row %(other)d: choose another row of this file.",
+                row=check.number,
+                other=number,
+            )
+        if other.blocking:
+            return gettext(
+                "Row %(other)d has problems and will not be imported: it cannot take row %(row)d.",
+                row=check.number,
+                other=number,
+            )
+        return None
+    lead = db.session.scalar(select(Lead).where(Lead.id == number, Lead.merged_into_id.is_(None)))
+    if lead is None or not can("lead.view", lead) or not can("lead.edit", lead):
+        return gettext("You may not merge rows into that lead, or it no longer exists.")
+    return None
+
+
+def _key_of_match(check, checks) -> tuple[str, int | None]:
+    match = check.match
+    if match.lead_id:
+        lead = db.session.get(Lead, match.lead_id)
+        name = lead.company_name if lead else match.label
+        return (lead.company_key if lead and lead.company_key else normalise_company(name)), (
+            match.lead_id
+        )
+    other = next((c for c in checks if c.number == match.row), None)
+    return normalise_company(other.values.get("company", "") if other else match.label), None
+
+
+def store(job, check, value: str, checks, changed: tuple[dict, dict]) -> None:
+    """Keep the row's choice in job.decisions (a default is not stored) and note the change in
+    `changed` (before, after) for the one audit entry; remember a "different firm" pair."""
+    key = str(check.number)
+    decisions = dict(job.decisions or {})
+    old = decisions.get(key, check.default)
+    if value == check.default:
+        decisions.pop(key, None)
+    else:
+        decisions[key] = value
+    if old == value:
+        return
+    changed[0][key], changed[1][key] = old, value
+    job.decisions = decisions
+    if value == "different" and check.match is not None:
+        theirs, lead_id = _key_of_match(check, checks)
+        mine = normalise_company(check.values.get("company", ""))
+        remember_different(
+            mine, theirs, user=current_user._get_current_object(), lead_ids=(None, lead_id)
+        )
