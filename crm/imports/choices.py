@@ -38,7 +38,7 @@ def refusal(value: str, check, checks) -> str | None:
     """Why the row cannot take this choice (in words), or None when it can."""
     target = pointed_at(value)
     if target is None:
-        if value in plain_choices(check):
+        if value == check.default or value in plain_choices(check):
             return None
         return gettext("This choice is not open for row %(row)d.", row=check.number)
     kind, number = target
