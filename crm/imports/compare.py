@@ -31,6 +31,7 @@ COMPARED = ("company", "company_latin", "contact", "email", "phone", "country")
 # The last digits of a phone decide: "028-8765 4321" and "+86 28 8765 4321" are one line.
 PHONE_DIGITS = 8
 _NOT_DIGIT = re.compile(r"\D")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass
@@ -67,10 +68,18 @@ def _verdict(key: str, mine: str, theirs: str) -> str:
     return "same" if same else "differs"
 
 
+def _by_script(*names: str | None) -> dict[str, str]:
+    """The firm's names as the Chinese one and the Latin one, whichever field held which (a lead
+    filed under its English name has no Chinese one)."""
+    found = {"company": "", "company_latin": ""}
+    for name in filter(None, names):
+        key = "company" if _CJK.search(name) else "company_latin"
+        found[key] = found[key] or name
+    return found
+
+
 def _row_side(values: dict, lang: str, job) -> dict[str, str]:
-    return {
-        "company": values.get("company", ""),
-        "company_latin": values.get("company_latin", ""),
+    return _by_script(values.get("company"), values.get("company_latin")) | {
         "contact": values.get("contact_name", ""),
         "email": values.get("email", ""),
         "phone": values.get("phone", ""),
@@ -96,9 +105,7 @@ def _contact_of(lead: Lead, values: dict):
 
 def _lead_side(lead: Lead, values: dict, lang: str) -> dict[str, str]:
     contact = _contact_of(lead, values)
-    return {
-        "company": lead.company_name,
-        "company_latin": lead.company_name_latin or "",
+    return _by_script(lead.company_name, lead.company_name_latin) | {
         "contact": contact.name if contact else "",
         "email": (contact.email or "") if contact else "",
         "phone": (contact.phone or "") if contact else "",
@@ -164,10 +171,10 @@ def compare(checks, job, visible: set[int]) -> dict[int, Comparison]:
         if match.lead_id:
             lead = leads.get(match.lead_id)
             hidden = lead is None
-            theirs = _lead_side(lead, check.values, lang) if lead else {"company": match.label}
+            theirs = _lead_side(lead, check.values, lang) if lead else _by_script(match.label)
         else:
             other = by_number.get(match.row)
-            theirs = _row_side(other.values, lang, job) if other else {"company": match.label}
+            theirs = _row_side(other.values, lang, job) if other else _by_script(match.label)
         lines = [
             Line(key, str(label), mine.get(key, ""), theirs.get(key, ""), "")
             for key, label in FIELD_LABELS
