@@ -108,7 +108,7 @@ def test_review_shows_each_match_side_by_side_with_reasons(app, cast, world):
     assert "四川蓝光电子有限公司" in row2 and "四川蓝海贸易有限公司" in row2
     assert "Sichuan Languang Electronics" in row2 and "lina@languang.example" in row2
     assert "chen@lanhai.example" in row2 and "陈刚" in row2
-    assert "Same</span>" in row2 and "Differs</span>" in row2
+    assert "Agrees</span>" in row2 and "Differs</span>" in row2
     assert "The same phone number." in row2
     assert f'href="/crm/leads/{world["trading"]}"' in row2
     assert "<td>li</td>" in row2  # the lead's owner, li@bureau.example, is shown
