@@ -142,11 +142,12 @@ def reasons_of(check) -> list[str]:
     return found
 
 
-def compare(checks, job, visible: set[int]) -> dict[int, Comparison]:
-    """Row number -> its comparison, for the rows with a match; leads loaded in one query."""
+def compare(rows, checks, job, visible: set[int]) -> dict[int, Comparison]:
+    """Row number -> its comparison, for those of `rows` (a page of `checks`, the whole file)
+    with a match; their leads loaded in one query."""
     lang = current_language()
     by_number = {c.number: c for c in checks}
-    ids = {c.match.lead_id for c in checks if c.match and c.match.lead_id in visible}
+    ids = {c.match.lead_id for c in rows if c.match and c.match.lead_id in visible}
     leads = {}
     if ids:
         leads = {
@@ -162,7 +163,7 @@ def compare(checks, job, visible: set[int]) -> dict[int, Comparison]:
             )
         }
     found = {}
-    for check in checks:
+    for check in rows:
         match = check.match
         if match is None:
             continue

@@ -85,7 +85,7 @@ def _render(job, check, checks, problem: str = "", status: int = 200):
         "crm/imports/row.html",
         job=job,
         check=check,
-        comparison=compare(checks, job, visible).get(check.number),
+        comparison=compare([check], checks, job, visible).get(check.number),
         choices=plain_choices(check),
         current=stored_choice(job, check),
         choice_label=choice_label,

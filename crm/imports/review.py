@@ -75,7 +75,7 @@ def _render(job, checks, show, page):
         current=lambda check: stored_choice(job, check),
         choice_label=choice_label,
         labels=field_labels(),
-        comparisons=compare(rows, job, visible),
+        comparisons=compare(rows, checks, job, visible),
         visible=visible,
     )
 

@@ -178,6 +178,23 @@ def test_a_row_pointed_at_another_row_becomes_one_lead(app, cast, world):
         }
 
 
+def test_rows_pointing_at_each_other_and_in_a_chain_end_as_one_lead(app, cast, world):
+    client = signed_in(app, cast.officer)
+    job_id = imported_job(client, world["fair"])
+    # 3 -> 4 and 4 -> 3 (a circle), and 5 -> 3 (a chain through the circle).
+    for row, other in ((3, 4), (4, 3), (5, 3)):
+        assert choose(client, job_id, row, "row", row_number=str(other)).status_code == 302
+    url = f"/crm/imports/{job_id}/review?show=all"
+    form = {"csrf_token": token(client, url), "action": "run", "row": []}
+    assert client.post(url, data=form).status_code == 302
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        by_row = {e["row"]: e for e in job.report}
+        assert by_row[3]["lead_id"] == by_row[4]["lead_id"] == by_row[5]["lead_id"]
+        assert [by_row[n]["outcome"] for n in (3, 4, 5)].count("created") == 1
+        assert job.created == 1  # rows 1 and 2 merge into existing leads by default
+
+
 def test_a_row_pointed_at_a_lead_through_the_picker(app, cast, world):
     client = signed_in(app, cast.officer)
     job_id = imported_job(client, world["fair"])
