@@ -142,8 +142,12 @@ def test_marking_different_firm_is_remembered_and_run_keeps_them_apart(app, cast
         job = db.session.get(ImportJob, job_id)
         entry = next(e for e in job.report if e["row"] == 2)
         assert entry["outcome"] == "created" and entry["reason"] == "different"
+    report = client.get(f"/crm/imports/{job_id}").get_data(as_text=True)
+    assert "Created; marked as a different firm from 四川蓝海贸易有限公司." in report
+    with app.app_context():
         assert len(db.session.get(Lead, world["trading"]).contacts) == 1
         new = entry["lead_id"]
+        assert db.session.get(Lead, new).company_name == "四川蓝光电子有限公司"
         assert not db.session.scalar(
             select(func.count()).where(
                 DuplicateCandidate.lead_id == new, DuplicateCandidate.other_id == world["trading"]
@@ -154,7 +158,7 @@ def test_marking_different_firm_is_remembered_and_run_keeps_them_apart(app, cast
 def test_a_row_pointed_at_another_row_becomes_one_lead(app, cast, world):
     client = signed_in(app, cast.officer)
     job_id = imported_job(client, world["fair"])
-    # Pointed at a later row and an earlier one: both ways end as one lead.
+    # Pointed at a later row: the later row's lead is made first, then this row joins it.
     assert choose(client, job_id, 3, "row", row_number="4").status_code == 302
     assert decisions(app, job_id) == {"3": "row:4"}
     page = client.get(f"/crm/imports/{job_id}/review?show=all").get_data(as_text=True)
@@ -166,6 +170,10 @@ def test_a_row_pointed_at_another_row_becomes_one_lead(app, cast, world):
     url = f"/crm/imports/{job_id}/review?show=all"
     form = {"csrf_token": token(client, url), "action": "run", "row": []}
     assert client.post(url, data=form).status_code == 302
+    report = client.get(f"/crm/imports/{job_id}").get_data(as_text=True)
+    assert "Merged into row 4 of this file (chosen in the review)." in report
+    # Once run, the rows can no longer be pointed anywhere.
+    assert client.get(f"/crm/imports/{job_id}/review/rows/3").status_code == 302
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
         by_row = {e["row"]: e for e in job.report}
