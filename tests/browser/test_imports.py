@@ -190,7 +190,6 @@ def test_review_corrected_by_hand(new_page, fair_with_leads, axe, lang):
     assert row2.locator(".verdict-same").count() >= 1
     assert page.get_by_label(t("Decision for row %(row)d", row=2)).input_value() == "merge"
     axe(page, f"import review with matches ({lang})")
-    page.screenshot(path=f"/tmp/review-{lang}.png", full_page=True)
     page.get_by_label(t("Decision for row %(row)d", row=2)).select_option("different")
     page.locator("button[name=action][value=save]").click()
     page.locator(".flashes").wait_for()
