@@ -15,9 +15,11 @@ from crm.permissions import can
 
 
 def stored_choice(job, check) -> str:
-    """The row's choice as stored ("row:3", "lead:42", "skip"...), else its current decision."""
+    """The row's choice: where it is pointed ("row:3", "lead:42") if that still holds (the lead
+    may have gone, or its owner changed), else its decision ("create", "skip"...)."""
     stored = (job.decisions or {}).get(str(check.number))
-    return stored if pointed_at(stored) else check.decision
+    held = check.match is not None and check.match.reason == "chosen"
+    return stored if held and pointed_at(stored) else check.decision
 
 
 def plain_choices(check) -> list[str]:

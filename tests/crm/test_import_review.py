@@ -237,6 +237,26 @@ def test_a_row_pointed_at_a_lead_through_the_picker(app, cast, world):
     assert decisions(app, again) == {}
 
 
+def test_a_pointed_lead_out_of_reach_by_the_run_is_not_merged_into(app, cast, world):
+    client = signed_in(app, cast.officer)
+    job_id = imported_job(client, world["fair"])
+    assert choose(client, job_id, 5, f"lead:{world['hoffmann']}").status_code == 302
+    with app.app_context():  # handed to the other team meanwhile
+        lead = db.session.get(Lead, world["hoffmann"])
+        lead.owner_id, lead.team_id = cast.other_officer, cast.team_b
+        db.session.commit()
+    page = client.get(f"/crm/imports/{job_id}/review?show=all").get_data(as_text=True)
+    row5 = page.split('id="row-5"')[1].split('id="row-6"')[0]
+    assert "lead:" not in row5 and '<option value="create" selected>' in row5
+    url = f"/crm/imports/{job_id}/review?show=all"
+    form = {"csrf_token": token(client, url), "action": "run", "row": []}
+    assert client.post(url, data=form).status_code == 302
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        assert next(e for e in job.report if e["row"] == 5)["outcome"] == "created"
+        assert len(db.session.get(Lead, world["hoffmann"]).contacts) == 1
+
+
 @pytest.mark.parametrize(
     ("choice", "more", "message"),
     [
