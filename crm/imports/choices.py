@@ -65,16 +65,25 @@ def refusal(value: str, check, checks) -> str | None:
     return None
 
 
-def _key_of_match(check, checks) -> tuple[str, int | None]:
+def _keys(*names: str | None) -> list[str]:
+    """A firm's company keys, one per name it goes by (Chinese, Latin), without repeats."""
+    return list(dict.fromkeys(k for k in map(normalise_company, filter(None, names)) if k))
+
+
+def _keys_of_match(check, checks) -> tuple[list[str], int | None]:
     match = check.match
     if match.lead_id:
         lead = db.session.get(Lead, match.lead_id)
-        name = lead.company_name if lead else match.label
-        return (lead.company_key if lead and lead.company_key else normalise_company(name)), (
-            match.lead_id
-        )
+        if lead is None:
+            return _keys(match.label), match.lead_id
+        keys = _keys(lead.company_name, lead.company_name_latin)
+        if lead.company_key:
+            keys = list(dict.fromkeys([lead.company_key, *keys]))
+        return keys, match.lead_id
     other = next((c for c in checks if c.number == match.row), None)
-    return normalise_company(other.values.get("company", "") if other else match.label), None
+    if other is None:
+        return _keys(match.label), None
+    return _keys(other.values.get("company"), other.values.get("company_latin")), None
 
 
 def store(job, check, value: str, checks, changed: tuple[dict, dict]) -> None:
@@ -92,8 +101,10 @@ def store(job, check, value: str, checks, changed: tuple[dict, dict]) -> None:
     changed[0][key], changed[1][key] = old, value
     job.decisions = decisions
     if value == "different" and check.match is not None:
-        theirs, lead_id = _key_of_match(check, checks)
-        mine = normalise_company(check.values.get("company", ""))
-        remember_different(
-            mine, theirs, user=current_user._get_current_object(), lead_ids=(None, lead_id)
-        )
+        # Every name of one firm against every name of the other: whichever the matcher
+        # compares next time, it knows.
+        theirs, lead_id = _keys_of_match(check, checks)
+        user = current_user._get_current_object()
+        for mine in _keys(check.values.get("company"), check.values.get("company_latin")):
+            for key in theirs:
+                remember_different(mine, key, user=user, lead_ids=(None, lead_id))

@@ -232,7 +232,8 @@ def test_review_corrected_by_hand(new_page, fair_with_leads, axe, lang):
         assert by_row[3]["lead_id"] == by_row[4]["lead_id"]
         assert by_row[5]["lead_id"] == ids["hoffmann"]
         assert len(db.session.get(Lead, ids["trading"]).contacts) == 1
-        assert db.session.scalar(select(func.count()).select_from(FirmPair)) == 1
+        # The row's Chinese and Latin names, each against the trading firm's.
+        assert db.session.scalar(select(func.count()).select_from(FirmPair)) == 2
         website = db.session.get(Lead, by_row[1]["lead_id"])
         assert website.event_id is None  # its first attribution stays; the fair is a touch
         assert db.session.scalar(select(func.count()).where(LeadTouch.lead_id == website.id))
