@@ -146,18 +146,13 @@ def import_review_row(job_id: int, number: int):
     return redirect(_back(job, number))
 
 
-@bp.route("/imports/<id:job_id>/review/rows/<id:number>/leads")
+@bp.route("/imports/<id:job_id>/review/leads")
 @require("lead.import")
-def import_lead_picker(job_id: int, number: int):
-    """The picker's results alone, for htmx as the person types (the page itself also lists them
-    when its search form is sent without JavaScript)."""
-    job = job_or_404(job_id)
+def import_lead_picker(job_id: int):
+    """The picker's results alone, for htmx as the person types (the row page itself also lists
+    them when its search form is sent without JavaScript)."""
+    job_or_404(job_id)  # the picker belongs to an import the user may see
     query = request.args.get("q", "")[:MAX_QUERY]
     return render_template(
-        "crm/imports/_lead_picker.html",
-        job=job,
-        number=number,
-        query=query,
-        leads=find_leads(query),
-        current="",
+        "crm/imports/_lead_picker.html", query=query, leads=find_leads(query), current=""
     )

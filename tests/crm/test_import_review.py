@@ -209,7 +209,7 @@ def test_rows_pointing_at_each_other_and_in_a_chain_end_as_one_lead(app, cast, w
 def test_a_row_pointed_at_a_lead_through_the_picker(app, cast, world):
     client = signed_in(app, cast.officer)
     job_id = imported_job(client, world["fair"])
-    picker = f"/crm/imports/{job_id}/review/rows/5/leads"
+    picker = f"/crm/imports/{job_id}/review/leads"
     found = client.get(picker, query_string={"q": "hoffmann"}, headers={"HX-Request": "true"})
     html = found.get_data(as_text=True)
     assert found.status_code == 200 and "<html" not in html
@@ -300,7 +300,7 @@ def test_rows_and_leads_out_of_reach(app, cast, world):
     # Another officer's import is not found, nor its picker.
     other = signed_in(app, cast.other_officer)
     assert other.get(url).status_code == 404
-    assert other.get(f"{url}/leads?q=hoffmann").status_code == 404
+    assert other.get(f"/crm/imports/{job_id}/review/leads?q=hoffmann").status_code == 404
     # The list itself accepts only what it offers: pointing is the row page's.
     review = f"/crm/imports/{job_id}/review?show=all"
     form = {"csrf_token": token(client, review), "action": "save", "row": ["5"]}
