@@ -66,6 +66,7 @@ def _int(raw) -> int | None:
 
 def read_options(action: str, values) -> tuple[dict, list[str]]:
     """The chosen action's options; problems say what is missing or wrong, in words."""
+    # Named apart from the list's filter keys (team, stage), which the selection carries too.
     options, problems = {}, []
     if action == "assign":
         mode = values.get("mode", "")
@@ -73,18 +74,18 @@ def read_options(action: str, values) -> tuple[dict, list[str]]:
             return options, [gettext("Choose how to assign the leads.")]
         options["mode"] = mode
         if mode == "officer":
-            officer = db.session.get(User, _int(values.get("officer")) or 0)
+            officer = db.session.get(User, _int(values.get("to_officer")) or 0)
             if officer is None or not officer.active or officer.role != "officer":
                 problems.append(gettext("Choose an active officer as owner."))
             options["officer"] = officer
         elif mode == "team":
-            team = db.session.get(Team, _int(values.get("team")) or 0)
+            team = db.session.get(Team, _int(values.get("to_team")) or 0)
             officers = active_officers(team.id) if team else []
             if not officers:
                 problems.append(gettext("Choose a team with at least one active officer."))
             options["team"], options["officers"] = team, officers
     elif action == "stage":
-        stage = values.get("stage", "")
+        stage = values.get("to_stage", "")
         if stage not in LEAD_STAGES:
             return options, [gettext("Choose a stage from the list.")]
         options["stage"] = stage
