@@ -286,3 +286,24 @@ def test_the_list_filters_the_leads_of_one_import(app, cast, fair):
     assert "Import: no such import; ignored." in page
     page = client.get(f"/crm/imports/{job_id}").get_data(as_text=True)
     assert f"/crm/leads?import={job_id}" in page
+
+
+@pytest.mark.parametrize(
+    "role, allowed_actions",
+    [
+        ("admin", {"assign", "stage", "tag", "email", "export"}),
+        ("manager", {"assign", "stage", "tag", "email", "export"}),
+        ("officer", {"stage", "tag", "email"}),
+        ("leader", set()),
+    ],
+)
+def test_who_may_run_which_bulk_action(app, cast, fair, role, allowed_actions):
+    """The single-lead rules: assignment and export by managers and admins; officers change
+    their own leads; county leaders change nothing."""
+    app.config["WTF_CSRF_ENABLED"] = False  # the role's refusal, not the missing token's
+    client = signed_in(app, cast.by_role()[role])
+    for action in ("assign", "stage", "tag", "email", "export"):
+        response, _ = preview(client, lead=fair["own"], action=action)
+        assert (response.status_code != 403) == (action in allowed_actions), (role, action)
+        posted = client.post("/crm/leads/bulk", data={"action": action, "lead": fair["own"]})
+        assert (posted.status_code != 403) == (action in allowed_actions), (role, action)
