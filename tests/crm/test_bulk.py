@@ -307,3 +307,28 @@ def test_who_may_run_which_bulk_action(app, cast, fair, role, allowed_actions):
         assert (response.status_code != 403) == (action in allowed_actions), (role, action)
         posted = client.post("/crm/leads/bulk", data={"action": action, "lead": fair["own"]})
         assert (posted.status_code != 403) == (action in allowed_actions), (role, action)
+
+
+def test_a_lead_refused_while_running_is_listed_and_the_others_move(app, cast, fair, monkeypatch):
+    from core import lead_moves
+    from core.refusals import Refused
+
+    first = fair["fair"][0]
+
+    def move_or_refuse(lead, *args, **kwargs):
+        if lead.id == first:  # as if someone had moved it on meanwhile
+            raise Refused("Someone else changed this lead.")
+        return lead_moves.move_lead(lead, *args, **kwargs)
+
+    monkeypatch.setattr("crm.leads.bulk_actions.move_lead", move_or_refuse)
+    client = signed_in(app, cast.manager)
+    _, page = preview(client, lead=fair["fair"][:4], action="stage", to_stage="contacted")
+    done = run(client, page)
+    assert done.status_code == 200
+    text = done.get_data(as_text=True)
+    assert "3 leads done." in text
+    assert re.search(r'id="bulk-refused">.*Fair Firm 00 GmbH</a>: Someone else changed', text, re.S)
+    with app.app_context():
+        stages = [db.session.get(Lead, i).stage for i in fair["fair"][:4]]
+        assert stages == ["new", "contacted", "contacted", "contacted"]
+        assert audit_count(fair["fair"][:4], "move") == 3
