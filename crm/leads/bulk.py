@@ -17,19 +17,23 @@ from crm.leads.export import export_download
 from crm.leads.listing import lead_query
 from crm.permissions import allowed, require
 
-# One request does the work: a fair's few hundred leads take well under a second; a larger set
-# is narrowed by the filter first.
+# One request does the work, so a selection is capped where that stays quick (measured on
+# PostgreSQL): assigning or tagging 1,000 leads takes about 1.5 s; a stage move or an email goes
+# lead by lead through the single-lead operation (history, referrals, timeline, each flushed),
+# 250 in under 2 s, but 1,000 in 9-19 s. A larger set is narrowed by the filter first.
 MAX_BULK = 1000
+ACTION_LIMITS = {"stage": 250, "email": 250}
 MAX_SHOWN = 200
 
 
 class Selection:
     """The leads chosen on the list: ticked ones (`lead`), or all matching the filter (`scope`)."""
 
-    def __init__(self, values):
+    def __init__(self, values, action: str | None):
+        limit = ACTION_LIMITS.get(action, MAX_BULK)
         self.query = lead_query()
         self.all = values.get("scope") == "all"
-        raw = values.getlist("lead")[: MAX_BULK + 1]
+        raw = values.getlist("lead")[: limit + 1]
         self.ids = sorted({int(v) for v in raw if v.isdigit() and len(v) < 10})
         self.problems: list[str] = []
         where = list(self.query.where)
@@ -39,13 +43,13 @@ class Selection:
         self.count = db.session.scalar(select(func.count()).select_from(Lead).where(*where))
         if self.count == 0:
             self.problems.append(gettext("Select at least one lead."))
-        elif self.count > MAX_BULK or len(raw) > MAX_BULK:
+        elif self.count > limit or len(raw) > limit:
             self.problems.append(
                 gettext(
                     "%(num)s leads are selected; a bulk action takes at most %(max)s at a time. "
                     "Narrow the filter.",
                     num=self.count,
-                    max=MAX_BULK,
+                    max=limit,
                 )
             )
 
@@ -119,7 +123,7 @@ def _page(selection: Selection, action, *, options=None, problems=(), result=Non
 def bulk():
     """Choose the action's options; with `preview`, say what will happen to which leads."""
     action = _action()
-    selection = Selection(request.args)
+    selection = Selection(request.args, action)
     if action is None or selection.problems or "preview" not in request.args:
         return _page(selection, action, status=400 if selection.problems else 200)
     options, problems = bulk_actions.read_options(action, request.args)
@@ -134,7 +138,7 @@ def bulk():
 def bulk_run():
     """Run the previewed action on the same selection; changed meanwhile, preview again."""
     action = _action()
-    selection = Selection(request.form)
+    selection = Selection(request.form, action)
     if action is None or selection.problems:
         return _page(selection, action, status=400)
     options, problems = bulk_actions.read_options(action, request.form)

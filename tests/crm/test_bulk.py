@@ -22,6 +22,7 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
+from crm.leads import bulk
 from tests.factories import make_event, make_lead, signed_in
 
 
@@ -270,6 +271,13 @@ def test_a_selection_larger_than_the_limit_is_refused(app, cast, fair, monkeypat
     response, page = preview(client, scope="all", action="tag", tag="x")
     assert response.status_code == 400
     assert "a bulk action takes at most 5 at a time" in page
+    # Stage moves and emails go lead by lead through the single-lead operation: a lower cap.
+    monkeypatch.setattr("crm.leads.bulk.MAX_BULK", 1000)
+    monkeypatch.setitem(bulk.ACTION_LIMITS, "stage", 3)
+    assert preview(client, scope="all", action="tag", tag="x")[0].status_code == 200
+    response, page = preview(client, scope="all", action="stage", to_stage="contacted")
+    assert response.status_code == 400
+    assert "a bulk action takes at most 3 at a time" in page
 
 
 def test_the_list_filters_the_leads_of_one_import(app, cast, fair):
