@@ -247,12 +247,20 @@ def _assign(lead: Lead, officer: User) -> None:
     audit.record("assign", lead, changes)
 
 
-def summary(action: str, result: Plan, options: dict) -> list[tuple[str, int]]:
-    """The preview's lines: what the leads get, with how many each."""
+def summary(action: str, result: Plan, options: dict) -> list[tuple[str, int, str]]:
+    """The preview's lines: what the leads get, how many each, and for emails the subject of the
+    first letter in each language."""
     if action == "assign":
         counts = Counter(owner for _, owner in result.targets)
-        return [(owner.name, n) for owner, n in sorted(counts.items(), key=lambda i: i[0].name)]
+        owners = sorted(counts.items(), key=lambda item: item[0].name)
+        return [(owner.name, n, "") for owner, n in owners]
     if action == "email":
+        first = {}
+        for lead, (contact, lang) in result.targets:
+            first.setdefault(lang, (lead, contact))
         counts = Counter(lang for _, (_, lang) in result.targets)
-        return sorted(counts.items())
+        return [
+            (lang, n, render_letter(options["template"], lang, *first[lang])[0])
+            for lang, n in sorted(counts.items())
+        ]
     return []

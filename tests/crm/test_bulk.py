@@ -80,7 +80,7 @@ def test_a_manager_spreads_a_fairs_leads_over_a_team(app, cast, fair):
     )
     assert response.status_code == 200, page
     assert "All 12 leads matching the filter" in page
-    assert "12 leads will be assigned to 2 officers:" in page
+    assert "12 leads will be assigned, per officer:" in page
     assert "li: 6" in page and "wu: 6" in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).where(Lead.owner_id.is_not(None))) == 2
@@ -110,7 +110,7 @@ def test_assigning_to_one_officer_skips_the_leads_already_theirs(app, cast, fair
     response, page = preview(
         client, lead=ticked, action="assign", mode="officer", to_officer=cast.officer
     )
-    assert "1 lead will be assigned to 1 officers:" in page
+    assert "1 lead will be assigned, per officer:" in page
     assert "Its owner stays the same. (1)" in page
     run(client, page)
     with app.app_context():
@@ -239,6 +239,9 @@ def test_bulk_email_goes_through_the_outbox_in_each_leads_language(app, cast, fa
     _, page = preview(client, event=fair["event"], scope="all", action="email",
                       template="first_reply")  # fmt: skip
     assert "12 emails" in page
+    # A sample of what each language's readers get: the subject of its first letter.
+    assert re.search(r'<li>Deutsch: 8 · <span lang="de">Ihre Investitionsanfrage zum ', page)
+    assert re.search(r'<li>中文: 4 · <span lang="zh-Hans">关于.*的投资咨询', page)
     assert "No contact has an email address. (1)" in page
     run(client, page)
     with app.app_context():
