@@ -54,9 +54,12 @@ from core.models.referral import (
     ReferralUpdate,
 )
 from core.models.stored_file import StoredFile
+from core.models.touch import FirmPair, LeadTouch
 from core.models.user import ROLES, Team, User
 
 __all__ = [
+    "FirmPair",
+    "LeadTouch",
     "JOB_RUN_STATUSES",
     "JobRun",
     "ACTIVITY_KINDS",
