@@ -17,6 +17,7 @@ from core.i18n import LANGUAGES, current_language
 from core.models import Contact, Event, Lead, ListItem, SavedFilter, Team, User
 from core.stages import LEAD_STAGE_LABELS
 from crm.leads import bp, filters
+from crm.leads.bulk_actions import ACTION_PERMISSIONS, ACTIONS
 from crm.permissions import allowed, require, visible_leads
 
 MAX_SAVED_NAME = 80
@@ -155,10 +156,22 @@ def leads():
         amount=amount,
         saved=saved,
         can_export=allowed("lead.export"),
+        bulk_actions=bulk_actions_for_user(),
         code_names=query.code_names,
         lead_url=lead_url,
         **_filter_choices(),
     )
+
+
+def bulk_actions_for_user() -> dict:
+    """The bulk actions the user's role may start (each lead is checked again when run)."""
+    if not allowed("lead.edit"):
+        return {}
+    return {
+        code: label
+        for code, label in ACTIONS.items()
+        if code not in ACTION_PERMISSIONS or allowed(ACTION_PERMISSIONS[code])
+    }
 
 
 def lead_url(lead_id: int) -> str:
