@@ -108,13 +108,38 @@ def area_mu(mu) -> str:
     return area(mu_to_m2(mu))
 
 
+# Where Babel's own formats are ambiguous or foreign to the reader ("12/9/26, 11:59 PM" is US
+# English), the patterns staff and investors read: day before month, four-digit years, 24 hours.
+DATE_PATTERNS = {
+    ("en", "long"): "d MMMM y",
+    ("en", "medium"): "d MMM y",
+    ("en", "short"): "d MMM y",
+    ("de", "short"): "dd.MM.y",
+    ("zh", "short"): "y年M月d日",
+}
+DATETIME_PATTERNS = {
+    ("zh", "medium"): "y年M月d日 HH:mm",
+    ("zh", "short"): "y年M月d日 HH:mm",
+    ("en", "medium"): "d MMM y, HH:mm",
+    ("en", "short"): "d MMM y, HH:mm",
+    ("de", "medium"): "dd.MM.y, HH:mm",
+    ("de", "short"): "dd.MM.y, HH:mm",
+    ("fr", "medium"): "dd/MM/y HH:mm",
+    ("fr", "short"): "dd/MM/y HH:mm",
+}
+
+
 def date(value, fmt: str = "long") -> str:
-    return format_date(value, format=fmt) if value else ""
+    if not value:
+        return ""
+    return format_date(value, format=DATE_PATTERNS.get((_locale().language, fmt), fmt))
 
 
 @lru_cache(maxsize=64)
 def _datetime_pattern(locale: str, fmt: str) -> DateTimePattern:
     loc = Locale.parse(locale)
+    if (loc.language, fmt) in DATETIME_PATTERNS:
+        return parse_pattern(DATETIME_PATTERNS[(loc.language, fmt)])
     combined = (
         get_datetime_format(fmt, locale=loc)
         .replace("'", "")

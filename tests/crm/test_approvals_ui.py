@@ -369,7 +369,7 @@ def test_department_report_figures(app, cast, report_world, frozen):
             "Business registration (business licence)",
             "County Administration for Market Regulation",
             "li",
-            "Nov 5, 2026",
+            "5 Nov 2026",
             "5",
         ]
     ]
