@@ -84,9 +84,22 @@ def money_compact(amount) -> str:
     return format_compact_currency(Decimal(amount), "CNY", locale=_locale(), fraction_digits=1)
 
 
+def _wan_yi(amount: Decimal) -> str:
+    """A yuan amount as Chinese staff and investors say it: 1.5亿元, 3,000万元, 8,000元."""
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    for unit, size, digits in (("亿元", Decimal(10) ** 8, 4), ("万元", Decimal(10) ** 4, 2)):
+        if amount >= size:
+            value = round(amount / size, digits).normalize()
+            places = max(0, -value.as_tuple().exponent)
+            return f"{sign}{number(value, places)}{unit}"
+    return f"{sign}{number(amount)}元"
+
+
 def money(amount) -> str:
-    """A CNY amount in full, without cents."""
+    """A CNY amount in full, without cents; in 万元 and 亿元 in Chinese."""
     loc = _locale()
+    if loc.language == "zh":
+        return _wan_yi(Decimal(amount))
     pattern = loc.currency_formats["standard"].pattern.replace(".00", "")
     return format_currency(
         Decimal(amount), "CNY", format=pattern, locale=loc, currency_digits=False

@@ -279,6 +279,33 @@ def test_officer_edits_own_lead_with_one_audit_entry(app, client, cast, leads):
         }
 
 
+@pytest.mark.parametrize(
+    ("typed", "yuan"),
+    [
+        ("9000万", "90000000"),
+        ("0.9亿元", "90000000"),
+        ("1.2345万", "12345"),
+        ("3,000 万元", "30000000"),
+    ],
+)
+def test_amounts_typed_in_wan_and_yi_are_yuan(app, client, cast, leads, typed, yuan):
+    signed_in(app, cast.officer, client)
+    url = f"/crm/leads/{leads['own']}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert client.post(url, data=edit_data(page, planned_investment=typed)).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lead, leads["own"]).planned_investment == Decimal(yuan)
+
+
+@pytest.mark.parametrize("typed", ["万", "1.5万亿", "0.0000001万", "-3万", "亿9"])
+def test_amounts_that_are_not_figures_are_refused(app, client, cast, leads, typed):
+    signed_in(app, cast.officer, client)
+    url = f"/crm/leads/{leads['own']}/edit"
+    page = client.get(url).get_data(as_text=True)
+    answer = client.post(url, data=edit_data(page, planned_investment=typed))
+    assert answer.status_code == 200 and "e.g. 80000000" in answer.get_data(as_text=True)
+
+
 def test_a_save_without_changes_writes_no_audit_entry(app, client, cast, leads):
     signed_in(app, cast.officer, client)
     url = f"/crm/leads/{leads['own']}/edit"
