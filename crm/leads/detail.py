@@ -15,6 +15,7 @@ from core.countries import country_name
 from core.extensions import db
 from core.leads import on_create, refresh_search_text
 from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
+from core.models.base import utcnow
 from core.projects import project_of
 from core.stages import lead_stage_label
 from core.unit_of_work import saved
@@ -104,6 +105,7 @@ def lead(lead_id: int):
         duplicates=_duplicates(lead),
         events=timeline.build(lead),
         source_labels=SOURCE_LABELS,
+        now=utcnow(),
         country_name=country_name,
         industry_name=industry_name,
         back_url=url_for("crm.leads.leads")

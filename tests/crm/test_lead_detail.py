@@ -160,9 +160,26 @@ def test_the_file_shows_company_attribution_contacts_consents_and_plots(app, cli
         "/de/land",
         "2025-01",
         f'href="/de/land/{plot_code}"',
+        "(Website inquiry, Deutsch)",  # names, not the codes website and de
     ):
         assert expected in page, expected
     assert f"/crm/leads/{leads['own']}/edit" in page
+
+
+def test_the_file_shows_the_first_response_deadline(app, client, cast, leads):
+    with app.app_context():
+        lead = db.session.get(Lead, leads["own"])
+        lead.response_due_at = datetime(2026, 3, 2, 15, 59, tzinfo=UTC)
+        lead.first_response_at = None
+        db.session.commit()
+    signed_in(app, cast.officer, client)
+    page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
+    assert "Due by" in page and "2 Mar 2026, 23:59" in page and "overdue" in page
+    with app.app_context():
+        db.session.get(Lead, leads["own"]).first_response_at = datetime(2026, 3, 2, 2, tzinfo=UTC)
+        db.session.commit()
+    page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
+    assert "Answered" in page and "2 Mar 2026, 10:00" in page and "overdue" not in page
 
 
 def test_leader_sees_the_file_without_edit_links(app, client, cast, leads):
