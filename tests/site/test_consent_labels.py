@@ -5,9 +5,10 @@ import re
 
 import pytest
 
+from core.events import load_events
 from core.i18n import LANGUAGES
 from tests.conftest import PAGES
-from tests.site.test_event_pages import SLUG, events  # noqa: F401 - the fixture
+from tests.site.test_event_pages import SLUG
 
 INPUT = re.compile(r"<input\b[^>]*>")
 ID = re.compile(r'\bid="([^"]+)"')
@@ -25,7 +26,10 @@ def labels(html: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def pages(client, events):
+def pages(app, client):
+    with app.app_context():
+        load_events()
+
     def get(lang: str) -> dict[str, dict[str, str]]:
         paths = [*PAGES, f"/events/{SLUG}", "/inquiry?ref=unknown-code"]
         return {path: labels(client.get(f"/{lang}{path}").get_data(as_text=True)) for path in paths}
