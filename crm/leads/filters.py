@@ -12,12 +12,13 @@ from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, case, func, literal, or_, select
 
+from core import search
 from core.i18n import LANGUAGES
 from core.models import LEAD_SOURCES, LEAD_STAGES, Lead
 from core.models.base import UTCDateTime, utcnow
 
 PAGE_SIZE = 50
-MAX_SEARCH = 100
+MAX_SEARCH = search.MAX_SEARCH
 # Bands over the figure totals add up (planned amount, else the band's lower bound), in CNY.
 INVESTMENT_BANDS = {
     "lt50m": (None, Decimal(50_000_000)),
@@ -220,16 +221,11 @@ def _search(query: LeadQuery) -> None:
         )
         raw = raw[:MAX_SEARCH]
     query.args["q"] = [raw] if raw else []
-    # search_text is lower-cased when written: LIKE %term% finds any substring, and so finds
-    # two-character Chinese names (张三) that trigram and FTS5 indexes need three characters for.
-    column = func.coalesce(Lead.code_name, "") if query.code_names else Lead.search_text
     query.searching = bool(raw)
-    for term in raw.lower().split():
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        if query.code_names:
-            query.where.append(func.lower(column).like(f"%{escaped}%", escape="\\"))
-        else:
-            query.where.append(column.like(f"%{escaped}%", escape="\\"))
+    if raw:
+        # core.search owns what a lead is found by; roles shown code names search only those.
+        found = search.code_name_conditions if query.code_names else search.conditions
+        query.where += found(raw)
 
 
 def parse(args, code_names: bool, scope) -> LeadQuery:
