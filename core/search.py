@@ -18,7 +18,7 @@ MAX_SEARCH = 100
 MAX_TEXT = 8000
 # A phone typed as people type it: digits with spaces, dashes, dots, brackets and a leading +.
 _PHONE_LIKE = re.compile(r"\+?[\d\s\-().]+")
-_MIN_PHONE_DIGITS = 5
+_MIN_PHONE_DIGITS = 3
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _CJK_PAIR = re.compile(r"[\u3400-\u9fff]{2}")
 # German writes ä as ae, so Mueller and Müller are one name; elsewhere accents simply drop.
@@ -112,7 +112,9 @@ def terms(raw: str) -> list[str]:
     number ("+86 28 8765 4321" → its digits), a two-character Chinese word a whole word."""
     raw = " ".join(raw.split())
     if _PHONE_LIKE.fullmatch(raw) and len(_digits(raw)) >= _MIN_PHONE_DIGITS:
-        return [f"%{_digits(raw)}%"]
+        digits = _digits(raw)
+        # 0086…: dialled from abroad, 00 stands for the +.
+        return [f"%{digits[2:] if digits.startswith('00') else digits}%"]
     patterns = []
     for word in fold(raw).split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

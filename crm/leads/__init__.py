@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("leads", __name__, template_folder="templates")
 
-from crm.leads import detail, export, listing, merge, plots  # noqa: E402,F401  (registers the views)
+from crm.leads import aliases, detail, export, listing, merge, plots  # noqa: E402,F401  (registers the views)
