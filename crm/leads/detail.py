@@ -21,6 +21,7 @@ from core.stages import lead_stage_label
 from core.unit_of_work import saved
 from crm.conflicts import arm, changed_since, refuse
 from crm.leads import bp, timeline
+from crm.leads.aliases import ALIAS_KIND_LABELS, AliasForm
 from crm.leads.forms import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
@@ -88,6 +89,7 @@ def lead(lead_id: int):
         selectinload(Lead.inquiries).selectinload(Inquiry.plot),
         selectinload(Lead.inquiries).selectinload(Inquiry.contact),
         selectinload(Lead.plots),
+        selectinload(Lead.aliases),
     )
     consents = db.session.scalars(
         select(ConsentRecord)
@@ -113,6 +115,8 @@ def lead(lead_id: int):
         else None,
         stage_label=lead_stage_label,
         may_edit=can("lead.edit", lead),
+        alias_form=AliasForm(),
+        alias_kinds=ALIAS_KIND_LABELS,
         may_merge=can("lead.merge", lead),
         may_privacy=can("lead.privacy", lead),
         may_see_enterprise=can("enterprise.view"),

@@ -47,7 +47,7 @@ SORT_LABELS = {
 
 
 def lead_query() -> filters.LeadQuery:
-    query = filters.parse(request.args, False, visible_leads())
+    query = filters.parse(request.args, visible_leads())
     named = named_leads(current_user)
     if query.searching and named is not None:
         query.where.append(named)  # a search by name must not tell whose code name is whose
@@ -200,7 +200,7 @@ def _page_url(query: filters.LeadQuery, **edge: Lead) -> str:
 def _clean_query(raw: str) -> str:
     """Keep only the filter's own keys, as the list would read them."""
     args = MultiDict([(k, v) for k, vs in parse_qs(raw[:4000]).items() for v in vs])
-    return filters.parse(args, False, visible_leads()).query_string
+    return filters.parse(args, visible_leads()).query_string
 
 
 @bp.route("/leads/filters", methods=["POST"])
