@@ -122,7 +122,9 @@ def told(
         sentence = _lead_sentence(entry, who)
         if entry.action == "move":
             kind = "stage"
-    lines = change_lines(entry.changes or {})
+    # What the sentence already says is not repeated below it.
+    said = {"assign": ("owner_id", "liaison_id"), "credit": ("referrer",)}.get(entry.action, ())
+    lines = change_lines({k: v for k, v in (entry.changes or {}).items() if k not in said})
     if entry.entity_type == "Lead" and entry.entity_id != lead_id:
         lines.append(
             gettext("Recorded on %(lead)s before it was merged into this lead.",
