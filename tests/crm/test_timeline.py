@@ -24,7 +24,9 @@ from tests.conftest import csrf_token
 from tests.factories import make_lead, sign_in_as
 
 NAMES = {"manager": "王经理", "officer": "李招商", "leader": "陈县长"}
-BODY = "Guten Tag Frau Müller,\n\nvielen Dank für Ihre Anfrage.\n\nZweiter Absatz.\n\nDritter Absatz."
+BODY = (
+    "Guten Tag Frau Müller,\n\nvielen Dank für Ihre Anfrage.\n\nZweiter Absatz.\n\nDritter Absatz."
+)
 
 
 def hidden(page: str, name: str) -> str:
@@ -37,7 +39,9 @@ def hidden(page: str, name: str) -> str:
 
 def entries(page: str) -> list[str]:
     """Each timeline entry as the reader sees its text (tags gone, spaces joined)."""
-    part = page[page.index('class="lead-timeline"') : page.index("</ol>", page.index("lead-timeline"))]
+    part = page[
+        page.index('class="lead-timeline"') : page.index("</ol>", page.index("lead-timeline"))
+    ]
     items = re.findall(r"<li class=\"timeline-\w+\">(.*?)\n    </li>", part, re.S)
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items]
 
@@ -260,3 +264,13 @@ def test_merged_entries_name_the_lead_they_came_from(app, client, story):
     assert f"Recorded on Schmidt Logistik AG ({code}) before it was merged into this lead." in text
     with app.app_context():
         assert db.session.scalar(select(OutboxEmail.subject)) == "Ihre Anfrage"
+
+
+def test_the_chinese_lead_page_shows_no_codes(app, story):
+    fresh = app.test_client()  # no messages flashed while the story was written
+    page = read(app, fresh, story["cast"].manager, "zh", f"/crm/leads/{story['lead']}")
+    body = page[page.index("<main") :]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+    for raw in ("owner_id", "auto-parts", "precision-machinery", "website", " event ", " new ",
+                "contacted", "(de", " de,", "crm", "queued"):  # fmt: skip
+        assert raw not in text, (raw, text[max(0, text.find(raw) - 80) : text.find(raw) + 80])
