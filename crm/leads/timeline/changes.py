@@ -123,7 +123,11 @@ def told(
         if entry.action == "move":
             kind = "stage"
     # What the sentence already says is not repeated below it.
-    said = {"assign": ("owner_id", "liaison_id"), "credit": ("referrer",)}.get(entry.action, ())
+    said = {
+        "assign": ("owner_id", "liaison_id"),
+        "credit": ("referrer",),
+        "export": ("contact",),  # a privacy export of one contact: its id, not an added contact
+    }.get(entry.action, ())
     lines = change_lines({k: v for k, v in (entry.changes or {}).items() if k not in said})
     if entry.entity_type == "Lead" and entry.entity_id != lead_id:
         lines.append(
