@@ -27,14 +27,15 @@ LANG_COOKIE = "lang"
 
 
 def negotiate_language() -> str:
-    """The visitor's explicit choice (cookie), else Accept-Language, else Chinese."""
+    """The visitor's explicit choice (cookie), else Accept-Language, else English: a browser in
+    a language we do not offer (Italian, Japanese) or in none is more likely to read English."""
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen
     best = request.accept_languages.best_match(PUBLIC_LANGUAGES + ("zh-CN", "zh-Hans"))
     if best and best.startswith("zh"):
         return "zh"
-    return best or "zh"
+    return best or "en"
 
 
 def select_locale() -> str:

@@ -6,9 +6,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from core.choices import industry_name, language_name
+from core.code_names import code_name, sees_name
 from core.countries import country_name
 from core.extensions import db
 from core.i18n import area_mu, current_language, datetime_text, money_compact
@@ -83,10 +85,14 @@ def user_name(user_id) -> str:
 
 
 def lead_name(lead_id) -> str:
+    """Another lead (merged, not a duplicate) by company and code name, or by its code name
+    alone where it is confidential to the reader."""
     lead = db.session.get(Lead, lead_id) if isinstance(lead_id, int) else None
     if lead is None:
         return gettext("a lead no longer held")
-    return f"{lead.company_name} ({lead.code_name})"
+    if not sees_name(lead, current_user):
+        return code_name(lead)
+    return f"{lead.company_name} ({code_name(lead)})"
 
 
 def import_name(job_id) -> str:
