@@ -13,6 +13,7 @@ bp = Blueprint(
 
 from crm.leads import (  # noqa: E402,F401  (registers the views)
     aliases,
+    audit_trail,
     bulk,
     detail,
     export,

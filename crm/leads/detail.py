@@ -99,13 +99,20 @@ def lead(lead_id: int):
     ).all()
     plots = {p.code: p for p in lead.plots}
     plots.update({i.plot.code: i.plot for i in lead.inquiries if i.plot})
+    entries = timeline.build(lead)
+    kind = request.args.get("timeline")
+    kind = kind if kind in timeline.KINDS else None
     return render_template(
         "crm/leads/detail.html",
         lead=lead,
         consents=consents,
         plots=sorted(plots.values(), key=lambda p: p.code),
         duplicates=_duplicates(lead),
-        events=timeline.build(lead),
+        timeline=timeline.of_kind(entries, kind),
+        timeline_counts=timeline.counts(entries),
+        timeline_kind=kind,
+        timeline_kinds=timeline.KINDS,
+        may_audit=can("lead.audit", lead),
         source_labels=SOURCE_LABELS,
         now=utcnow(),
         country_name=country_name,

@@ -256,9 +256,10 @@ def test_timeline_holds_everything_newest_first(app, client, cast, leads):
     page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
     timeline = page[page.index('class="lead-timeline"') :]
     markers = [
-        "Exported",
-        "AT → DE",
-        "Land too expensive — Chose another park",
+        "manager exported the personal data (CSV)",
+        "Austria → Germany",
+        "Reason: Land too expensive",
+        "Chose another park",
         "Ihre Anfrage",
         "Called about plots",
         "First inquiry text",
