@@ -3,7 +3,6 @@ default merges and of suggestions, overall and per case kind, and pairs compared
 
 import csv
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,9 +122,13 @@ def run(options) -> list:
             continue
         count = sum(1 for row in pairs if row["kind"] == kind)
         if tally.same:
+            suggested, missed = (
+                tally.found_right - tally.merged_right,
+                tally.same - tally.found_right,
+            )
             text = (
-                f"{count} pairs: merged {tally.merged_right}, suggested"
-                f" {tally.found_right - tally.merged_right}, missed {tally.same - tally.found_right}"
+                f"{count} pairs: merged {tally.merged_right}, suggested {suggested},"
+                f" missed {missed}"
                 f" (merge recall {_pct(tally.merge_recall())})"
             )
         else:

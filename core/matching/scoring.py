@@ -25,12 +25,45 @@ SIMILAR_BRAND = 85
 CLOSE_BRAND = 80
 # Addresses anyone can have: a shared domain there says nothing about the firm.
 FREE_MAIL = frozenset(
-    "gmail.com googlemail.com qq.com 163.com 126.com sina.com sina.cn sohu.com foxmail.com "
-    "outlook.com hotmail.com live.com msn.com icloud.com me.com aol.com aliyun.com 139.com "
-    "yeah.net 188.com gmx.de gmx.net gmx.com web.de t-online.de freenet.de orange.fr free.fr "
-    "wanadoo.fr laposte.net sfr.fr mail.ru yandex.ru protonmail.com proton.me".split()
+    [
+        "gmail.com",
+        "googlemail.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "sina.com",
+        "sina.cn",
+        "sohu.com",
+        "foxmail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "aliyun.com",
+        "139.com",
+        "yeah.net",
+        "188.com",
+        "gmx.de",
+        "gmx.net",
+        "gmx.com",
+        "web.de",
+        "t-online.de",
+        "freenet.de",
+        "orange.fr",
+        "free.fr",
+        "wanadoo.fr",
+        "laposte.net",
+        "sfr.fr",
+        "mail.ru",
+        "yandex.ru",
+        "protonmail.com",
+        "proton.me",
+    ]
 )
-_FREE_FAMILIES = re.compile(r"^(yahoo|ymail|hotmail|outlook|live|example)\.|(^|\.)example$")
+_FREE_FAMILIES = re.compile(r"^(yahoo|ymail|hotmail|outlook|live|example)\.")
 
 
 def mail_domain(email: str | None) -> str | None:
@@ -84,7 +117,7 @@ def reason_text(reason: dict | str) -> str:
         "different_numbers": lambda: gettext("different numbers in the names"),
         "different_country": lambda: gettext("different countries: %(a)s vs %(b)s", a=a, b=b),
         "known_different": lambda: gettext("marked as different firms before"),
-        "company": lambda: gettext("company name"),
+        "company": lambda: gettext("similar company name"),
     }
     say = texts.get(reason.get("code", ""))
     return say() if say else str(reason.get("code", ""))
@@ -220,7 +253,8 @@ def compare(a: Firm, b: Firm, *, known_different=None) -> Verdict:
     against: list[Reason] = []
     if a.domains and b.domains and not a.domains & b.domains:
         against.append(Reason("other_domain", min(a.domains), min(b.domains)))
-    if a.country and b.country and a.country != b.country:
+    # A country typed wrong is common; one address or one firm domain on both sides outweighs it.
+    if a.country and b.country and a.country != b.country and not contact:
         against.append(Reason("different_country", a.country, b.country))
     reasons = [*reasons, *contact, *against]
     if not a.parts or not b.parts:  # a name missing: the contacts alone

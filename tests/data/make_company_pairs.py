@@ -14,44 +14,187 @@ from pypinyin import lazy_pinyin
 
 OUT = Path(__file__).with_name("company_pairs.csv")
 FIELDS = ("name", "latin", "country", "email", "phone")
-PLACES = {"成都": "Chengdu", "绵阳": "Mianyang", "德阳": "Deyang", "宜宾": "Yibin",
-          "乐山": "Leshan", "苏州": "Suzhou", "深圳": "Shenzhen", "杭州": "Hangzhou",
-          "宁波": "Ningbo", "青岛": "Qingdao", "武汉": "Wuhan", "重庆": "Chongqing",
-          "西安": "Xi'an", "泸州": "Luzhou", "南充": "Nanchong"}  # fmt: skip
-AREA = {"成都": "28", "绵阳": "816", "德阳": "838", "宜宾": "831", "乐山": "833", "苏州": "512",
-        "深圳": "755", "杭州": "571", "宁波": "574", "青岛": "532", "武汉": "27",
-        "重庆": "23", "西安": "29", "泸州": "830", "南充": "817"}  # fmt: skip
-BRANDS = ("蓝光 天府 华辰 远航 金达 恒信 博越 瑞丰 宏图 新锐 东升 明泰 嘉禾 永盛 兴隆 鼎力 凯旋 "
-          "佳美 宇通 长虹 九洲 川润 银河 德康 科伦 巨星 海特 天齐 通威 金石 蜀道 锦华 利君 迈普 "
-          "光明 新希望 红旗 安泰 万康 盛达 华森 立信 飞鹏 长兴").split()  # fmt: skip
+PLACES = {
+    "成都": "Chengdu",
+    "绵阳": "Mianyang",
+    "德阳": "Deyang",
+    "宜宾": "Yibin",
+    "乐山": "Leshan",
+    "苏州": "Suzhou",
+    "深圳": "Shenzhen",
+    "杭州": "Hangzhou",
+    "宁波": "Ningbo",
+    "青岛": "Qingdao",
+    "武汉": "Wuhan",
+    "重庆": "Chongqing",
+    "西安": "Xi'an",
+    "泸州": "Luzhou",
+    "南充": "Nanchong",
+}
+AREA = {
+    "成都": "28",
+    "绵阳": "816",
+    "德阳": "838",
+    "宜宾": "831",
+    "乐山": "833",
+    "苏州": "512",
+    "深圳": "755",
+    "杭州": "571",
+    "宁波": "574",
+    "青岛": "532",
+    "武汉": "27",
+    "重庆": "23",
+    "西安": "29",
+    "泸州": "830",
+    "南充": "817",
+}
+BRANDS = [
+    "蓝光",
+    "天府",
+    "华辰",
+    "远航",
+    "金达",
+    "恒信",
+    "博越",
+    "瑞丰",
+    "宏图",
+    "新锐",
+    "东升",
+    "明泰",
+    "嘉禾",
+    "永盛",
+    "兴隆",
+    "鼎力",
+    "凯旋",
+    "佳美",
+    "宇通",
+    "长虹",
+    "九洲",
+    "川润",
+    "银河",
+    "德康",
+    "科伦",
+    "巨星",
+    "海特",
+    "天齐",
+    "通威",
+    "金石",
+    "蜀道",
+    "锦华",
+    "利君",
+    "迈普",
+    "光明",
+    "新希望",
+    "红旗",
+    "安泰",
+    "万康",
+    "盛达",
+    "华森",
+    "立信",
+    "飞鹏",
+    "长兴",
+]
 # Characters that change a brand into another firm's (蓝光 -> 蓝天), never sounding alike.
 SWAP = "天星海龙山峰云宝泰华鑫源"
-TRADES = {"电子": "Electronics", "精密机械": "Precision Machinery", "汽车零部件": "Auto Parts",
-          "新材料": "New Materials", "食品": "Food", "生物医药": "Biotech Pharmaceutical",
-          "智能装备": "Intelligent Equipment", "化工": "Chemical", "物流": "Logistics",
-          "包装": "Packaging", "光电": "Optoelectronics", "医疗器械": "Medical Devices",
-          "机器人": "Robotics", "新能源": "New Energy", "软件": "Software"}  # fmt: skip
+TRADES = {
+    "电子": "Electronics",
+    "精密机械": "Precision Machinery",
+    "汽车零部件": "Auto Parts",
+    "新材料": "New Materials",
+    "食品": "Food",
+    "生物医药": "Biotech Pharmaceutical",
+    "智能装备": "Intelligent Equipment",
+    "化工": "Chemical",
+    "物流": "Logistics",
+    "包装": "Packaging",
+    "光电": "Optoelectronics",
+    "医疗器械": "Medical Devices",
+    "机器人": "Robotics",
+    "新能源": "New Energy",
+    "软件": "Software",
+}
 LEGAL_ZH = ("有限公司", "股份有限公司", "有限责任公司")
 LEGAL_EN = ("Co., Ltd.", "Co.,Ltd", "Company Limited", "Corporation", "Ltd.")
-FREE = ("163.com", "qq.com", "126.com", "sina.com", "foxmail.com", "gmail.com", "outlook.com",
-        "hotmail.com", "yahoo.com.cn", "gmx.de", "web.de", "orange.fr", "free.fr", "example.com")  # fmt: skip
-SURNAMES = ("Weber Becker Hoffmann Schneider Fischer Wagner Schulz Keller Richter Krüger Müller "
-            "Köhler Schäfer Dubois Laurent Moreau Lefèvre Girard Bernard Rossi Bianchi Jansen "
-            "Visser Brandt Vogel Lorenz Hartmann Günther Zimmermann Werner").split()  # fmt: skip
+FREE = (
+    "163.com",
+    "qq.com",
+    "126.com",
+    "sina.com",
+    "foxmail.com",
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "yahoo.com.cn",
+    "gmx.de",
+    "web.de",
+    "orange.fr",
+    "free.fr",
+    "example.com",
+)
+SURNAMES = [
+    "Weber",
+    "Becker",
+    "Hoffmann",
+    "Schneider",
+    "Fischer",
+    "Wagner",
+    "Schulz",
+    "Keller",
+    "Richter",
+    "Krüger",
+    "Müller",
+    "Köhler",
+    "Schäfer",
+    "Dubois",
+    "Laurent",
+    "Moreau",
+    "Lefèvre",
+    "Girard",
+    "Bernard",
+    "Rossi",
+    "Bianchi",
+    "Jansen",
+    "Visser",
+    "Brandt",
+    "Vogel",
+    "Lorenz",
+    "Hartmann",
+    "Günther",
+    "Zimmermann",
+    "Werner",
+]
 GERMAN_SPELLING = {"ü": "ue", "ö": "oe", "ä": "ae"}
-EU_TRADES = ("Maschinenbau", "Logistik", "Präzisionstechnik", "Antriebstechnik", "Medizintechnik",
-             "Kunststofftechnik", "Emballage", "Électronique", "Automotive", "Robotics")  # fmt: skip
-EU_LEGAL = {"DE": ("GmbH", "AG", "GmbH & Co. KG", "SE"), "FR": ("SARL", "SAS", "S.A."),
-            "IT": ("S.p.A.", "S.r.l."), "NL": ("B.V.", "N.V.")}  # fmt: skip
+EU_TRADES = (
+    "Maschinenbau",
+    "Logistik",
+    "Präzisionstechnik",
+    "Antriebstechnik",
+    "Medizintechnik",
+    "Kunststofftechnik",
+    "Emballage",
+    "Électronique",
+    "Automotive",
+    "Robotics",
+)
+EU_LEGAL = {
+    "DE": ("GmbH", "AG", "GmbH & Co. KG", "SE"),
+    "FR": ("SARL", "SAS", "S.A."),
+    "IT": ("S.p.A.", "S.r.l."),
+    "NL": ("B.V.", "N.V."),
+}
 EU_PHONE = {"DE": "+49", "FR": "+33", "IT": "+39", "NL": "+31"}
-GROUPS = {"Bosch": ("Rexroth", "Packaging Technology", "Thermotechnik", "Power Tools"),
-          "Siemens": ("Healthineers", "Energy", "Mobility", "Logistics"),
-          "BASF": ("Coatings", "Catalysts", "Agricultural Solutions"),
-          "Voith": ("Paper", "Hydro", "Turbo"), "Heraeus": ("Medical", "Noblelight", "Electronics"),
-          "Freudenberg": ("Sealing Technologies", "Filtration Technologies", "Medical"),
-          "Continental": ("Automotive", "Reifen", "Teves"), "ZF": ("Lemförder", "Sachs", "Wabco"),
-          "Schaeffler": ("Technologies", "Automotive Aftermarket", "Industrial Drives"),
-          "Haniel": ("Bekaert", "Cws", "Takkt")}  # fmt: skip
+GROUPS = {
+    "Bosch": ("Rexroth", "Packaging Technology", "Thermotechnik", "Power Tools"),
+    "Siemens": ("Healthineers", "Energy", "Mobility", "Logistics"),
+    "BASF": ("Coatings", "Catalysts", "Agricultural Solutions"),
+    "Voith": ("Paper", "Hydro", "Turbo"),
+    "Heraeus": ("Medical", "Noblelight", "Electronics"),
+    "Freudenberg": ("Sealing Technologies", "Filtration Technologies", "Medical"),
+    "Continental": ("Automotive", "Reifen", "Teves"),
+    "ZF": ("Lemförder", "Sachs", "Wabco"),
+    "Schaeffler": ("Technologies", "Automotive Aftermarket", "Industrial Drives"),
+    "Haniel": ("Bekaert", "Cws", "Takkt"),
+}
 
 
 def ascii_word(word: str) -> str:
@@ -110,9 +253,12 @@ class Maker:
                 zh = self.zh_firm(
                     place, brand, trade, mail=rng.choice((own, "", self.mail(brand, False)))
                 )
-                en = {"latin": self.en_name(place, brand, trade, order=rng.random() < 0.3),
-                      "country": "CN", "email": rng.choice((self.mail(brand), "")),
-                      "phone": rng.choice((self.phone(place), ""))}  # fmt: skip
+                en = {
+                    "latin": self.en_name(place, brand, trade, order=rng.random() < 0.3),
+                    "country": "CN",
+                    "email": rng.choice((self.mail(brand), "")),
+                    "phone": rng.choice((self.phone(place), "")),
+                }
                 self.add("same_across_scripts", "same", zh, en)
                 both = {**zh, "latin": en["latin"]}
                 self.add(
@@ -121,22 +267,42 @@ class Maker:
                 other = self.zh_firm(place, brand, trade, mail=self.mail(brand, False))
                 self.add("same_other_legal_form", "same", zh, other)
                 spaced = " ".join(w.capitalize() for w in lazy_pinyin(brand))
-                self.add("same_pinyin_spacing", "same", en,
-                         {"latin": f"{spaced} {TRADES[trade]} ({PLACES[place]}) Co. Ltd",
-                          "country": "CN"})  # fmt: skip
-                province = {"name": f"四川省{place}市{brand}{trade}有限公司", "country": "CN",
-                            "phone": zh["phone"] or self.phone(place)}  # fmt: skip
+                self.add(
+                    "same_pinyin_spacing",
+                    "same",
+                    en,
+                    {
+                        "latin": f"{spaced} {TRADES[trade]} ({PLACES[place]}) Co. Ltd",
+                        "country": "CN",
+                    },
+                )
+                province = {
+                    "name": f"四川省{place}市{brand}{trade}有限公司",
+                    "country": "CN",
+                    "phone": zh["phone"] or self.phone(place),
+                }
                 self.add("same_with_province", "same", zh, province)
-                short = {"name": f"{brand}{trade}有限公司", "country": "CN",
-                         "email": own, "phone": self.phone(place)}  # fmt: skip
+                short = {
+                    "name": f"{brand}{trade}有限公司",
+                    "country": "CN",
+                    "email": own,
+                    "phone": self.phone(place),
+                }
                 self.add("same_without_place", "same", {**zh, "email": own}, short)
-                abbreviated = {"name": f"{place}{brand}", "country": "CN",
-                               "phone": (p := self.phone(place))}  # fmt: skip
+                abbreviated = {
+                    "name": f"{place}{brand}",
+                    "country": "CN",
+                    "phone": (p := self.phone(place)),
+                }
                 self.add("same_abbreviation", "same", {**zh, "phone": p}, abbreviated)
                 # Different firms.
                 swapped = brand[0] + rng.choice([c for c in SWAP if c not in brand])
-                self.add("diff_one_character", "different", zh,
-                         self.zh_firm(place, swapped, trade, mail=self.mail(swapped, False)))  # fmt: skip
+                self.add(
+                    "diff_one_character",
+                    "different",
+                    zh,
+                    self.zh_firm(place, swapped, trade, mail=self.mail(swapped, False)),
+                )
                 self.add(
                     "diff_one_character_latin",
                     "different",
@@ -172,9 +338,12 @@ class Maker:
                     self.zh_firm(place, neighbour, other_trade, phone=board),
                 )
                 free = rng.choice(FREE)
-                self.add("diff_generic_mail", "different",
-                         {**zh, "email": f"sales@{free}"},
-                         self.zh_firm(place, swapped, trade, mail=f"sales@{free}"))  # fmt: skip
+                self.add(
+                    "diff_generic_mail",
+                    "different",
+                    {**zh, "email": f"sales@{free}"},
+                    self.zh_firm(place, swapped, trade, mail=f"sales@{free}"),
+                )
 
     def european(self) -> None:
         rng = self.rng
@@ -188,11 +357,22 @@ class Maker:
                     if len(EU_LEGAL[country]) > 1
                     else (EU_LEGAL[country][0],) * 2
                 )
-                a = {"latin": f"{name} {trade} {legal_a}", "country": country,
-                     "email": rng.choice((f"info@{domain}", "")), "phone": self.eu_phone(country)}  # fmt: skip
-                self.add("same_other_legal_form", "same", a,
-                         {"latin": f"{name} {trade} {legal_b}", "country": country,
-                          "email": f"vertrieb@{domain}"})  # fmt: skip
+                a = {
+                    "latin": f"{name} {trade} {legal_a}",
+                    "country": country,
+                    "email": rng.choice((f"info@{domain}", "")),
+                    "phone": self.eu_phone(country),
+                }
+                self.add(
+                    "same_other_legal_form",
+                    "same",
+                    a,
+                    {
+                        "latin": f"{name} {trade} {legal_b}",
+                        "country": country,
+                        "email": f"vertrieb@{domain}",
+                    },
+                )
                 self.add(
                     "same_word_order",
                     "same",
@@ -207,14 +387,26 @@ class Maker:
                     {"latin": f"{plain.upper()} {trade.upper()}", "country": country},
                 )
                 typo = name[:-2] + name[-1] if len(name) > 6 else name + name[-1]
-                self.add("same_typo_same_domain", "same", {**a, "email": f"info@{domain}"},
-                         {"latin": f"{typo} {trade} {legal_a}", "country": country,
-                          "email": f"sales@{domain}"})  # fmt: skip
+                self.add(
+                    "same_typo_same_domain",
+                    "same",
+                    {**a, "email": f"info@{domain}"},
+                    {
+                        "latin": f"{typo} {trade} {legal_a}",
+                        "country": country,
+                        "email": f"sales@{domain}",
+                    },
+                )
                 second = rng.choice([s for s in SURNAMES if s != name])
-                self.add("diff_word_order_country", "different",
-                         {"latin": f"{name} {second} {legal_a}", "country": country},
-                         {"latin": f"{second} {name} {legal_b}",
-                          "country": rng.choice([c for c in EU_LEGAL if c != country])})  # fmt: skip
+                self.add(
+                    "diff_word_order_country",
+                    "different",
+                    {"latin": f"{name} {second} {legal_a}", "country": country},
+                    {
+                        "latin": f"{second} {name} {legal_b}",
+                        "country": rng.choice([c for c in EU_LEGAL if c != country]),
+                    },
+                )
                 self.add(
                     "diff_shared_trade",
                     "different",
@@ -222,24 +414,48 @@ class Maker:
                     {"latin": f"{second} {trade} {legal_a}", "country": country},
                 )
                 board = self.eu_phone(country)
-                self.add("diff_shared_phone", "different", {**a, "phone": board},
-                         {"latin": f"{second} {rng.choice(EU_TRADES)} {legal_b}",
-                          "country": country, "phone": board})  # fmt: skip
+                self.add(
+                    "diff_shared_phone",
+                    "different",
+                    {**a, "phone": board},
+                    {
+                        "latin": f"{second} {rng.choice(EU_TRADES)} {legal_b}",
+                        "country": country,
+                        "phone": board,
+                    },
+                )
                 free = rng.choice(FREE)
-                self.add("diff_generic_mail", "different",
-                         {**a, "email": f"{name.lower()}@{free}"},
-                         {"latin": f"{second} {trade} {legal_b}", "country": country,
-                          "email": f"{second.lower()}@{free}"})  # fmt: skip
+                self.add(
+                    "diff_generic_mail",
+                    "different",
+                    {**a, "email": f"{name.lower()}@{free}"},
+                    {
+                        "latin": f"{second} {trade} {legal_b}",
+                        "country": country,
+                        "email": f"{second.lower()}@{free}",
+                    },
+                )
         for group, units in GROUPS.items():
             for one in units:
                 for two in units:
                     if one < two:
                         board = self.eu_phone("DE")
-                        self.add("diff_group_subsidiary", "different",
-                                 {"latin": f"{group} {one} GmbH", "country": "DE",
-                                  "email": f"info@{group.lower()}.com", "phone": board},
-                                 {"latin": f"{group} {two} GmbH", "country": "DE",
-                                  "email": f"kontakt@{group.lower()}.com", "phone": board})  # fmt: skip
+                        self.add(
+                            "diff_group_subsidiary",
+                            "different",
+                            {
+                                "latin": f"{group} {one} GmbH",
+                                "country": "DE",
+                                "email": f"info@{group.lower()}.com",
+                                "phone": board,
+                            },
+                            {
+                                "latin": f"{group} {two} GmbH",
+                                "country": "DE",
+                                "email": f"kontakt@{group.lower()}.com",
+                                "phone": board,
+                            },
+                        )
                 self.add(
                     "diff_group_parent",
                     "different",
