@@ -215,7 +215,7 @@ class Writer:
                 seen.add((lead_id, other))
                 flags.append(
                     {
-                        "lead_id": lead_id, "other_id": other, "reasons": [match.reason],
+                        "lead_id": lead_id, "other_id": other, "reasons": match.reasons or [match.reason],
                         "score": match.score, "created_at": self.now,
                     }
                 )  # fmt: skip
