@@ -18,10 +18,7 @@ def _insert_lead(values: dict) -> None:
         if notnull and default is None and not primary:
             row[name] = 0 if kind.upper() in ("INTEGER", "BOOLEAN", "NUMERIC") else ""
     row.update(values, tags="[]", created_at="2026-12-01", updated_at="2026-12-01")
-    columns = ", ".join(row)
-    db.session.execute(
-        sa.text(f"INSERT INTO lead ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row
-    )
+    db.session.execute(sa.table("lead", *map(sa.column, row)).insert().values(**row))
 
 
 def test_the_migration_recomputes_stale_keys_and_leaves_anonymised_ones(tmp_path):
