@@ -48,8 +48,9 @@ def known_different(key_a: str, key_b: str) -> bool:
 
 
 def all_known_different():
-    """known_different for many lookups (an import): every pair read once into memory."""
+    """known_different for many lookups (an import): every pair read once into memory; None
+    when there is none, so that the matcher need not work out keys to look up."""
     pairs = {
         (a, b) for a, b in db.session.execute(select(FirmDistinction.key_a, FirmDistinction.key_b))
     }
-    return lambda key_a, key_b: _ordered(key_a, key_b) in pairs
+    return (lambda key_a, key_b: _ordered(key_a, key_b) in pairs) if pairs else None

@@ -8,30 +8,60 @@ slip cannot all change (a misspelt brand is still found).
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from core.matching.scoring import Firm, Verdict, compare
-from core.matching.segmenting import fold_german
+from rapidfuzz import fuzz
+
+from core.matching.scoring import CLOSE_BRAND, Firm, Verdict, compare
 
 # A piece of a brand shared by more firms than this says little: it is not used to block.
 # Exact keys (e-mail, phone, the whole brand) always are.
-MAX_BLOCK = 300
+MAX_BLOCK = 30
 
 
-def blocking_keys(firm: Firm) -> tuple[set[str], set[str]]:
-    """(exact keys, loose keys) of one firm."""
-    exact = {f"e:{m}" for m in firm.mail} | {f"p:{p}" for p in firm.phones}
+def _brands_could_agree(a: Firm, b: Firm) -> bool:
+    """A quick look before the full comparison: could any two of the names share a brand?"""
+    for pa in a.parts:
+        for pb in b.parts:
+            ka, kb = pa.folded_key, pb.folded_key
+            if pa.script == pb.script == "zh":
+                if pa.brand_key == pb.brand_key:
+                    return True
+            elif (
+                ka.startswith(kb)
+                or kb.startswith(ka)
+                or set(pa.folded_words) <= set(pb.folded_words)
+                or set(pb.folded_words) <= set(pa.folded_words)
+                or fuzz.ratio(ka, kb, score_cutoff=CLOSE_BRAND)
+            ):
+                return True
+    return False
+
+
+def blocking_keys(firm: Firm) -> tuple[set[str], set[str], set[str]]:
+    """(keys the firm is filed under, exact keys it looks up, loose keys filed and looked up).
+
+    A brand is filed with each of its places too: a firm named with a place looks for its brand
+    at that place and for the brand written without a place, not at every place (a common
+    brand is in many cities, and those are other firms unless a contact says otherwise).
+    """
+    contacts = {f"e:{m}" for m in firm.mail} | {f"p:{p}" for p in firm.phones}
+    filed, wanted = set(contacts), set(contacts)
     loose = {f"d:{d}" for d in firm.domains}
     for part in firm.parts:
-        key = fold_german(part.brand_key) if part.script == "latin" else part.brand_key
-        for spelling in {key, part.brand_key}:
+        for spelling in {part.folded_key, part.brand_key}:
             if not spelling:
                 continue
-            exact.add(f"b:{spelling}")
+            filed.add(f"b:{spelling}")
+            filed.update(f"bp:{spelling}|{place}" for place in part.places or ("",))
+            if part.places:
+                wanted.update(f"bp:{spelling}|{place}" for place in (*part.places, ""))
+            else:
+                wanted.add(f"b:{spelling}")
             if len(spelling) >= 6:
                 loose.update(
                     (f"s:{spelling[:4]}", f"t:{spelling[-4:]}", f"m:{spelling[:3]}{spelling[-3:]}")
                 )
         loose.update(f"w:{w}" for w in part.words if len(w) >= 3)
-    return exact, loose
+    return filed, wanted, loose
 
 
 class FirmIndex:
@@ -42,28 +72,34 @@ class FirmIndex:
         self.known_different = known_different
 
     def add(self, firm: Firm) -> None:
-        exact, loose = blocking_keys(firm)
-        for key in exact | loose:
+        filed, _, loose = blocking_keys(firm)
+        for key in filed | loose:
             self.blocks[key].append(firm)
 
     def candidates(self, firm: Firm) -> Iterable[Firm]:
-        exact, loose = blocking_keys(firm)
-        seen: set[int] = set()
-        for key in (*exact, *loose):
+        """Firms sharing a contact, a firm domain or the whole brand; then firms sharing a piece
+        of the brand, if their brands are alike enough for the scorer to look twice."""
+        _, wanted, loose = blocking_keys(firm)
+        seen: set[int] = {id(firm)}
+        for key in wanted:
+            for other in self.blocks.get(key, ()):
+                if id(other) not in seen:
+                    seen.add(id(other))
+                    yield other
+        for key in loose:
             block = self.blocks.get(key, ())
-            if key in loose and len(block) > MAX_BLOCK:
+            if len(block) > MAX_BLOCK:  # a domain this common is no one firm's either
                 continue
             for other in block:
                 if id(other) not in seen:
                     seen.add(id(other))
-                    yield other
+                    if key.startswith("d:") or _brands_could_agree(firm, other):
+                        yield other
 
     def matches(self, firm: Firm, limit: int | None = None) -> list[tuple[Firm, Verdict]]:
         """The firms that merge with or are suggested for `firm`, best first."""
         found = []
         for other in self.candidates(firm):
-            if other is firm:
-                continue
             verdict = compare(firm, other, known_different=self.known_different)
             if verdict.outcome is not None:
                 found.append((other, verdict))

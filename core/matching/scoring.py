@@ -13,7 +13,7 @@ from flask_babel import gettext
 from rapidfuzz import fuzz
 
 from core.matching.normalising import normalise_company
-from core.matching.segmenting import NameParts, fold_german, segment
+from core.matching.segmenting import NameParts, segment
 
 MERGE, SUGGEST = "merge", "suggest"
 # Levels of agreement between two names, best last.
@@ -176,22 +176,22 @@ def _brands(pa: NameParts, pb: NameParts) -> tuple[int, Reason]:
             return LIKE, Reason("similar_brand", *shown)
         return DIFFERENT, Reason("different_brand", *shown)
     latin = pa.script == pb.script == "latin"
-    ka, kb = pa.brand_key, pb.brand_key
-    if latin:
-        ka, kb = fold_german(ka), fold_german(kb)
+    ka, kb = (pa.folded_key, pb.folded_key) if latin else (pa.brand_key, pb.brand_key)
     if pa.script != pb.script:
         shown = (pa.brand, pb.brand_key) if pa.script == "zh" else (pa.brand_key, pb.brand)
     if not ka or not kb:
         return LIKE, Reason("similar_brand", *shown)
     if ka == kb:
         return SAME, Reason("same_brand", *shown)
-    wa, wb = (tuple(map(fold_german, p.words)) for p in (pa, pb))
+    wa, wb = pa.folded_words, pb.folded_words
     if latin and len(wa) > 1 and sorted(wa) == sorted(wb):
         return DIFFERENT, Reason("other_order", *shown)
     if set(wa) < set(wb) or set(wb) < set(wa):
         return EXTENDS, Reason("brand_extends", *shown)
     alike = fuzz.ratio(ka, kb) if min(len(ka), len(kb)) >= 4 else 0
-    if alike >= SIMILAR_BRAND:
+    # Pinyin is written from the characters: across scripts a brand spelt otherwise is rarely
+    # a slip, so it is only ever looked at, never merged.
+    if alike >= SIMILAR_BRAND and latin:
         return LIKE, Reason("similar_brand", *shown)
     if alike >= CLOSE_BRAND:  # one letter of six: for a person to look at, never merged
         return EXTENDS, Reason("similar_brand", *shown)
@@ -238,11 +238,13 @@ def compare(a: Firm, b: Firm, *, known_different=None) -> Verdict:
     ):
         return Verdict(None, 0, [Reason("known_different")])
     level, reasons = DIFFERENT, []
-    for pa in a.parts:
-        for pb in b.parts:
-            found, why = compare_names(pa, pb)
-            if found > level or not reasons:
-                level, reasons = found, why
+    # Two Chinese names decide alone: the characters of the brand say more than any pinyin or
+    # translation (蓝光 and 蓝天 stay apart however their English names are written).
+    chinese = [(pa, pb) for pa in a.parts for pb in b.parts if pa.script == pb.script == "zh"]
+    for pa, pb in chinese or [(pa, pb) for pa in a.parts for pb in b.parts]:
+        found, why = compare_names(pa, pb)
+        if found > level or not reasons:
+            level, reasons = found, why
     contact: list[Reason] = []
     if a.mail & b.mail:
         contact.append(Reason("same_email"))
@@ -262,10 +264,10 @@ def compare(a: Firm, b: Firm, *, known_different=None) -> Verdict:
     if level == SAME:
         outcome = SUGGEST if against else MERGE
         score = (100 if contact else 97) if outcome == MERGE else 92
-    elif level == LIKE:
+    elif level == LIKE and len(against) < 2:
         outcome = MERGE if contact and not against else SUGGEST
         score = 95 if outcome == MERGE else 88
-    elif level == EXTENDS:
+    elif level == EXTENDS and not against:
         outcome, score = SUGGEST, 86
     elif contact:
         outcome, score = SUGGEST, 85

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from pypinyin import lazy_pinyin
 
@@ -62,9 +62,19 @@ class NameParts:
     numbers: tuple[str, ...]
     words: tuple[str, ...]  # the brand's words in order (Latin), for order and subsets
 
-    @property
+    # Worked out once per name (names are cached), not once per comparison.
+    @cached_property
     def strong_trades(self) -> frozenset[str]:
         return self.trades - WEAK_TRADES
+
+    @cached_property
+    def folded_key(self) -> str:
+        """The brand key as Latin names compare it ("mueller" and "muller" alike)."""
+        return fold_german(self.brand_key) if self.script == "latin" else self.brand_key
+
+    @cached_property
+    def folded_words(self) -> tuple[str, ...]:
+        return tuple(map(fold_german, self.words))
 
 
 def _take_place(text: str) -> tuple[str, str] | None:
