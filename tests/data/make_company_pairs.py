@@ -94,6 +94,11 @@ BRANDS = [
     "飞鹏",
     "长兴",
 ]
+# Brands some firms translate rather than spell in pinyin: the names share no word, so only a
+# shared firm domain brings them together (as a suggestion; with no contact they are missed).
+TRANSLATED = {"蓝光": "Bluelight", "长虹": "Rainbow", "银河": "Galaxy", "光明": "Bright",
+              "红旗": "Red Flag", "巨星": "Superstar", "金石": "Goldstone", "新希望": "New Hope",
+              "九洲": "Nine Continents", "飞鹏": "Flying Roc"}  # fmt: skip
 # Characters that change a brand into another firm's (蓝光 -> 蓝天), never sounding alike.
 SWAP = "天星海龙山峰云宝泰华鑫源"
 TRADES = {
@@ -295,6 +300,13 @@ class Maker:
                     "phone": (p := self.phone(place)),
                 }
                 self.add("same_abbreviation", "same", {**zh, "phone": p}, abbreviated)
+                if brand in TRANSLATED:
+                    translated = {
+                        "latin": f"{PLACES[place]} {TRANSLATED[brand]} {TRADES[trade]} Co., Ltd.",
+                        "country": "CN",
+                        "email": f"export@{pinyin(brand).lower()}-tech.cn",
+                    }
+                    self.add("same_translated_brand", "same", {**zh, "email": own}, translated)
                 # Different firms.
                 swapped = brand[0] + rng.choice([c for c in SWAP if c not in brand])
                 self.add(
