@@ -20,6 +20,9 @@ MERGE, SUGGEST = "merge", "suggest"
 DIFFERENT, EXTENDS, LIKE, SAME = 0, 1, 2, 3
 # Scores shown beside a verdict: a merge at 95 or more, a suggestion from 85 to 94.
 MERGE_SCORE, SUGGEST_SCORE = 95, 85
+# A suggestion at this score or more has names alike (a spelling, a place or trade left out),
+# not merely a group's other firm or a shared contact.
+ALIKE_SCORE = 88
 # Brands this alike are one brand misspelt ("Tianfu" / "Tianfo", "Hoffmann" / "Hofmann").
 SIMILAR_BRAND = 85
 CLOSE_BRAND = 80
@@ -266,11 +269,11 @@ def compare(a: Firm, b: Firm, *, known_different=None) -> Verdict:
         score = (100 if contact else 97) if outcome == MERGE else 92
     elif level == LIKE and len(against) < 2:
         outcome = MERGE if contact and not against else SUGGEST
-        score = 95 if outcome == MERGE else 88
+        score = MERGE_SCORE if outcome == MERGE else ALIKE_SCORE
     elif level == EXTENDS and not against:
-        outcome, score = SUGGEST, 86
+        outcome, score = SUGGEST, SUGGEST_SCORE + 1
     elif contact:
-        outcome, score = SUGGEST, 85
+        outcome, score = SUGGEST, SUGGEST_SCORE
         reasons.append(Reason("shared_contact"))
     else:
         outcome, score = None, 40
