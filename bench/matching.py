@@ -115,7 +115,10 @@ def run(options) -> list:
             f" {whole.suggested_wrong} different pairs suggested for a person to decide",
             alarm="" if whole.suggestion_recall() >= 0.98 else "missed",
         ),
-        Line("corpus", f"{len(pairs)} pairs, {whole.same} same firm, {len(pairs) - whole.same}"),
+        Line(
+            "corpus",
+            f"{len(pairs)} pairs: {whole.same} same firm, {len(pairs) - whole.same} different",
+        ),
     ]
     for kind, tally in sorted(tallies.items()):
         if kind == "all":
