@@ -5,10 +5,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from core.code_names import assign_code_name
 from core.extensions import db
-from core.firm_pairs import known_different
+from core.firm_pairs import all_known_different
 from core.matching import normalise_company, normalise_email, normalise_phone
 from core.matching.scoring import Firm, compare
 from core.models import (
@@ -27,6 +28,7 @@ from core.workdays import deadline_after
 
 # Leads compared in full at most, after the database kept those sharing a contact or the brand.
 DUPLICATE_CANDIDATES = 2000
+MISSPELT_CANDIDATES = 300
 # The old name-only threshold, still used by the demo data to keep its firms apart.
 DUPLICATE_COMPANY_SCORE = 85
 
@@ -215,21 +217,18 @@ def _candidate_ids(firm: Firm, active) -> set[int]:
     ids = set()
     if clauses:
         ids |= set(db.session.scalars(select(Contact.lead_id).where(or_(*clauses))))
-    pieces = set()
+    brands, pieces = set(), set()
     for part in firm.parts:
-        brand = part.brand_key
-        pieces |= {brand, *part.words} if len(brand) < 6 else {brand[:4], brand[-4:]}
-    pieces = {p for p in pieces if len(p) >= 3}
-    if pieces:
-        # company_key writes the brand's pinyin in words (天府 -> "tianfu"); compare without spaces.
-        joined = func.replace(Lead.company_key, " ", "")
-        ids |= set(
-            db.session.scalars(
-                select(Lead.id)
-                .where(*active, or_(*(joined.contains(p, autoescape=True) for p in pieces)))
-                .limit(DUPLICATE_CANDIDATES)
-            )
-        )
+        brands |= {part.brand_key, part.folded_key}
+        pieces |= {k[:4] for k in brands if len(k) >= 6} | {k[-4:] for k in brands if len(k) >= 6}
+    # company_key writes the brand's pinyin in words (天府 -> "tianfu"): compare without spaces.
+    joined = func.replace(Lead.company_key, " ", "")
+    # The whole brand first, then pieces of it (a misspelt brand), each with a bound.
+    for wanted, bound in ((brands, DUPLICATE_CANDIDATES), (pieces - brands, MISSPELT_CANDIDATES)):
+        wanted = {w for w in wanted if len(w) >= 3}
+        if wanted:
+            clause = or_(*(joined.contains(w, autoescape=True) for w in wanted))
+            ids |= set(db.session.scalars(select(Lead.id).where(*active, clause).limit(bound)))
     return ids
 
 
@@ -239,11 +238,14 @@ def possible_duplicates(lead: Lead, limit: int = 5) -> list[tuple[Lead, list[dic
     firm = _firm(lead)
     active = (Lead.id != lead.id, Lead.merged_into_id.is_(None), Lead.anonymised_at.is_(None))
     ids = _candidate_ids(firm, active)
+    distinct = all_known_different()
     found = []
     if ids:
-        others = db.session.scalars(select(Lead).where(*active, Lead.id.in_(ids))).all()
+        others = db.session.scalars(
+            select(Lead).where(*active, Lead.id.in_(ids)).options(selectinload(Lead.contacts))
+        ).all()
         for other in others:
-            verdict = compare(firm, _firm(other), known_different=known_different)
+            verdict = compare(firm, _firm(other), known_different=distinct)
             if verdict.outcome is not None:
                 reasons = [r.as_dict() for r in verdict.reasons]
                 found.append((other, reasons, verdict.score))
