@@ -15,12 +15,17 @@ from core.matching.scoring import CLOSE_BRAND, Firm, Verdict, compare
 # A piece of a brand shared by more firms than this says little: it is not used to block.
 # Exact keys (e-mail, phone, the whole brand) always are.
 MAX_BLOCK = 30
+# A mail domain of more firms than this is a host's or an agency's, no one firm's.
+MAX_DOMAIN = 10
 
 
 def _brands_could_agree(a: Firm, b: Firm) -> bool:
-    """A quick look before the full comparison: could any two of the names share a brand?"""
+    """A quick look before the full comparison: could any two of the names share a brand, at
+    one place? (Firms sharing a contact are compared anyway, through the exact blocks.)"""
     for pa in a.parts:
         for pb in b.parts:
+            if pa.places and pb.places and not pa.places & pb.places:
+                continue
             ka, kb = pa.folded_key, pb.folded_key
             if pa.script == pb.script == "zh":
                 if pa.brand_key == pb.brand_key:
@@ -60,7 +65,14 @@ def blocking_keys(firm: Firm) -> tuple[set[str], set[str], set[str]]:
                 loose.update(
                     (f"s:{spelling[:4]}", f"t:{spelling[-4:]}", f"m:{spelling[:3]}{spelling[-3:]}")
                 )
-        loose.update(f"w:{w}" for w in part.words if len(w) >= 3)
+        # A group's firms: "Bosch Rexroth" is filed under each of its words, and looks up
+        # "Bosch" under the brand; a one-word brand looks for the names that contain it.
+        words = [w for w in part.folded_words if len(w) >= 3]
+        if len(part.words) > 1:
+            filed.update(f"w:{w}" for w in words)
+            loose.update(f"b:{w}" for w in words)
+        else:
+            loose.update(f"w:{w}" for w in words)
     return filed, wanted, loose
 
 
@@ -73,7 +85,7 @@ class FirmIndex:
 
     def add(self, firm: Firm) -> None:
         filed, _, loose = blocking_keys(firm)
-        for key in filed | loose:
+        for key in filed | {k for k in loose if k[0] in "dstm"}:
             self.blocks[key].append(firm)
 
     def candidates(self, firm: Firm) -> Iterable[Firm]:
@@ -88,7 +100,7 @@ class FirmIndex:
                     yield other
         for key in loose:
             block = self.blocks.get(key, ())
-            if len(block) > MAX_BLOCK:  # a domain this common is no one firm's either
+            if len(block) > (MAX_DOMAIN if key[0] == "d" else MAX_BLOCK):
                 continue
             for other in block:
                 if id(other) not in seen:

@@ -138,10 +138,10 @@ def segment_zh(name: str) -> NameParts:
         trades.append(taken[0])
         text = _strip_legal(taken[1])
     # A place written after the brand ("蓝光成都电子"): rare, but it is no brand.
-    for place in sorted(PLACES_ZH, key=len, reverse=True):
-        if len(text) > len(place) and text.endswith(place):
-            places.append(place)
-            text = text[: -len(place)]
+    for size in range(min(_LONGEST_PLACE, len(text) - 1), 1, -1):
+        if text[-size:] in PLACES_ZH:
+            places.append(text[-size:])
+            text = text[:-size]
             break
     if not text and places:  # "成都电子有限公司": the place is all the brand there is
         text = places.pop()
