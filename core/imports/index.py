@@ -5,7 +5,7 @@ from sqlalchemy import bindparam, select, update
 from core.extensions import db
 from core.firm_pairs import all_known_different
 from core.matching import normalise_company, normalise_phone
-from core.matching.candidates import FirmIndex
+from core.matching.candidates import FirmIndex, file_by_keys
 from core.matching.scoring import Firm
 from core.models import Contact, Lead
 
@@ -36,14 +36,17 @@ class LeadIndex:
                 e164 = plain if plain[:1] == "+" and plain[1:].isdigit() else None
                 if e164 := e164 or normalise_phone(phone, country):
                     phones.append(e164)
-        for lead_id, name, latin, country in db.session.execute(
-            select(Lead.id, Lead.company_name, Lead.company_name_latin, Lead.country).where(*active)
+        for lead_id, name, latin, country, key in db.session.execute(
+            select(
+                Lead.id, Lead.company_name, Lead.company_name_latin, Lead.country, Lead.company_key
+            ).where(*active)
         ):
             emails, phones = contacts.get(lead_id, ((), ()))
             index.labels[lead_id] = name
-            index.firms.add(
-                Firm(name or "", latin or "", country, tuple(emails), tuple(phones), lead_id)
-            )
+            firm = Firm(name or "", latin or "", country, tuple(emails), tuple(phones), lead_id)
+            # The stored key is of the Latin name when there is one: the Chinese name's too.
+            keys = (key, normalise_company(name)) if latin and name and name != latin else (key,)
+            index.firms.add(file_by_keys(firm, keys))
         return index
 
 

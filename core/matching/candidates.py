@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from rapidfuzz import fuzz
 
 from core.matching.scoring import CLOSE_BRAND, Firm, Verdict, compare
+from core.matching.segmenting import PLACE_WORDS, fold_german, is_trade_word
 
 # A piece of a brand shared by more firms than this says little: it is not used to block.
 # Exact keys (e-mail, phone, the whole brand) always are.
@@ -42,6 +43,13 @@ def _brands_could_agree(a: Firm, b: Firm) -> bool:
 
 
 def blocking_keys(firm: Firm) -> tuple[set[str], set[str], set[str]]:
+    # A firm is looked up in two indexes and filed in one: its keys are worked out once.
+    if firm.blocking is None:
+        firm.blocking = _blocking_keys(firm)
+    return firm.blocking
+
+
+def _blocking_keys(firm: Firm, brands=None) -> tuple[set[str], set[str], set[str]]:
     """(keys the firm is filed under, exact keys it looks up, loose keys filed and looked up).
 
     A brand is filed with each of its places too: a firm named with a place looks for its brand
@@ -51,14 +59,19 @@ def blocking_keys(firm: Firm) -> tuple[set[str], set[str], set[str]]:
     contacts = {f"e:{m}" for m in firm.mail} | {f"p:{p}" for p in firm.phones}
     filed, wanted = set(contacts), set(contacts)
     loose = {f"d:{d}" for d in firm.domains}
-    for part in firm.parts:
-        for spelling in {part.folded_key, part.brand_key}:
+    if brands is None:
+        brands = [
+            ({p.folded_key, p.brand_key}, p.places, p.folded_words, len(p.words))
+            for p in firm.parts
+        ]
+    for spellings, places, folded_words, count in brands:
+        for spelling in spellings:
             if not spelling:
                 continue
             filed.add(f"b:{spelling}")
-            filed.update(f"bp:{spelling}|{place}" for place in part.places or ("",))
-            if part.places:
-                wanted.update(f"bp:{spelling}|{place}" for place in (*part.places, ""))
+            filed.update(f"bp:{spelling}|{place}" for place in places or ("",))
+            if places:
+                wanted.update(f"bp:{spelling}|{place}" for place in (*places, ""))
             else:
                 wanted.add(f"b:{spelling}")
             if len(spelling) >= 6:
@@ -67,13 +80,31 @@ def blocking_keys(firm: Firm) -> tuple[set[str], set[str], set[str]]:
                 )
         # A group's firms: "Bosch Rexroth" is filed under each of its words, and looks up
         # "Bosch" under the brand; a one-word brand looks for the names that contain it.
-        words = [w for w in part.folded_words if len(w) >= 3]
-        if len(part.words) > 1:
+        words = [w for w in folded_words if len(w) >= 3]
+        if count > 1:
             filed.update(f"w:{w}" for w in words)
             loose.update(f"b:{w}" for w in words)
         else:
             loose.update(f"w:{w}" for w in words)
     return filed, wanted, loose
+
+
+def file_by_keys(firm: Firm, keys: Iterable[str]) -> Firm:
+    """Give a firm its blocking keys from company keys already stored (Lead.company_key), so
+    that indexing many leads does not cut every name again: the brand is what is neither place
+    nor trade. Its names are still cut when it is compared."""
+    brands = []
+    for key in keys:
+        words = [w for w in key.split() if len(w) > 1 and not w.isdigit()]
+        places = frozenset(w for w in words if w in PLACE_WORDS and len(words) > 2)
+        brand = [w for w in words if w not in places and not is_trade_word(w)]
+        if not brand and places:
+            brand, places = [w for w in words if w in places], frozenset()
+        if brand:
+            folded = tuple(map(fold_german, brand))
+            brands.append(({"".join(brand), "".join(folded)}, places, folded, len(brand)))
+    firm.blocking = _blocking_keys(firm, brands)
+    return firm
 
 
 class FirmIndex:

@@ -136,6 +136,7 @@ class Firm:
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()  # E.164
     ref: object = None  # the lead id or row number the caller knows it by
+    blocking: tuple | None = field(default=None, repr=False)  # core.matching.candidates' keys
 
     @cached_property
     def parts(self) -> tuple[NameParts, ...]:

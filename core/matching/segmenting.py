@@ -175,10 +175,9 @@ def segment_latin(name: str) -> NameParts:
             continue  # "S.A.R.L.", "S.p.A.", "B.V." in pieces
         if word in PLACE_WORDS and (brand or i > 0 or len(words) > 2):
             places.add(word)
-        elif (concept := LATIN_TRADES.get(word) or LATIN_TRADES.get(fold_german(word))) or (
-            word in INDUSTRY_LATIN_WORDS
-        ):
-            trades.update((concept or word).split())
+        elif is_trade_word(word):
+            concept = LATIN_TRADES.get(word) or LATIN_TRADES.get(fold_german(word)) or word
+            trades.update(concept.split())
         else:
             brand.append(word)
     if not brand and places:  # "Berlin Chemie": the place is the brand
@@ -198,6 +197,11 @@ def segment_latin(name: str) -> NameParts:
 
 # The English of every Chinese trade word, so "New Materials" is a trade, not a brand.
 INDUSTRY_LATIN_WORDS = frozenset(w for v in INDUSTRY_ZH.values() for w in v.split())
+
+
+def is_trade_word(word: str) -> bool:
+    """A Latin word naming a trade, in any of the fairs' languages ("logistik", "food")."""
+    return word in LATIN_TRADES or word in INDUSTRY_LATIN_WORDS or fold_german(word) in LATIN_TRADES
 
 
 def segment(name: str) -> NameParts | None:
