@@ -57,14 +57,18 @@ class Tally:
 
 def outcomes(pairs: list[dict]) -> list[str | None]:
     """Each pair's outcome as the engine finds it: side b among every b of the corpus in one
-    index, side a looked up (so candidate retrieval is measured with the scorer)."""
-    from core.matching.candidates import FirmIndex
+    index (filed as an import files leads), side a looked up, so that candidate retrieval is
+    measured with the scorer."""
+    from core.matching import normalise_company
+    from core.matching.candidates import FirmIndex, file_by_keys
 
     index = FirmIndex()
     targets = []
     for number, row in enumerate(pairs):
+        # Filed as an import files existing leads: by their stored company keys.
         target = _firm(row, "b", number)
-        index.add(target)
+        keys = {normalise_company(n) for n in (target.name, target.name_latin) if n}
+        index.add(file_by_keys(target, keys))
         targets.append(target)
     found = []
     for number, row in enumerate(pairs):

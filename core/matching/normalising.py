@@ -47,6 +47,8 @@ def normalise_company(name: str) -> str:
     folded = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
     text = text.replace("ß", "ss")
+    # An apostrophe joins a word's syllables (Xi'an is one place), it does not split it.
+    text = text.replace("'", "").replace("’", "")
     words = [w for w in _SEPARATORS.split(text) if w and w not in LEGAL_FORMS_LATIN]
     # "co kg" and "s a r l": legal forms written in pieces.
     joined = " ".join(LATIN_SYNONYMS.get(w, w) for w in words)

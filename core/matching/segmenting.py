@@ -163,7 +163,8 @@ def segment_zh(name: str) -> NameParts:
 @lru_cache(maxsize=262144)
 def segment_latin(name: str) -> NameParts:
     """Latin words sorted into places, trades, legal forms; the brand is the rest, in order."""
-    words = [w for w in _WORD_SPLIT.split(fold_latin(name).replace("'", "")) if w]
+    folded = fold_latin(name).replace("'", "").replace("’", "")
+    words = [w for w in _WORD_SPLIT.split(folded) if w]
     numbers = tuple(w for w in words if w.isdigit())
     places: set[str] = set()
     trades: set[str] = set()
