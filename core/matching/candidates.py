@@ -15,7 +15,7 @@ from core.matching.segmenting import PLACE_WORDS, fold_german, is_trade_word
 
 # A piece of a brand shared by more firms than this says little: it is not used to block.
 # Exact keys (e-mail, phone, the whole brand) always are.
-MAX_BLOCK = 30
+MAX_BLOCK = 15
 # A mail domain of more firms than this is a host's or an agency's, no one firm's.
 MAX_DOMAIN = 10
 
