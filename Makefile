@@ -7,7 +7,7 @@ PORT   ?= 5000
 # pytest-xdist workers for `make test` (auto: one per CPU core); TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test lint format catalogs extract migrate demo bench serve clean
+.PHONY: install run test lint format catalogs extract migrate demo drill bench serve clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ format: install
 # the groups in a way pytest 9 no longer reads.)
 test: catalogs lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+
+# The fuzz drills alone, deep: 500 cases a form (make test runs 120, different ones each run).
+drill: catalogs
+	FUZZ_CASES=$(or $(FUZZ_CASES),500) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal tests/drills
 
 bench: catalogs
 	$(BIN)/python -m bench $(BENCH)

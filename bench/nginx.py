@@ -105,6 +105,7 @@ def render(folder: Path, upstream: str, app_root: Path, ports: list[int], cert: 
         "LOG_DIR": str(folder),
         "HTTP_LISTEN": f"{HOST}:{ports[0]}",
         "HTTPS_LISTEN": f"{HOST}:{ports[1]}",
+        "ACME_ROOT": str(folder / "acme"),
     }
     done = subprocess.run(["sh", str(RENDER)], env=env, capture_output=True, text=True)
     if done.returncode != 0:

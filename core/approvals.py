@@ -1,8 +1,10 @@
 """Approval steps of a project's file: the list from content/, due days, overdue steps, escalation.
 
 A step's time limit runs in working days (Chinese public holidays off) from its submission. An
-overdue step escalates by email: first to the park's agent carrying it, then, after the configured
-number of further working days, to the department's contact and the project's liaison leader.
+overdue step escalates by email one level at a time: first to the park's agent carrying it, then,
+once that mail has actually gone out and the configured number of further working days has
+passed, to the department's contact and the project's liaison leader (naming the agent, who was
+told, and their phone).
 """
 
 from dataclasses import dataclass
@@ -18,12 +20,12 @@ from core import audit, outbox
 from core.content import get_content
 from core.extensions import db
 from core.i18n import translated
-from core.models import APPROVAL_STATUSES, ApprovalStep, Project, User
+from core.models import APPROVAL_STATUSES, ApprovalStep, OutboxEmail, Project, User
 from core.models.base import utcnow
 from core.refusals import Refused
 from core.settings import get as setting
 from core.urls import staff_base_url
-from core.workdays import add_working_days, working_days_between
+from core.workdays import CHINA, add_working_days, working_days_between
 
 STATUS_LABELS = {
     "not_started": _l("Not started"),
@@ -168,8 +170,46 @@ def _recipients(step: ApprovalStep, level: int) -> list[str]:
     return list(dict.fromkeys(people))
 
 
+def _subject(step: ApprovalStep) -> str:
+    with force_locale(STAFF_LANGUAGE):
+        name = step_name(step.kind, STAFF_LANGUAGE)
+        company = step.project.lead.company_name
+        return gettext("Overdue approval: %(step)s for %(company)s", step=name, company=company)
+
+
+def _first_level_sent_on(step: ApprovalStep) -> tuple[date | None, bool]:
+    """(the Beijing day the first level went out, whether anyone was told); (None, True) while
+    its mail still waits in the outbox. The mail is known by its subject, lead and time."""
+    told_at = step.escalated_at
+    if told_at is None:
+        return None, True
+    mails = db.session.execute(
+        select(OutboxEmail.status, OutboxEmail.sent_at).where(
+            OutboxEmail.kind == "approval_overdue",
+            OutboxEmail.lead_id == step.project.lead_id,
+            OutboxEmail.subject == _subject(step)[: OutboxEmail.subject.type.length],
+            OutboxEmail.created_at >= told_at,
+        )
+    ).all()
+    if not mails:  # nobody could be told (no agent): the waiting runs from that day
+        return told_at.astimezone(CHINA).date(), False
+    sent = [at for status, at in mails if status == "sent" and at is not None]
+    return (min(sent).astimezone(CHINA).date(), True) if sent else (None, True)
+
+
+def _next_level(step: ApprovalStep, today: date, after: int) -> int | None:
+    if step.escalation_level == 0:
+        return 1
+    if step.escalation_level == 1:
+        sent_on, _told = _first_level_sent_on(step)
+        if sent_on is not None and working_days_between(sent_on, today) >= after:
+            return 2
+    return None
+
+
 def escalate(today: date) -> list[Escalation]:
-    """Email what is newly due at each level (cron); each level is sent once per due day."""
+    """Email what is newly due at the next level (periodic job); one level at a time, each once
+    per due day: the second only after the first went out and `after` working days passed."""
     after = int(setting("escalation_working_days"))
     done = []
     overdue = db.session.scalars(
@@ -179,12 +219,13 @@ def escalate(today: date) -> list[Escalation]:
         .order_by(ApprovalStep.due_on, ApprovalStep.id)
     ).all()
     for step in overdue:
-        level = 2 if days_overdue(step, today) >= after else 1
-        if step.escalation_level >= level:
+        level = _next_level(step, today, after)
+        if level is None:
             continue
+        told_on, agent_told = _first_level_sent_on(step) if level == 2 else (None, False)
         recipients = _recipients(step, level)
         for address in recipients:
-            _queue(step, level, address, today)
+            _queue(step, level, address, today, told_on=told_on if agent_told else None)
         audit.record(
             "escalate", step, {"escalation_level": [step.escalation_level, level]}, actor="system"
         )
@@ -193,18 +234,21 @@ def escalate(today: date) -> list[Escalation]:
     return done
 
 
-def _queue(step: ApprovalStep, level: int, address: str, today: date) -> None:
+def _queue(step: ApprovalStep, level: int, address: str, today: date, told_on) -> None:
     project = step.project
     with force_locale(STAFF_LANGUAGE):
         name = step_name(step.kind, STAFF_LANGUAGE)
         company = project.lead.company_name
-        subject = gettext("Overdue approval: %(step)s for %(company)s", step=name, company=company)
+        subject = _subject(step)
         body = render_template(
             "mail/approval_overdue.txt",
             step=step,
             level=level,
             name=name,
             company=company,
+            project=project,
+            agent=step.agent,
+            told_on=told_on,
             department=department_name(step.department, STAFF_LANGUAGE),
             days=days_overdue(step, today),
             base_url=staff_base_url(),

@@ -233,8 +233,14 @@ def make_backup(target: Path) -> dict:
     partial = target.with_name(target.name + ".partial")
     if partial.exists():
         raise BackupError(f"{partial} exists: an interrupted backup; remove it first")
-    partial.parent.mkdir(parents=True, exist_ok=True)
-    partial.mkdir(mode=0o700)  # personal data: the operator's account alone may read it
+    try:
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.mkdir(mode=0o700)  # personal data: the operator's account alone may read it
+    except OSError as error:
+        raise BackupError(
+            f"cannot make {partial}: {error.strerror}; the folder holding backups must exist and"
+            " be writable by the service user (docs/OPERATIONS.md, section 1)"
+        ) from error
     try:
         dialect = db.engine.dialect.name
         name = PG_DUMP_FILE if dialect == "postgresql" else SQLITE_FILE

@@ -165,6 +165,14 @@ def _production(config, judge) -> None:
         "MAIL_USE_SSL=1, 587 with MAIL_USE_TLS=1, or a local Postfix relay (localhost:25)",
         WARNING,
     )
+    # The example file's placeholder is public: a token anyone can read is no access control.
+    token = config.get("METRICS_TOKEN") or ""
+    judge(
+        not token or len(token) >= 32,
+        "METRICS_TOKEN is empty or 32+ characters",
+        "METRICS_TOKEN must be a random value of 32+ characters, or empty (then only the "
+        "addresses of METRICS_ALLOW may read /metrics)",
+    )
     judge(
         bool(config.get("PROXY_FIX")),
         f"PROXY_FIX={config.get('PROXY_FIX')}",

@@ -28,14 +28,15 @@ LANG_COOKIE = "lang"
 
 
 def negotiate_language() -> str:
-    """The visitor's explicit choice (cookie), else Accept-Language, else Chinese."""
+    """The visitor's explicit choice (cookie), else Accept-Language, else English: a browser in
+    a language we do not offer (Italian, Japanese) or in none is more likely to read English."""
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen
     best = request.accept_languages.best_match(PUBLIC_LANGUAGES + ("zh-CN", "zh-Hans"))
     if best and best.startswith("zh"):
         return "zh"
-    return best or "zh"
+    return best or "en"
 
 
 def select_locale() -> str:
@@ -85,9 +86,22 @@ def money_compact(amount) -> str:
     return format_compact_currency(Decimal(amount), "CNY", locale=_locale(), fraction_digits=1)
 
 
+def _wan_yi(amount: Decimal) -> str:
+    """A yuan amount as Chinese staff and investors say it: 1.5亿元, 3,000万元, 8,000元."""
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    for unit, size, digits in (("亿元", Decimal(10) ** 8, 4), ("万元", Decimal(10) ** 4, 2)):
+        if amount >= size:
+            value = round(amount / size, digits).normalize()
+            places = max(0, -value.as_tuple().exponent)
+            return f"{sign}{number(value, places)}{unit}"
+    return f"{sign}{number(amount)}元"
+
+
 def money(amount) -> str:
-    """A CNY amount in full, without cents."""
+    """A CNY amount in full, without cents; in 万元 and 亿元 in Chinese."""
     loc = _locale()
+    if loc.language == "zh":
+        return _wan_yi(Decimal(amount))
     pattern = loc.currency_formats["standard"].pattern.replace(".00", "")
     return format_currency(
         Decimal(amount), "CNY", format=pattern, locale=loc, currency_digits=False
@@ -109,13 +123,38 @@ def area_mu(mu) -> str:
     return area(mu_to_m2(mu))
 
 
+# Where Babel's own formats are ambiguous or foreign to the reader ("12/9/26, 11:59 PM" is US
+# English), the patterns staff and investors read: day before month, four-digit years, 24 hours.
+DATE_PATTERNS = {
+    ("en", "long"): "d MMMM y",
+    ("en", "medium"): "d MMM y",
+    ("en", "short"): "d MMM y",
+    ("de", "short"): "dd.MM.y",
+    ("zh", "short"): "y年M月d日",
+}
+DATETIME_PATTERNS = {
+    ("zh", "medium"): "y年M月d日 HH:mm",
+    ("zh", "short"): "y年M月d日 HH:mm",
+    ("en", "medium"): "d MMM y, HH:mm",
+    ("en", "short"): "d MMM y, HH:mm",
+    ("de", "medium"): "dd.MM.y, HH:mm",
+    ("de", "short"): "dd.MM.y, HH:mm",
+    ("fr", "medium"): "dd/MM/y HH:mm",
+    ("fr", "short"): "dd/MM/y HH:mm",
+}
+
+
 def date(value, fmt: str = "long") -> str:
-    return format_date(value, format=fmt) if value else ""
+    if not value:
+        return ""
+    return format_date(value, format=DATE_PATTERNS.get((_locale().language, fmt), fmt))
 
 
 @lru_cache(maxsize=64)
 def _datetime_pattern(locale: str, fmt: str) -> DateTimePattern:
     loc = Locale.parse(locale)
+    if (loc.language, fmt) in DATETIME_PATTERNS:
+        return parse_pattern(DATETIME_PATTERNS[(loc.language, fmt)])
     combined = (
         get_datetime_format(fmt, locale=loc)
         .replace("'", "")

@@ -11,7 +11,7 @@ from core.code_names import assign_code_name
 from core.extensions import db
 from core.firm_pairs import all_known_different
 from core.matching import normalise_company, normalise_email, normalise_phone
-from core.matching.scoring import Firm, compare
+from core.matching.scoring import MERGE, SUGGEST, Firm, compare
 from core.models import (
     FORWARD_RANK,
     AssignmentRule,
@@ -177,6 +177,36 @@ def auto_assign(lead: Lead) -> User | None:
     return None
 
 
+def rule_owners(leads: Iterable[Lead], *, take_turns: bool = False) -> list[User | None]:
+    """The owner auto_assign would give each lead in turn (None where no rule gives one), for a
+    batch: the preview of a bulk assignment leaves the round-robins alone, the run (take_turns)
+    moves them on as that many single assignments would."""
+    rules = _active_rules(lock=take_turns)
+    turns = {rule.id: rule.last_user_id for rule in rules}
+    officers = {rule.team_id: _team_officers(rule.team_id) for rule in rules if not rule.user_id}
+    owners: list[User | None] = []
+    for lead in leads:
+        owner = None
+        for rule in rules:
+            if not _applies(rule, lead.language, lead.industry):
+                continue
+            if rule.user_id:
+                owner = db.session.get(User, rule.user_id)
+            elif officers[rule.team_id]:
+                team = officers[rule.team_id]
+                last = turns[rule.id]
+                owner = next((u for u in team if last is None or u.id > last), team[0])
+                turns[rule.id] = owner.id
+            if owner is not None and owner.active:
+                break
+            owner = None
+        owners.append(owner)
+    if take_turns:
+        for rule in rules:
+            rule.last_user_id = turns[rule.id]
+    return owners
+
+
 def rule_team(language: str | None, industry: str | None) -> int | None:
     """The team auto_assign would give a new lead of this language and industry, without taking
     a turn of any round-robin: where a referral of such a firm waits until it is decided."""
@@ -246,7 +276,7 @@ def possible_duplicates(lead: Lead, limit: int = 5) -> list[tuple[Lead, list[dic
         ).all()
         for other in others:
             verdict = compare(firm, _firm(other), known_different=distinct)
-            if verdict.outcome is not None:
+            if verdict.outcome in (MERGE, SUGGEST):
                 reasons = [r.as_dict() for r in verdict.reasons]
                 found.append((other, reasons, verdict.score))
     found.sort(key=lambda item: -item[2])

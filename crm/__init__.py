@@ -1,12 +1,16 @@
 """The bureau's CRM under /crm/: one blueprint per area behind one gate, Chinese unless chosen."""
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.errors import register_error_page
 from core.i18n import STAFF_LANGUAGES
 from core.logs import security_event
+from core.workdays import CHINA, unconfirmed_next_year
 from crm.permissions import allowed, declared_permission, is_public
 
 STAFF_LANG_COOKIE = "staff_lang"
@@ -87,7 +91,23 @@ def navigation():
             and allowed(permission)
         ]
 
-    return {"crm_nav": crm_nav}
+    def staff_warnings() -> list[str]:
+        """What admins must act on, on every page until done."""
+        if not current_user.is_authenticated or current_user.role != "admin":
+            return []
+        year = unconfirmed_next_year(datetime.now(CHINA).date())
+        if year is None:
+            return []
+        return [
+            gettext(
+                "The official holiday schedule for %(year)s is not confirmed: deadlines in "
+                "%(year)s count the statutory public holidays but no make-up working days. "
+                "Once the State Council publishes it, add it to content/data/holidays.yaml.",
+                year=year,
+            )
+        ]
+
+    return {"crm_nav": crm_nav, "staff_warnings": staff_warnings}
 
 
 def staff_language() -> str:

@@ -2,11 +2,12 @@
 
 import hashlib
 
+from babel import Locale
 from flask import current_app, make_response, render_template, request
 from flask_babel import force_locale, gettext
 
 from core.content import get_content
-from core.i18n import LANGUAGES, current_language
+from core.i18n import current_language
 from core.settings import promised_working_days
 from public_site import bp
 from public_site.page_cache import mark_cacheable
@@ -42,8 +43,11 @@ def cache_publicly(response):
 
 
 def fallback_notice(missing_lang: str) -> str:
-    """Say, in the language the visitor asked for, that this page is shown in another one."""
-    shown = LANGUAGES[current_language()]["name"]
+    """Say, in the language the visitor asked for, that this page is shown in another one, named
+    in theirs ("auf Englisch", "en anglais", "以英语显示")."""
+    shown = Locale.parse(current_language()).get_display_name(missing_lang)
+    if missing_lang != "de":  # only German capitalises a language's name inside a sentence
+        shown = shown.lower()
     with force_locale(missing_lang):
         return gettext(
             "This page is not available in your language yet. It is shown in %(language)s.",

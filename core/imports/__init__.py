@@ -20,7 +20,7 @@ from core.imports.mapping import (
 from core.imports.reading import ENCODINGS, Table, read_table
 from core.imports.report import describe, outcome_label, report_rows
 from core.imports.running import run_job, start_job
-from core.imports.undo import undo_job, worked_leads
+from core.imports.undo import undo_job, undo_summary, worked_leads
 
 __all__ = [
     "ENCODINGS",
@@ -47,5 +47,6 @@ __all__ = [
     "start_job",
     "suggest_mapping",
     "undo_job",
+    "undo_summary",
     "worked_leads",
 ]

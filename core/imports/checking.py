@@ -19,7 +19,7 @@ from core.imports.values import (
 )
 from core.matching import normalise_company, normalise_phone
 from core.matching.candidates import FirmIndex
-from core.matching.scoring import MERGE, SUGGEST, Firm, Verdict, reason_text
+from core.matching.scoring import MARKED_DIFFERENT, MERGE, SUGGEST, Firm, Verdict, reason_text
 
 _NOT_DIGITS = re.compile(r"[\s\-./()]+")
 
@@ -47,13 +47,19 @@ class Match:
     label: str  # the company as shown to the user
     lead_id: int | None = None
     row: int | None = None
-    # merge: the default action; suggest: shown for a person to decide (core.matching.scoring).
+    # merge: the default action; suggest: shown for a person to decide; different: a person
+    # said these are two firms (core.matching.scoring).
     outcome: str = SUGGEST
     reasons: list[dict] = field(default_factory=list)  # Reason.as_dict(), said by texts
 
     @property
     def strong(self) -> bool:
         return self.outcome == MERGE
+
+    @property
+    def other_domain(self) -> bool:
+        """The two sides write from different firms' mail domains (one of the reasons)."""
+        return any(reason.get("code") == "other_domain" for reason in self.reasons)
 
     @property
     def texts(self) -> list[str]:
@@ -204,6 +210,8 @@ def check_rows(
         )
         check.match = _find(firm, index, rows, checks)
         check.decision = "merge" if check.match and check.match.strong else "create"
+        if check.match and check.match.outcome == MARKED_DIFFERENT:
+            check.decision = "different"  # said before: created, not flagged again
         rows.add(firm)
     return checks
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core import jobs as queue
 from core.audit import record
 from core.extensions import db
-from core.imports.checking import RowCheck, check_rows
+from core.imports.checking import Match, RowCheck, check_rows
 from core.imports.errors import ImportFileError
 from core.imports.mapping import remembered_mapping, suggest_mapping
 from core.imports.reading import Table, read_table
@@ -18,7 +18,7 @@ from core.models import ImportJob, Lead, User
 from core.permissions import can
 from core.uploads import display_name, read_upload, write_upload
 
-USER_DECISIONS = ("create", "merge", "skip")
+USER_DECISIONS = ("create", "merge", "different", "skip")
 # Matched leads loaded per query when checking who may merge into them (SQL variable limits).
 LEADS_PER_QUERY = 500
 
@@ -101,19 +101,47 @@ def load_table(job: ImportJob, encoding: str | None = None) -> Table:
     return read_table(data, job.filename, encoding=encoding or job.encoding)
 
 
-def mergeable_leads(checks: list[RowCheck], user: User | None) -> set[int] | None:
-    """The matched leads `user` may merge rows into (those they may change: an officer's own);
-    None when any, for a run without a user (the operator's `flask import-leads`)."""
+def mergeable_leads(checks: list[RowCheck], user: User | None, more=()) -> set[int] | None:
+    """The matched leads (and `more` lead ids) `user` may merge rows into (those they may change:
+    an officer's own); None when any, for a run without a user (the operator's `flask
+    import-leads`). Merged-away leads are never a target."""
     if user is None:
         return None
-    ids = sorted({c.match.lead_id for c in checks if c.match is not None and c.match.lead_id})
+    ids = {c.match.lead_id for c in checks if c.match is not None and c.match.lead_id}
+    ids = sorted(ids | set(more))
     mergeable = set()
     for start in range(0, len(ids), LEADS_PER_QUERY):
         leads = db.session.scalars(
-            select(Lead).where(Lead.id.in_(ids[start : start + LEADS_PER_QUERY]))
+            select(Lead).where(
+                Lead.id.in_(ids[start : start + LEADS_PER_QUERY]), Lead.merged_into_id.is_(None)
+            )
         )
         mergeable.update(lead.id for lead in leads if can("lead.edit", lead, user))
     return mergeable
+
+
+def pointed_at(chosen) -> tuple[str, int] | None:
+    """("row", n) or ("lead", id) for a decision that points a row elsewhere, else None."""
+    kind, _, number = str(chosen or "").partition(":")
+    if kind in ("row", "lead") and number.isdigit() and 0 < int(number) < 2**31:
+        return kind, int(number)
+    return None
+
+
+def _point(check: RowCheck, target: tuple[str, int], by_number: dict, leads: dict) -> bool:
+    """Make the row merge where the person pointed it; False if that target cannot take it."""
+    kind, number = target
+    if kind == "row":
+        other = by_number.get(number)
+        if other is None or other is check or other.blocking:
+            return False
+        check.match = Match("chosen", 100, other.values.get("company", ""), row=number)
+    else:
+        if number not in leads:
+            return False
+        check.match = Match("chosen", 100, leads[number], lead_id=number)
+    check.no_merge, check.decision = False, "merge"
+    return True
 
 
 def decide(checks: list[RowCheck], decisions: dict, user: User | None) -> list[RowCheck]:
@@ -121,17 +149,34 @@ def decide(checks: list[RowCheck], decisions: dict, user: User | None) -> list[R
 
     A row merges only into a lead the user may change; for any other existing lead it matches it
     is created, flagged as a possible duplicate, for the lead's owner to merge. A blocked row stays
-    rejected; merge needs a match.
+    rejected; merge needs a match. A row pointed at another row or at a lead merges there (the
+    match becomes that choice, reason "chosen"); "different" creates it, not flagged.
     """
-    mergeable = mergeable_leads(checks, user)
+    decisions = decisions or {}
+    pointed = {c.number: pointed_at(decisions.get(str(c.number))) for c in checks}
+    chosen_leads = sorted({t[1] for t in pointed.values() if t and t[0] == "lead"})
+    mergeable = mergeable_leads(checks, user, chosen_leads)
+    leads = dict(
+        db.session.execute(
+            select(Lead.id, Lead.company_name).where(
+                Lead.id.in_(chosen_leads), Lead.merged_into_id.is_(None)
+            )
+        ).all()
+    ) if chosen_leads else {}  # fmt: skip
+    leads = {i: name for i, name in leads.items() if mergeable is None or i in mergeable}
+    by_number = {c.number: c for c in checks}
     for check in checks:
         lead_id = check.match.lead_id if check.match is not None else None
         check.no_merge = bool(lead_id and mergeable is not None and lead_id not in mergeable)
         if check.no_merge and check.decision == "merge":
             check.decision = "create"
         check.default = check.decision
-        chosen = (decisions or {}).get(str(check.number))
-        if chosen in allowed_decisions(check):
+        if check.blocking:
+            continue
+        chosen = decisions.get(str(check.number))
+        if pointed[check.number]:
+            _point(check, pointed[check.number], by_number, leads)
+        elif chosen in allowed_decisions(check):
             check.decision = chosen
     return checks
 
@@ -151,9 +196,12 @@ def job_checks(
 
 
 def allowed_decisions(check: RowCheck) -> list[str]:
-    """The decisions the user may choose for this row (none but "reject" for a blocked row)."""
+    """The decisions the user may choose for this row (none but "reject" for a blocked row);
+    pointing at another row or lead (pointed_at) is open to every row that is not blocked."""
     if check.blocking:
         return ["reject"]
-    if check.match is None or check.no_merge:
+    if check.match is None:
         return ["create", "skip"]
+    if check.no_merge:
+        return ["create", "different", "skip"]
     return list(USER_DECISIONS)

@@ -24,12 +24,15 @@ def describe(entry: dict) -> str:
         return detail
     if reason == "chosen":
         return gettext("Skipped by choice.")
+    if reason == "different":
+        return gettext("Created; marked as a different firm from %(company)s.", company=detail)
     if reason == "flagged":
         return gettext("Created; flagged as a possible duplicate of %(company)s.", company=detail)
     if reason and reason.startswith("match_"):
         how = {
             "match_email": gettext("same email"),
             "match_phone": gettext("same phone"),
+            "match_chosen": gettext("chosen in the review"),
             "match_company": gettext(
                 "similar company name, score %(score)s", score=entry.get("score")
             ),

@@ -36,10 +36,39 @@ class Plan:
     outcomes: dict[int, dict] = field(default_factory=dict)
 
 
+def _in_order(checks) -> list:
+    """The rows in file order, except that a row pointed at a later row comes right after it,
+    so the lead it merges into exists first (rows pointing at each other: the first one leads)."""
+    numbers = {c.number for c in checks}
+    waiting: dict[int, list] = {}
+    placed: set[int] = set()
+    order: list = []
+
+    def place(check) -> None:
+        stack = [check]
+        while stack:
+            row = stack.pop()
+            if row.number not in placed:
+                order.append(row)
+                placed.add(row.number)
+                stack.extend(reversed(waiting.pop(row.number, [])))
+
+    for check in checks:
+        target = check.match.row if check.match is not None and check.decision == "merge" else None
+        if target in numbers and target not in placed and target != check.number:
+            waiting.setdefault(target, []).append(check)
+        else:
+            place(check)
+    while waiting:
+        for check in waiting.pop(min(waiting)):
+            place(check)
+    return order
+
+
 def plan(checks) -> Plan:
     """Resolve the decisions against each other (a row merging into a skipped row is created)."""
     p = Plan()
-    for check in checks:
+    for check in _in_order(checks):
         n, match = check.number, check.match
         entry = {"row": n, "company": check.values.get("company", "")}
         if check.decision == "reject":
@@ -58,6 +87,11 @@ def plan(checks) -> Plan:
                     p.merges_new.append((check, target[1]))
                 entry.update(outcome="merged", reason=f"match_{match.reason}", score=match.score)
                 entry.update(detail=match.label, in_file=match.row)
+            elif check.decision == "different" and match is not None:
+                # A person said these are two firms: created, not flagged as a duplicate.
+                p.targets[n] = ("new", len(p.new))
+                p.new.append(check)
+                entry.update(outcome="created", reason="different", detail=match.label)
             else:
                 p.targets[n] = ("new", len(p.new))
                 if target is not None:

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from flask_babel import gettext
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from core.audit import record
 from core.extensions import db
@@ -16,6 +16,7 @@ from core.models import (
     ImportJob,
     Inquiry,
     Lead,
+    LeadTouch,
     StageChange,
     User,
     lead_plot,
@@ -67,6 +68,26 @@ def worked_leads(job: ImportJob) -> list[int]:
     return sorted(worked)
 
 
+def undo_summary(job: ImportJob) -> dict[str, int]:
+    """What an undo would take away, for the confirmation: leads created, leads whose merge is
+    reverted, contacts removed (of both), touches removed."""
+    created = list(job.lead_ids or [])
+    contacts = sum(len(m.contact_ids or []) for m in job.merges)
+    for chunk in _chunks(created):
+        contacts += db.session.scalar(
+            select(func.count(Contact.id)).where(Contact.lead_id.in_(chunk))
+        )
+    touches = db.session.scalar(
+        select(func.count(LeadTouch.id)).where(LeadTouch.import_job_id == job.id)
+    )
+    return {
+        "leads": len(created),
+        "merges": len({m.lead_id for m in job.merges}),
+        "contacts": contacts,
+        "touches": touches,
+    }
+
+
 def undo_job(job: ImportJob, user: User | None) -> None:
     """Undo and commit; ImportFileError with the reason if refused (worked since, not done)."""
     if job.status != "done" or job.dry_run:
@@ -96,6 +117,7 @@ def undo_job(job: ImportJob, user: User | None) -> None:
         ):
             db.session.execute(statement, execution_options={"synchronize_session": False})
     actor = f"user:{user.id}" if user is not None else "system"
+    db.session.execute(delete(LeadTouch).where(LeadTouch.import_job_id == job.id))
     _revert_merges(job, actor)
     job.status, job.undone_at = "undone", utcnow()
     job.undone_by_id = user.id if user is not None else None

@@ -18,6 +18,7 @@ from core.models import (
     ImportMerge,
     Inquiry,
     Lead,
+    LeadTouch,
     StageChange,
     User,
 )
@@ -245,7 +246,7 @@ class Writer:
                 parts += list(person)
             lead["search_text"] = " ".join(p.strip().lower() for p in parts if p)[:4000]
         if changed:
-            columns = ("company_name_latin", "rating", "event_id", "industry", "tags")
+            columns = ("company_name_latin", "rating", "industry", "tags")
             db.session.execute(
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
@@ -262,13 +263,29 @@ class Writer:
         if records:
             _bulk(ImportMerge, records)
             _bulk(AuditEntry, audits)
+            _bulk(LeadTouch, self._touches(leads))
         self.done += len(merges)
         self.tick(self.done)
         db.session.expire_all()
 
+    def _touches(self, leads: dict[int, dict]) -> list[dict]:
+        """One touch per lead met again: the event (or import) counts it, attribution stays."""
+        job = self.job
+        return [
+            {
+                "lead_id": lead_id,
+                "event_id": job.event_id,
+                "import_job_id": job.id,
+                "source": self.source,
+                "at": self.now,
+                "user_id": job.created_by_id,
+            }  # fmt: skip
+            for lead_id in sorted(leads)
+        ]
+
     def _load_leads(self, ids: list[int]) -> dict[int, dict]:
         table, people = Lead.__table__, Contact.__table__
-        wanted = ("id", "company_name", "company_name_latin", "code_name", "rating", "event_id")
+        wanted = ("id", "company_name", "company_name_latin", "code_name", "rating")
         wanted += ("industry", "tags")
         leads: dict[int, dict] = {}
         for start in range(0, len(ids), 500):
@@ -321,10 +338,10 @@ class Writer:
             lead["contacts"].append((name, contact["email"], contact["phone"]))
             lead["dirty"] = True
             changes["contact"] = [None, name or contact["email"] or contact["phone"]]
+        # Not the event: the lead keeps its first source and event; the meeting is a touch.
         filled = {
             "company_name_latin": v["company_latin"] or None,
             "rating": v["rating"] or None,
-            "event_id": job.event_id,
             "industry": v["industry"] or None,
         }
         for name, value in filled.items():

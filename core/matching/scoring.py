@@ -16,6 +16,8 @@ from core.matching.normalising import normalise_company
 from core.matching.segmenting import NameParts, segment
 
 MERGE, SUGGEST = "merge", "suggest"
+# A pair a person marked as two firms: shown as such, never merged or flagged again.
+MARKED_DIFFERENT = "different"
 # Levels of agreement between two names, best last.
 DIFFERENT, EXTENDS, LIKE, SAME = 0, 1, 2, 3
 # Scores shown beside a verdict: a merge at 95 or more, a suggestion from 85 to 94.
@@ -159,7 +161,8 @@ class Firm:
 
 @dataclass
 class Verdict:
-    """merge (the default action), suggest (a person decides) or None, with why."""
+    """merge (the default action), suggest (a person decides), different (a person said so
+    before) or None, with why."""
 
     outcome: str | None
     score: int
@@ -240,7 +243,7 @@ def compare(a: Firm, b: Firm, *, known_different=None) -> Verdict:
     if known_different is not None and any(
         known_different(ka, kb) for ka in a.keys for kb in b.keys
     ):
-        return Verdict(None, 0, [Reason("known_different")])
+        return Verdict(MARKED_DIFFERENT, 0, [Reason("known_different")])
     level, reasons = DIFFERENT, []
     # Two Chinese names decide alone: the characters of the brand say more than any pinyin or
     # translation (蓝光 and 蓝天 stay apart however their English names are written).

@@ -33,7 +33,6 @@ from core.models.pipeline import (
     LIST_KINDS,
     AssignmentRule,
     DuplicateCandidate,
-    FirmDistinction,
     ListItem,
     SavedFilter,
     Setting,
@@ -55,9 +54,12 @@ from core.models.referral import (
     ReferralUpdate,
 )
 from core.models.stored_file import StoredFile
+from core.models.touch import FirmPair, LeadTouch
 from core.models.user import ROLES, Team, User
 
 __all__ = [
+    "FirmPair",
+    "LeadTouch",
     "JOB_RUN_STATUSES",
     "JobRun",
     "ACTIVITY_KINDS",
@@ -65,7 +67,6 @@ __all__ = [
     "Activity",
     "AssignmentRule",
     "DuplicateCandidate",
-    "FirmDistinction",
     "ListItem",
     "SavedFilter",
     "Setting",

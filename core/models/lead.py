@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -99,6 +99,8 @@ class Lead(db.Model):
     referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     legal_hold: Mapped[bool] = mapped_column(default=False)
+    # Set by a manager: only managers, the owner and the liaison leader see the company's name.
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     owner: Mapped["User | None"] = relationship(foreign_keys=[owner_id])
     team: Mapped["Team | None"] = relationship()

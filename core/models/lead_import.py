@@ -37,7 +37,8 @@ class ImportJob(db.Model):
     source: Mapped[str] = mapped_column(String(120), default="")
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
-    # The user's choices, {"<row number>": "create" | "merge" | "skip"}; defaults are not stored.
+    # The user's choices, {"<row number>": "create" | "merge" | "different" | "skip", or where a
+    # person pointed the row: "row:<number>" | "lead:<id>"}; defaults are not stored.
     decisions: Mapped[dict] = mapped_column(JSON, default=dict)
     default_country: Mapped[str | None] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)

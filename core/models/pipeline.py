@@ -98,19 +98,3 @@ class DuplicateCandidate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(String(16))  # merged | dismissed
-
-
-class FirmDistinction(db.Model):
-    """Two firms a person said are different (a dismissed duplicate, an import row kept apart):
-    the matcher never proposes them as one again. Keys are core.matching company keys, the
-    smaller first; the leads are where the decision was taken, if any."""
-
-    __table_args__ = (UniqueConstraint("key_a", "key_b"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key_a: Mapped[str] = mapped_column(String(200))
-    key_b: Mapped[str] = mapped_column(String(200))
-    lead_a_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
-    lead_b_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

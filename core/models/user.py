@@ -21,6 +21,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # A work phone, international format: escalation mails give it so a department can call.
+    phone: Mapped[str | None] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(16), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))

@@ -23,34 +23,41 @@ def _live_leads():
     return (Lead.merged_into_id.is_(None), Lead.anonymised_at.is_(None))
 
 
+def _open_tasks(user: User) -> tuple:
+    return (
+        Activity.kind == "task",
+        Activity.assignee_id == user.id,
+        Activity.done_at.is_(None),
+        visible_leads(user),
+        *_live_leads(),
+    )
+
+
 def open_tasks_of(user: User, due_before: datetime):
     """The user's open tasks due before a moment, oldest first, with their leads."""
     return db.session.execute(
         select(Activity, Lead)
         .join(Lead, Activity.lead_id == Lead.id)
-        .where(
-            Activity.kind == "task",
-            Activity.assignee_id == user.id,
-            Activity.done_at.is_(None),
-            Activity.due_at < due_before,
-            visible_leads(user),
-            *_live_leads(),
-        )
+        .where(*_open_tasks(user), Activity.due_at < due_before)
         .order_by(Activity.due_at, Activity.id)
         .limit(BUCKET_LIMIT)
     ).all()
+
+
+def _unanswered(user: User) -> tuple:
+    return (
+        Lead.owner_id == user.id,
+        Lead.first_response_at.is_(None),
+        Lead.stage.not_in(CLOSED_STAGES),
+        *_live_leads(),
+    )
 
 
 def unanswered_leads_of(user: User, due_before: datetime | None = None):
     """Open leads the user owns with no response yet, earliest deadline first."""
     query = (
         select(Lead)
-        .where(
-            Lead.owner_id == user.id,
-            Lead.first_response_at.is_(None),
-            Lead.stage.not_in(CLOSED_STAGES),
-            *_live_leads(),
-        )
+        .where(*_unanswered(user))
         .options(selectinload(Lead.contacts))
         .order_by(Lead.response_due_at.is_(None), Lead.response_due_at, Lead.id)
         .limit(BUCKET_LIMIT)
@@ -58,6 +65,14 @@ def unanswered_leads_of(user: User, due_before: datetime | None = None):
     if due_before is not None:
         query = query.where(Lead.response_due_at < due_before)
     return db.session.scalars(query).all()
+
+
+def _count(*where, join_lead: bool = False) -> int:
+    """A bucket's true total: the lists show at most BUCKET_LIMIT, the headings count them all."""
+    statement = select(func.count()).select_from(Activity if join_lead else Lead)
+    if join_lead:
+        statement = statement.join(Lead, Activity.lead_id == Lead.id)
+    return db.session.scalar(statement.where(*where))
 
 
 def day_bounds(user: User, now: datetime) -> tuple[datetime, datetime]:
@@ -79,19 +94,25 @@ def my_day():
     today_tasks = [(task, lead) for task, lead in due if task.due_at >= now]
     quiet_since = now - timedelta(days=QUIET_DAYS)
     last_touch = func.coalesce(Lead.last_contact_at, Lead.first_response_at)
+    quiet_where = (
+        Lead.owner_id == current_user.id,
+        Lead.first_response_at.is_not(None),
+        last_touch < quiet_since,
+        Lead.stage.not_in(CLOSED_STAGES),
+        visible_leads(),
+        *_live_leads(),
+    )
     quiet = db.session.scalars(
-        select(Lead)
-        .where(
-            Lead.owner_id == current_user.id,
-            Lead.first_response_at.is_not(None),
-            last_touch < quiet_since,
-            Lead.stage.not_in(CLOSED_STAGES),
-            visible_leads(),
-            *_live_leads(),
-        )
-        .order_by(last_touch, Lead.id)
-        .limit(BUCKET_LIMIT)
+        select(Lead).where(*quiet_where).order_by(last_touch, Lead.id).limit(BUCKET_LIMIT)
     ).all()
+    tasks = _open_tasks(current_user)
+    totals = {
+        "overdue": _count(*tasks, Activity.due_at < now, join_lead=True),
+        "today": _count(*tasks, Activity.due_at >= now, Activity.due_at < end_of_day,
+                        join_lead=True),
+        "unanswered": _count(*_unanswered(current_user)),
+        "quiet": _count(*quiet_where),
+    }  # fmt: skip
     return render_template(
         "crm/activities/my_day.html",
         now=now,
@@ -99,4 +120,5 @@ def my_day():
         today_tasks=today_tasks,
         unanswered=unanswered_leads_of(current_user),
         quiet=quiet,
+        totals=totals,
     )

@@ -19,7 +19,7 @@ from core.i18n import LANGUAGES, STAFF_LANGUAGES
 from core.models import ROLES, Team, User
 from core.passwords import hash_password
 from crm.admin import bp
-from crm.auth.account import PASSWORD_HINT, NewPasswordForm
+from crm.auth.account import PASSWORD_HINT, NewPasswordForm, staff_phone_field
 from crm.auth.twofactor import remove
 from crm.permissions import require
 
@@ -31,7 +31,7 @@ ROLE_LABELS = {
     "leader": _l("County leader"),
 }
 # The fields an admin edits, in the order the form and the conflict message show them.
-EDITABLE = ("name", "email", "role", "team_id", "active")
+EDITABLE = ("name", "email", "phone", "role", "team_id", "active")
 
 
 def _team_choices():
@@ -42,6 +42,7 @@ def _team_choices():
 class UserFields:
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = staff_phone_field()
     role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES])
     team_id = SelectField(_l("Team"), choices=[], validate_choice=True)
 
@@ -114,6 +115,7 @@ def admin_user_new():
         user = User(
             name=form.name.data.strip(),
             email=form.email.data.strip().lower(),
+            phone=form.phone.data or None,
             role=form.role.data,
             team_id=int(form.team_id.data) if form.team_id.data else None,
             language=form.language.data,
@@ -183,6 +185,7 @@ def _save_user(user: User, form: UserForm):
     new = {
         "name": form.name.data.strip(),
         "email": form.email.data.strip().lower(),
+        "phone": form.phone.data or None,
         "role": form.role.data,
         "team_id": int(form.team_id.data) if form.team_id.data else None,
         "active": bool(form.active.data),

@@ -2,6 +2,7 @@
 
 import logging
 
+import phonenumbers
 import pytz
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -9,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from core.audit import record
 from core.extensions import db
@@ -67,7 +68,29 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
+def international_phone(form, field) -> None:
+    """A work phone as typed (Chinese numbers without +86), kept in international format."""
+    try:
+        number = phonenumbers.parse(field.data, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            gettext("Enter a valid phone number, with its country code if abroad.")
+        )
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def staff_phone_field() -> StringField:
+    return StringField(
+        _l("Work phone"),
+        validators=[Optional(), Length(max=40), international_phone],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+
+
 class ProfileForm(Form):
+    phone = staff_phone_field()
     language = SelectField(
         _l("Language of the CRM"),
         choices=[SelectChoice(code, LANGUAGES[code]["name"]) for code in STAFF_LANGUAGES],
@@ -86,7 +109,10 @@ class CodeActionForm(Form):
 
 def _render_account(status: int = 200, **forms):
     profile = forms.get("profile") or ProfileForm(
-        language=current_user.language, timezone=current_user.timezone, formdata=None
+        language=current_user.language,
+        timezone=current_user.timezone,
+        phone=current_user.phone,
+        formdata=None,
     )
     return render_template(
         "crm/account/index.html",
@@ -106,10 +132,12 @@ def account():
     form = ProfileForm()
     if not form.validate_on_submit():
         return _render_account(profile=form)
+    values = {"language": form.language.data, "timezone": form.timezone.data}
+    values["phone"] = form.phone.data or None
     changes = {
-        name: [getattr(current_user, name), getattr(form, name).data]
-        for name in ("language", "timezone")
-        if getattr(current_user, name) != getattr(form, name).data
+        name: [getattr(current_user, name), value]
+        for name, value in values.items()
+        if getattr(current_user, name) != value
     }
     if changes:
         for name, (_old, new) in changes.items():

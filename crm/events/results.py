@@ -11,7 +11,7 @@ from core.exports import download
 from core.extensions import db
 from core.i18n import current_language
 from core.leads import FAIR_RESPONSE_HOURS
-from core.models import FORWARD_RANK, Activity, Event, Lead, User
+from core.models import FORWARD_RANK, Activity, Event, Lead, LeadTouch, User
 from core.models.base import utcnow
 from crm.events import bp
 from crm.events.views import get_event_or_404
@@ -31,6 +31,8 @@ class Figures:
     signed: int = 0
     signed_amount: Decimal = Decimal(0)
     budget: Decimal | None = None
+    # Leads first attributed elsewhere (the website, another fair) met again at this event.
+    met_again: int = 0
     staff: list = field(default_factory=list)  # [(name or None, Figures)]
 
     @property
@@ -112,6 +114,18 @@ def results_for(events: list[Event], with_staff: bool = False) -> dict[int, Figu
         figures = _figures(row)
         figures.budget = found[event_id].budget
         found[event_id] = figures
+    touched = (
+        select(LeadTouch.event_id, func.count(func.distinct(LeadTouch.lead_id)))
+        .join(Lead, Lead.id == LeadTouch.lead_id)
+        .where(
+            LeadTouch.event_id.in_(ids),
+            Lead.merged_into_id.is_(None),
+            or_(Lead.event_id.is_(None), Lead.event_id != LeadTouch.event_id),
+        )
+        .group_by(LeadTouch.event_id)
+    )
+    for event_id, met_again in db.session.execute(touched):
+        found[event_id].met_again = met_again
     if with_staff:
         rows = db.session.execute(_figures_query(ids, by_staff=True)).all()
         names = dict(

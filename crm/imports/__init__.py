@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("imports", __name__, template_folder="templates")
 
-from crm.imports import jobs, review, upload  # noqa: E402,F401  (registers the views)
+from crm.imports import jobs, pointing, review, upload  # noqa: E402,F401  (registers the views)

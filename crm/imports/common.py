@@ -19,15 +19,22 @@ STATUS_LABELS = {
 }
 DECISION_LABELS = {
     "create": _l("New lead"),
-    "merge": _l("Merge"),
+    "merge": _l("Merge into the proposed match"),
+    "different": _l("Different firm: new lead, remembered"),
     "skip": _l("Skip"),
     "reject": _l("Rejected"),
 }
-REASON_LABELS = {
-    "email": _l("same email"),
-    "phone": _l("same phone"),
-    "company": _l("similar company name"),
-}
+
+
+def choice_label(value: str, check=None) -> str:
+    """A row's choice in words, pointing elsewhere included ("row:3", "lead:42")."""
+    kind, _, number = value.partition(":")
+    if kind == "row" and number.isdigit():
+        return gettext("Merge into row %(row)s of this file", row=number)
+    if kind == "lead" and number.isdigit():
+        label = check.match.label if check is not None and check.match is not None else number
+        return gettext("Merge into the lead %(company)s", company=label)
+    return str(DECISION_LABELS.get(value, value))
 
 
 def field_labels() -> dict[str, str]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.audit import record
 from core.exports import download
 from core.extensions import db
-from core.imports import ImportFileError, progress_of, report_rows, undo_job
+from core.imports import ImportFileError, progress_of, report_rows, undo_job, undo_summary
 from core.models.base import utcnow
 from core.models.lead_import import ImportJob
 from crm.imports import bp
@@ -95,10 +95,17 @@ def import_report(job_id: int):
     return download(fmt, f"import-{job.id}-report-{utcnow():%Y%m%d-%H%M}.{fmt}", header, rows)
 
 
-@bp.route("/imports/<id:job_id>/undo", methods=["POST"])
+@bp.route("/imports/<id:job_id>/undo", methods=["GET", "POST"])
 @require("lead.import")
 def import_undo(job_id: int):
+    """GET asks for confirmation, saying what the undo will take away; POST undoes."""
     job = job_or_404(job_id)
+    if request.method == "GET":
+        if job.status != "done" or job.dry_run:
+            return redirect(url_for("crm.imports.import_job", job_id=job.id))
+        return render_template(
+            "crm/imports/undo.html", job=job, form=ActionForm(), removes=undo_summary(job)
+        )
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

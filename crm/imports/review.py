@@ -18,19 +18,15 @@ from sqlalchemy import select, update
 
 from core.audit import record
 from core.extensions import db
-from core.imports import ImportFileError, allowed_decisions, run_job, start_job
+from core.imports import ImportFileError, run_job, start_job
 from core.imports.review_store import review_checks
 from core.models import Lead
 from core.models.base import utcnow
 from core.models.lead_import import ImportJob
 from crm.imports import bp
-from crm.imports.common import (
-    DECISION_LABELS,
-    REASON_LABELS,
-    draft_and_table,
-    field_labels,
-    job_or_404,
-)
+from crm.imports.choices import options, store, stored_choice
+from crm.imports.common import choice_label, draft_and_table, field_labels, job_or_404
+from crm.imports.compare import compare
 from crm.imports.forms import ActionForm
 from crm.permissions import require, visible_leads
 
@@ -40,7 +36,7 @@ INLINE_ROWS = 5000
 SHOWS = ("attention", "all")
 
 
-def _visible_lead_ids(checks) -> set[int]:
+def visible_lead_ids(checks) -> set[int]:
     """Matched leads this user may open: others are named but not linked."""
     ids = {c.match.lead_id for c in checks if c.match is not None and c.match.lead_id}
     if not ids:
@@ -64,6 +60,7 @@ def _render(job, checks, show, page):
     pages = max(1, -(-len(listed) // PAGE_SIZE))
     page = min(page, pages)
     rows = listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    visible = visible_lead_ids(rows)
     return render_template(
         "crm/imports/review.html",
         job=job,
@@ -74,11 +71,12 @@ def _render(job, checks, show, page):
         page=page,
         pages=pages,
         form=ActionForm(),
-        choices=allowed_decisions,
+        choices=lambda check: options(job, check),
+        current=lambda check: stored_choice(job, check),
+        choice_label=choice_label,
         labels=field_labels(),
-        decision_labels=DECISION_LABELS,
-        reason_labels=REASON_LABELS,
-        visible=_visible_lead_ids(rows),
+        comparisons=compare(rows, checks, job, visible),
+        visible=visible,
     )
 
 
@@ -98,28 +96,20 @@ def _ready(job):
 
 def _save_decisions(job, checks) -> None:
     """Take the choices for the rows shown on the page; only those differing from the default
-    are stored, so a later look at the file (new leads since) still gets fresh defaults."""
+    are stored, so a later look at the file (new leads since) still gets fresh defaults. The
+    list offers only open choices: anything else is a forged form (pointing is the row page's)."""
     by_number = {c.number: c for c in checks}
-    decisions = dict(job.decisions)
-    before, after = {}, {}
+    changed: tuple[dict, dict] = ({}, {})
     for raw in request.form.getlist("row"):
         check = by_number.get(int(raw)) if raw.isdigit() else None
         if check is None:
             abort(400)
-        chosen = request.form.get(f"decision-{check.number}", check.default)
-        if chosen not in allowed_decisions(check):
+        chosen = request.form.get(f"decision-{check.number}", stored_choice(job, check))
+        if chosen not in options(job, check):
             abort(400)
-        key = str(check.number)
-        old = decisions.get(key, check.default)
-        if chosen == check.default:
-            decisions.pop(key, None)
-        else:
-            decisions[key] = chosen
-        if old != chosen:
-            before[key], after[key] = old, chosen
-    if before:
-        record("update", job, {"decisions": [before, after]})
-        job.decisions = decisions
+        store(job, check, chosen, checks, changed)
+    if changed[0]:
+        record("update", job, {"decisions": list(changed)})
 
 
 def _run(job, dry_run: bool):

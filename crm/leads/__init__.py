@@ -1,7 +1,14 @@
-"""Leads in the CRM: the filtered list and its exports, the lead file, merges, reserved plots."""
+"""Leads in the CRM: the filtered list, its exports and bulk actions, the lead file, merges,
+reserved plots."""
 
 from flask import Blueprint
 
-bp = Blueprint("leads", __name__, template_folder="templates")
+bp = Blueprint(
+    "leads",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/leads",
+)
 
-from crm.leads import detail, export, listing, merge, plots  # noqa: E402,F401  (registers the views)
+from crm.leads import bulk, detail, export, listing, merge, plots  # noqa: E402,F401  (registers the views)

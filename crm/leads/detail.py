@@ -15,6 +15,7 @@ from core.countries import country_name
 from core.extensions import db
 from core.leads import on_create, refresh_search_text
 from core.models import ConsentRecord, Contact, DuplicateCandidate, Inquiry, Lead
+from core.models.base import utcnow
 from core.projects import project_of
 from core.stages import lead_stage_label
 from core.unit_of_work import saved
@@ -104,6 +105,7 @@ def lead(lead_id: int):
         duplicates=_duplicates(lead),
         events=timeline.build(lead),
         source_labels=SOURCE_LABELS,
+        now=utcnow(),
         country_name=country_name,
         industry_name=industry_name,
         back_url=url_for("crm.leads.leads")
@@ -124,21 +126,21 @@ def lead_edit(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.edit")
     # Only the roles that handle privacy requests may put a lead on legal hold or lift it.
     may_hold = allowed("lead.privacy")
-    fields = LEAD_FIELDS + (("legal_hold",) if may_hold else ())
+    may_classify = allowed("lead.confidential")
+    flags = (("legal_hold",) if may_hold else ()) + (("confidential",) if may_classify else ())
+    fields = LEAD_FIELDS + flags
     form = LeadForm()
     form.fill_choices(lead.industry)
     current = {name: _shown(getattr(lead, name)) for name in fields}
     if request.method == "GET":
         for name in fields:
-            getattr(form, name).data = (
-                getattr(lead, name) if name == "legal_hold" else current[name]
-            )
+            getattr(form, name).data = getattr(lead, name) if name in flags else current[name]
         arm(form, lead.version_id, current)
     conflicts = []
     if form.validate_on_submit():
         values = form.lead_values()
-        if may_hold:
-            values["legal_hold"] = form.legal_hold.data
+        for name in flags:
+            values[name] = getattr(form, name).data
         if form.version.data == str(lead.version_id):
             changes = {k: [getattr(lead, k), v] for k, v in values.items() if getattr(lead, k) != v}
             if not changes:
@@ -161,6 +163,7 @@ def lead_edit(lead_id: int):
         lead=lead,
         form=form,
         may_hold=may_hold,
+        may_classify=may_classify,
         conflicts=conflicts,
         conflict_message=str(CONFLICT) if request.method == "POST" and not form.errors else "",
     )

@@ -93,13 +93,19 @@ def export_leads():
     if fmt not in FORMATS:
         abort(400)
     query = lead_query()
-    export = Export(user_id=current_user.id, format=fmt, query=query.query_string)
+    return export_download(fmt, query.where, query.query_string)
+
+
+def export_download(fmt: str, where: list, query: str):
+    """The download of the leads matching `where`, logged as one export (the list's filter, or a
+    bulk selection of leads)."""
+    export = Export(user_id=current_user.id, format=fmt, query=query)
     db.session.add(export)
     db.session.flush()
     # One INSERT … SELECT records every exported lead, however many: no rows through Python.
     db.session.execute(
         insert(export_lead).from_select(
-            ["export_id", "lead_id"], select(literal(export.id), Lead.id).where(*query.where)
+            ["export_id", "lead_id"], select(literal(export.id), Lead.id).where(*where)
         )
     )
     export.row_count = db.session.scalar(

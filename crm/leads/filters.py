@@ -12,8 +12,9 @@ from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, case, func, literal, or_, select
 
+from core.extensions import db
 from core.i18n import LANGUAGES
-from core.models import LEAD_SOURCES, LEAD_STAGES, Lead
+from core.models import LEAD_SOURCES, LEAD_STAGES, ImportJob, ImportMerge, Lead
 from core.models.base import UTCDateTime, utcnow
 
 PAGE_SIZE = 50
@@ -31,7 +32,7 @@ SORTS = ("created", "company", "stage", "investment", "last_contact")
 FILTER_KEYS = (
     "q", "stage", "owner", "team", "event", "source", "country", "industry", "band", "language",
     "created_from", "created_to", "contact_from", "contact_to", "no_response", "overdue",
-    "sort", "dir",
+    "import", "sort", "dir",
 )  # fmt: skip
 # Stand-ins for missing sort values, so NULLs sort as one end of the range and cursors stay simple.
 NO_AMOUNT = Decimal(-1)
@@ -282,6 +283,7 @@ def parse(args, code_names: bool, scope) -> LeadQuery:
     elif industry:
         query.problems.append(gettext("Industry: unknown value; ignored."))
         query.args.pop("industry")
+    _imported(query)
     _date_range(query, Lead.created_at, "created_from", "created_to", gettext("Created"))
     _date_range(query, Lead.last_contact_at, "contact_from", "contact_to", gettext("Last contact"))
     if query.value("no_response") == "1":
@@ -297,6 +299,18 @@ def parse(args, code_names: bool, scope) -> LeadQuery:
     elif args.get("before"):
         query.before = _read_cursor(query, args["before"])
     return query
+
+
+def _imported(query: LeadQuery) -> None:
+    """The leads one import created or merged rows into (its result page links here)."""
+    job_id = _number(query, "import", gettext("Import"))
+    job = db.session.get(ImportJob, int(job_id)) if job_id else None
+    if job_id and job is None:
+        query.problems.append(gettext("Import: no such import; ignored."))
+        query.args.pop("import", None)
+    elif job is not None:
+        merged = select(ImportMerge.lead_id).where(ImportMerge.job_id == job.id)
+        query.where.append(or_(Lead.id.in_(job.lead_ids or [0]), Lead.id.in_(merged)))
 
 
 def _sorting(query: LeadQuery) -> None:

@@ -47,16 +47,29 @@ def single_line(form, field) -> None:
         raise ValidationError(_l("Use a single line, without line breaks."))
 
 
+# Chinese staff say amounts in 万 and 亿: "8000万", "1.5亿元" are figures too.
+CHINESE_UNITS = {"亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
+
+
 def parse_amount(text: str | None, ceiling: Decimal) -> Decimal | None:
-    """'80,000,000' or '80000000.5' -> Decimal; None when empty; ValueError when not a figure."""
+    """'80,000,000', '80000000.5', '8000万' or '0.8亿元' -> Decimal (yuan); None when empty;
+    ValueError when not a figure."""
     cleaned = (text or "").replace(",", "").replace(" ", "").replace("\u00a0", "")
+    cleaned = cleaned.replace("，", "").removesuffix("元")
     if not cleaned:
         return None
+    factor = CHINESE_UNITS.get(cleaned[-1], 1)
+    figure = cleaned[:-1] if factor != 1 else cleaned
     try:
-        value = Decimal(cleaned)
+        value = Decimal(figure) * factor
     except InvalidOperation:
         raise ValueError(cleaned) from None
-    if not value.is_finite() or value < 0 or value > ceiling or value.as_tuple().exponent < -2:
+    if (
+        not value.is_finite()
+        or value < 0
+        or value > ceiling
+        or value.normalize().as_tuple().exponent < -2
+    ):
         raise ValueError(cleaned)
     return value.quantize(Decimal("0.01"))
 
@@ -148,6 +161,9 @@ class LeadFieldsMixin:
 
 class LeadForm(LeadFieldsMixin, Form):
     legal_hold = BooleanField(_l("Legal hold: never anonymise or delete this lead"))
+    confidential = BooleanField(
+        _l("Confidential: only managers, the owner and the liaison leader see the company's name")
+    )
     version = HiddenField()
     # The values the form was opened with, to show what someone else changed meanwhile.
     original = HiddenField()

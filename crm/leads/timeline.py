@@ -1,4 +1,5 @@
-"""One timeline of a lead: inquiries, emails, activities, stage changes, edits, exports, merges."""
+"""One timeline of a lead: inquiries, emails, activities, touches, stage changes, edits, exports,
+merges."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from core.models import (
     Contact,
     Export,
     Lead,
+    LeadTouch,
     OutboxEmail,
     StageChange,
     User,
@@ -126,6 +128,27 @@ def _list_exports(lead_ids: list[int]) -> list[Event]:
     ]
 
 
+def _touches(lead_ids: list[int], lang: str) -> list[Event]:
+    """The lead met again (a fair's import merged into it): its first source stays."""
+    touches = db.session.scalars(
+        select(LeadTouch)
+        .where(LeadTouch.lead_id.in_(lead_ids))
+        .options(selectinload(LeadTouch.event))
+    )
+    return [
+        Event(
+            at=touch.at,
+            kind="touch",
+            title=gettext("Met again at %(event)s", event=touch.event.text("name", lang))
+            if touch.event
+            else gettext("Met again in an import"),
+            body=gettext("The lead keeps its first source; this meeting is recorded beside it."),
+            order=2,
+        )
+        for touch in touches
+    ]
+
+
 def build(lead: Lead) -> list[Event]:
     """Everything that happened to the lead (and to leads merged into it), newest first."""
     lead_ids = [lead.id, *db.session.scalars(select(Lead.id).where(Lead.merged_into_id == lead.id))]
@@ -198,6 +221,7 @@ def build(lead: Lead) -> list[Event]:
                 order=1,
             )
         )
+    events += _touches(lead_ids, lang)
     events += _audit_events(lead, lead_ids)
     events += _list_exports(lead_ids)
     return sorted(events, key=lambda e: (e.at, e.order), reverse=True)

@@ -1,4 +1,5 @@
-"""Importing a GB18030 CSV in a real browser: encoding, columns, matches, run, report, undo; axe."""
+"""Importing a GB18030 CSV in a real browser: encoding, columns, matches, run, report, undo; the
+review corrected by hand (a wrong merge, a row pointed at another, a lead picked); axe."""
 
 from datetime import date
 
@@ -112,7 +113,10 @@ def test_import_gb18030_review_run_undo(new_page, bureau, axe, lang):
     with server.app.app_context():
         assert db.session.query(Lead).count() == 2  # the bad email and the blank company: rejected
         db.session.remove()
-    page.get_by_role("button", name=t("Undo this import")).click()
+    page.get_by_role("link", name=t("Undo this import…")).click()
+    page.locator("#undo-removes").wait_for()
+    axe(page, f"import undo confirmation ({lang})")
+    page.get_by_role("button", name=t("Yes, undo this import")).click()
     undone = t("The import was undone: its leads were removed and its merges reverted.")
     page.get_by_text(undone).wait_for()
     assert page.locator("#import-status").inner_text().startswith(t("Undone"))
@@ -122,3 +126,118 @@ def test_import_gb18030_review_run_undo(new_page, bureau, axe, lang):
         db.session.remove()
     page.goto("/crm/imports")
     axe(page, f"import list ({lang})")
+
+
+@pytest.fixture
+def fair_with_leads(bureau, tmp_path):
+    """The fair, the leads its file meets (a website lead, a firm on a shared office line, a
+    Hoffmann lead), and the fair's file: tests/crm/test_import_review.py's."""
+    from core.extensions import db
+    from core.models import Event, User
+    from tests.crm.test_import_review import HEADER, ROWS
+    from tests.factories import make_lead
+
+    server, cast, path = bureau
+    with server.app.app_context():
+        fair = db.session.scalar(db.select(Event))
+        officer = db.session.get(User, cast.officer)
+        ids = {
+            "fair": fair.id,
+            "trading": make_lead("四川蓝海贸易有限公司", owner=officer, contact_name="陈刚",
+                                 email="chen@lanhai.example", phone="+862887654321",
+                                 country="CN", language="zh").id,
+            "hoffmann": make_lead("Hoffmann Optics Europe", owner=officer,
+                                  contact_name="Jan Hoffmann",
+                                  email="info@hoffmann-optics.example").id,
+        }  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    path = tmp_path / "fair-review.csv"
+    path.write_bytes((HEADER + ROWS).encode("gb18030"))
+    return server, cast, path, ids
+
+
+@pytest.mark.parametrize("lang", ("zh", "en"))
+def test_review_corrected_by_hand(new_page, fair_with_leads, axe, lang):
+    """A wrong proposed merge (a shared phone) marked "different firm", a row pointed at another
+    row, a row pointed at a lead found by typing; run; each ends where the person said."""
+    from sqlalchemy import func, select
+
+    from core.extensions import db
+    from core.models import FirmPair, ImportJob, Lead, LeadTouch
+
+    server, cast, path, ids = fair_with_leads
+    set_staff_language(server.app, [cast.officer], lang)
+
+    def t(msgid, **variables):
+        return server.translate(lang, msgid, **variables)
+
+    page = new_page(locale="zh-CN" if lang == "zh" else "en-GB")
+    page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
+    sign_in(page, t, "li@bureau.example")
+    page.goto("/crm/imports/new")
+    page.get_by_label(t("File (CSV or Excel)")).set_input_files(str(path))
+    page.get_by_label(t("Event the contacts were met at")).select_option(index=1)
+    page.get_by_role("button", name=t("Upload and check")).click()
+    page.get_by_label("英文名称").select_option("company_latin")
+    page.get_by_role("button", name=t("Continue to the matches")).click()
+
+    # Row 2 shares only a phone with the trading firm: side by side, what differs says so.
+    row2 = page.locator("#row-2")
+    row2.get_by_text("四川蓝海贸易有限公司").first.wait_for()
+    assert row2.get_by_text(t("The same phone number.")).count() == 1
+    assert row2.locator(".verdict-differs").count() >= 2
+    assert row2.locator(".verdict-same").count() >= 1
+    assert page.get_by_label(t("Decision for row %(row)d", row=2)).input_value() == "merge"
+    axe(page, f"import review with matches ({lang})")
+    page.get_by_label(t("Decision for row %(row)d", row=2)).select_option("different")
+    page.locator("button[name=action][value=save]").click()
+    page.locator(".flashes").wait_for()
+
+    # Row 3 (Keller) pointed at row 4 (its Chinese office), on the row's own page.
+    with server.app.app_context():
+        job_id = db.session.scalar(select(func.max(ImportJob.id)))
+        db.session.remove()
+    page.goto(f"/crm/imports/{job_id}/review/rows/3")
+    axe(page, f"import review row ({lang})")
+    page.get_by_label(t("Merge into another row of this file (both become one lead)")).check()
+    page.get_by_label(t("Row number")).fill("4")
+    page.get_by_role("button", name=t("Save this decision")).click()
+    decision3 = page.get_by_label(t("Decision for row %(row)d", row=3))
+    assert decision3.input_value() == "row:4"
+
+    # Row 5 pointed at the Hoffmann lead: typed in the picker, answered as you type.
+    page.goto(f"/crm/imports/{job_id}/review/rows/5")
+    page.get_by_label(t("Company, contact, email or code name")).press_sequentially("hoffmann")
+    choice = page.get_by_label(
+        t("Merge into the lead %(company)s", company="Hoffmann Optics Europe"), exact=False
+    )
+    choice.wait_for()
+    axe(page, f"import lead picker ({lang})")
+    choice.check()
+    page.get_by_role("button", name=t("Save this decision")).click()
+    assert page.get_by_label(t("Decision for row %(row)d", row=5)).input_value() == (
+        f"lead:{ids['hoffmann']}"
+    )
+    axe(page, f"import review corrected ({lang})")
+
+    page.locator("button[name=action][value=run]").click()
+    page.locator("#import-counts").wait_for()
+    counts = page.locator("#import-counts").inner_text()
+    # Rows 2 and 4 created; 1 (by email), 3 (into row 4) and 5 (the Hoffmann lead) merged.
+    assert t("Created: %(n)d", n=2) in counts and t("Merged: %(n)d", n=3) in counts
+    with server.app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        by_row = {e["row"]: e for e in job.report}
+        assert by_row[3]["lead_id"] == by_row[4]["lead_id"]
+        assert by_row[5]["lead_id"] == ids["hoffmann"]
+        assert len(db.session.get(Lead, ids["trading"]).contacts) == 1
+        # The row's Chinese and Latin names, each against the trading firm's.
+        assert db.session.scalar(select(func.count()).select_from(FirmPair)) == 2
+        website = db.session.get(Lead, by_row[1]["lead_id"])
+        assert website.event_id is None  # its first attribution stays; the fair is a touch
+        assert db.session.scalar(select(func.count()).where(LeadTouch.lead_id == website.id))
+        db.session.remove()
+    page.get_by_role("link", name=t("Undo this import…")).click()
+    assert page.locator("#undo-removes li").count() == 4
+    axe(page, f"import undo confirmation after a corrected review ({lang})")

@@ -1,6 +1,6 @@
 """Approval steps: the list from content/, working-day due days, escalation on a frozen clock."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from flask_babel import force_locale
@@ -83,17 +83,30 @@ def escalations(app, today: date):
         return [(e.level, e.recipients) for e in done]
 
 
+def deliver(app, on: datetime) -> None:
+    """The outbox sends what waits, at that moment (the send-outbox job, frozen in time)."""
+    with app.app_context():
+        for email in db.session.scalars(select(OutboxEmail).where(OutboxEmail.status == "queued")):
+            email.status, email.sent_at = "sent", on
+        db.session.commit()
+
+
 def test_overdue_step_escalates_to_the_agent_then_department_and_liaison(app, step):
     step_id, cast = step
+    with app.app_context():
+        db.session.get(User, cast.officer).phone = "+86 28 8765 4321"
+        db.session.commit()
     submit(app, step_id, date(2026, 9, 29), date(2026, 9, 29))  # due Fri 9 October
     assert escalations(app, date(2026, 10, 9)) == []  # due today: not late yet
     officer = "li@bureau.example"
     # Saturday 10 October is a working day (调休): one day late, the agent hears of it.
     assert escalations(app, date(2026, 10, 10)) == [(1, [officer])]
+    assert escalations(app, date(2026, 10, 13)) == []  # the agent's mail has not gone out yet
+    deliver(app, datetime(2026, 10, 10, 2, 0, tzinfo=UTC))
     assert escalations(app, date(2026, 10, 11)) == []  # told once per level
-    assert escalations(app, date(2026, 10, 12)) == []  # two working days late
-    # Three working days late: the department's contact and the liaison leader too.
-    assert escalations(app, date(2026, 10, 13)) == [
+    assert escalations(app, date(2026, 10, 13)) == []  # two working days since the agent heard
+    # Three working days after the agent's mail went out: the department and the liaison too.
+    assert escalations(app, date(2026, 10, 14)) == [
         (2, [officer, "sw@qingyuan-county.example", "chen@bureau.example"])
     ]
     assert escalations(app, date(2026, 10, 20)) == []
@@ -108,10 +121,44 @@ def test_overdue_step_escalates_to_the_agent_then_department_and_liaison(app, st
             "chen@bureau.example",
         ]
         assert all(e.language == "zh" and "税务登记" in e.subject for e in emails)
+        second = emails[-1].body_text
+        assert (
+            "园区代办员" in second and "+86 28 8765 4321" in second and "2026年10月10日" in second
+        )
+        assert "/crm/projects/" in second
         levels = db.session.scalars(
             select(AuditEntry.changes).where(AuditEntry.action == "escalate")
         ).all()
         assert levels == [{"escalation_level": [0, 1]}, {"escalation_level": [1, 2]}]
+
+
+def test_without_an_agent_the_second_level_says_nobody_was_told(app, step):
+    step_id, _ = step
+    with app.app_context():
+        db.session.get(ApprovalStep, step_id).agent_id = None
+        db.session.commit()
+    submit(app, step_id, date(2026, 9, 29), date(2026, 9, 29))
+    with app.app_context():
+        db.session.get(ApprovalStep, step_id).agent_id = None
+        db.session.commit()
+    assert escalations(app, date(2026, 10, 10)) == [(1, [])]
+    with app.app_context():  # the first level's day, on the test's frozen calendar
+        db.session.get(ApprovalStep, step_id).escalated_at = datetime(2026, 10, 10, 2, tzinfo=UTC)
+        db.session.commit()
+    assert escalations(app, date(2026, 10, 13)) == []  # the waiting runs from that day
+    assert escalations(app, date(2026, 10, 14)) == [
+        (2, ["sw@qingyuan-county.example", "chen@bureau.example"])
+    ]
+    with app.app_context():
+        body = db.session.scalars(select(OutboxEmail.body_text)).first()
+        with app.test_request_context(), force_locale("zh"):
+            from flask_babel import gettext
+
+            nobody = gettext(
+                "No park agent could be told of this step. As it is still overdue, the "
+                "department and the project's liaison leader are now told."
+            )
+        assert nobody in body
 
 
 def test_a_new_submission_or_an_approval_stops_the_escalation(app, step):
@@ -139,7 +186,8 @@ def test_the_cron_command_escalates_on_the_parks_day(app, step, monkeypatch):
     monkeypatch.setattr(projects, "park_today", lambda: date(2026, 10, 13))
     result = app.test_cli_runner().invoke(args=["escalate-approvals"])
     assert result.exit_code == 0, result.output
-    assert "tax-registration: level 2 to li@bureau.example" in result.output
+    # Its first run, three working days late, tells the agent only: one level at a time.
+    assert "tax-registration: level 1 to li@bureau.example" in result.output
     assert "escalated: 1 step(s)" in result.output
     again = app.test_cli_runner().invoke(args=["escalate-approvals"])
     assert "escalated: 0 step(s)" in again.output

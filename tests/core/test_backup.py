@@ -141,3 +141,11 @@ def test_backup_never_overwrites_and_restore_refuses_a_database_with_data(filled
     assert again.exit_code == 1 and "never overwrites" in again.output
     into_itself = restore(filled, archive)
     assert into_itself.exit_code == 1 and "not empty" in into_itself.output
+
+
+def test_backup_into_a_folder_it_cannot_make_says_so(filled, tmp_path):
+    not_a_folder = tmp_path / "backups"
+    not_a_folder.write_text("a file where the backups folder should be")
+    done = backup(filled, not_a_folder / "2026-12-07-0200")
+    assert done.exit_code == 1 and not isinstance(done.exception, OSError)
+    assert "cannot make" in done.output and "section 1" in done.output

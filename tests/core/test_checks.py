@@ -28,6 +28,7 @@ NAMES = [
     "FILE_STORAGE",
     "HUEY_STORAGE",
     "HUEY_IMMEDIATE",
+    "METRICS_TOKEN",
 ]
 
 
@@ -69,6 +70,7 @@ def test_a_safe_production_environment_passes(environment):
         ("FILE_STORAGE", "s3", "FILE_STORAGE"),
         ("HUEY_STORAGE", "sqlite", "HUEY_STORAGE"),
         ("HUEY_IMMEDIATE", "1", "HUEY_IMMEDIATE"),
+        ("METRICS_TOKEN", "CHANGE-ME", "METRICS_TOKEN"),
     ],
 )
 def test_each_unsafe_setting_is_refused(environment, name, value, words):

@@ -29,6 +29,7 @@ from core.models import (
     ImportJob,
     Inquiry,
     Lead,
+    LeadTouch,
     StageChange,
 )
 from core.models.base import utcnow
@@ -165,13 +166,16 @@ def test_undo_removes_created_and_reverts_merges(ctx, officer, fair):
     job = run_job(job_for("gb18030.csv", officer, event_id=fair.id))
     assert job.status == "done"
     db.session.refresh(existing)
-    assert existing.event_id == fair.id and len(existing.contacts) == 3
+    # The lead keeps its own attribution; the fair is a touch, which undo takes away too.
+    assert existing.event_id is None and len(existing.contacts) == 3
+    touches = select(func.count()).select_from(LeadTouch).where(LeadTouch.lead_id == existing.id)
+    assert db.session.scalar(touches) == 1
     undo_job(job, officer)
     job = db.session.get(ImportJob, job.id)
     assert job.status == "undone" and job.undone_by_id == officer.id and job.undone_at
     assert count(Lead) == 1
     existing = db.session.get(Lead, existing.id)
-    assert existing.event_id is None
+    assert existing.event_id is None and db.session.scalar(touches) == 0
     assert [c.email for c in existing.contacts] == ["old@tianfu.example"]
     assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 0
     assert (

@@ -7,7 +7,7 @@ from core.extensions import db
 from core.firm_pairs import known_different, remember_different
 from core.leads import possible_duplicates
 from core.matching import normalise_company
-from core.models import AuditEntry, FirmDistinction
+from core.models import AuditEntry, FirmPair
 from tests.core.test_import_checks import check, ctx, row  # noqa: F401 (ctx: a fixture)
 from tests.factories import make_lead
 
@@ -20,15 +20,15 @@ def test_a_pair_is_remembered_once_whichever_way_round(ctx):  # noqa: F811
     remember_different(a, b)
     db.session.commit()
     assert known_different(a, b) and known_different(b, a)
-    (pair,) = db.session.scalars(select(FirmDistinction)).all()
+    (pair,) = db.session.scalars(select(FirmPair)).all()
     assert (pair.key_a, pair.key_b) == tuple(sorted((a, b)))
     assert (pair.lead_a_id, pair.lead_b_id) == ((None, lead.id) if a < b else (lead.id, None))
-    assert db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "FirmDistinction"))
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "FirmPair"))
     # One key, or none, is no pair.
     remember_different(a, a)
     remember_different(a, "")
     assert not known_different(a, a)
-    assert db.session.query(FirmDistinction).count() == 1
+    assert db.session.query(FirmPair).count() == 1
 
 
 def test_rows_of_one_firm_follow_the_row_that_matched_a_lead(ctx):  # noqa: F811
@@ -63,7 +63,8 @@ def test_a_different_firm_is_not_proposed_again_in_an_import_or_on_a_new_lead(ct
     remember_different(lead.company_key, normalise_company("Hofmann Logistik GmbH"))
     db.session.commit()
     (after,) = check(row("Hofmann Logistik GmbH", email="x@hofmann-transporte.example"))
-    assert after.match is None
+    assert (after.match.outcome, after.decision) == ("different", "different")
+    assert after.match.texts == ["marked as different firms before"]
     other = make_lead("Hofmann Logistik GmbH", email="y@hofmann-transporte.example")
     assert lead.id not in [found.id for found, _, _ in possible_duplicates(other)]
 

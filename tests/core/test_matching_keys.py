@@ -1,4 +1,4 @@
-"""Company keys written before 蓝光电子 was cut as 蓝光 / 电子 are recomputed by firms0001."""
+"""Company keys written before 蓝光电子 was cut as 蓝光 / 电子 are recomputed by keys0001."""
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -23,7 +23,7 @@ def _insert_lead(values: dict) -> None:
 
 def test_the_migration_recomputes_stale_keys_and_leaves_anonymised_ones(tmp_path):
     with _database(tmp_path, "sqlite") as app, app.app_context():
-        upgrade(revision="jobs0001")
+        upgrade(revision="conf0001")
         _insert_lead({"id": 1, "code_name": "A-1", "company_name": "成都蓝光电子有限公司",
                       "company_key": STALE})  # fmt: skip
         _insert_lead({"id": 2, "code_name": "A-2", "company_name": "Anonymised", "company_key": ""})

@@ -97,7 +97,7 @@ def test_a_pair_marked_different_is_never_proposed_again():
     a, b = Firm("成都蓝光电子有限公司"), Firm("Chengdu Languang Electronics")
     marked = {frozenset((a.keys[0], b.keys[0]))}
     verdict = compare(a, b, known_different=lambda x, y: frozenset((x, y)) in marked)
-    assert verdict.outcome is None and verdict.reasons[0].code == "known_different"
+    assert verdict.outcome == "different" and verdict.reasons[0].code == "known_different"
 
 
 def test_retrieval_finds_a_translation_sharing_no_latin_word():

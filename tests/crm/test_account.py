@@ -60,6 +60,19 @@ def test_language_and_time_zone(app, cast):
     assert audit_actions(app) == ["update"]
 
 
+def test_a_work_phone_as_typed_is_kept_in_international_format(app, cast):
+    client = signed_in(app, cast.officer)
+    base = {"language": "zh", "timezone": "Asia/Shanghai"}
+    assert post(client, "/crm/account", {**base, "phone": "028-87654321"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, cast.officer).phone == "+86 28 8765 4321"
+    bad = post(client, "/crm/account", {**base, "phone": "12345"})
+    assert bad.status_code == 200 and "有效的电话号码" in bad.get_data(as_text=True)
+    assert post(client, "/crm/account", {**base, "phone": ""}).status_code == 302
+    with app.app_context():
+        assert db.session.get(User, cast.officer).phone is None
+
+
 @pytest.mark.parametrize(
     ("current", "new", "confirm"),
     [

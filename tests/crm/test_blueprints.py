@@ -97,6 +97,7 @@ def test_crm_static_files_are_public_and_cached_like_the_sites(client):
         "/crm/static/pipeline/js/board.js",
         "/crm/static/capture/js/capture.js",
         "/crm/static/auth/js/signed-out.js",
+        "/crm/static/leads/js/bulk.js",
     ):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -160,9 +160,26 @@ def test_the_file_shows_company_attribution_contacts_consents_and_plots(app, cli
         "/de/land",
         "2025-01",
         f'href="/de/land/{plot_code}"',
+        "(Website inquiry, Deutsch)",  # names, not the codes website and de
     ):
         assert expected in page, expected
     assert f"/crm/leads/{leads['own']}/edit" in page
+
+
+def test_the_file_shows_the_first_response_deadline(app, client, cast, leads):
+    with app.app_context():
+        lead = db.session.get(Lead, leads["own"])
+        lead.response_due_at = datetime(2026, 3, 2, 15, 59, tzinfo=UTC)
+        lead.first_response_at = None
+        db.session.commit()
+    signed_in(app, cast.officer, client)
+    page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
+    assert "Due by" in page and "2 Mar 2026, 23:59" in page and "overdue" in page
+    with app.app_context():
+        db.session.get(Lead, leads["own"]).first_response_at = datetime(2026, 3, 2, 2, tzinfo=UTC)
+        db.session.commit()
+    page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
+    assert "Answered" in page and "2 Mar 2026, 10:00" in page and "overdue" not in page
 
 
 def test_leader_sees_the_file_without_edit_links(app, client, cast, leads):
@@ -277,6 +294,33 @@ def test_officer_edits_own_lead_with_one_audit_entry(app, client, cast, leads):
             "company_name": ["Müller Präzisionstechnik GmbH", "Müller Präzision GmbH"],
             "planned_investment": [None, "90000000.00"],
         }
+
+
+@pytest.mark.parametrize(
+    ("typed", "yuan"),
+    [
+        ("9000万", "90000000"),
+        ("0.9亿元", "90000000"),
+        ("1.2345万", "12345"),
+        ("3,000 万元", "30000000"),
+    ],
+)
+def test_amounts_typed_in_wan_and_yi_are_yuan(app, client, cast, leads, typed, yuan):
+    signed_in(app, cast.officer, client)
+    url = f"/crm/leads/{leads['own']}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert client.post(url, data=edit_data(page, planned_investment=typed)).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lead, leads["own"]).planned_investment == Decimal(yuan)
+
+
+@pytest.mark.parametrize("typed", ["万", "1.5万亿", "0.0000001万", "-3万", "亿9"])
+def test_amounts_that_are_not_figures_are_refused(app, client, cast, leads, typed):
+    signed_in(app, cast.officer, client)
+    url = f"/crm/leads/{leads['own']}/edit"
+    page = client.get(url).get_data(as_text=True)
+    answer = client.post(url, data=edit_data(page, planned_investment=typed))
+    assert answer.status_code == 200 and "e.g. 80000000" in answer.get_data(as_text=True)
 
 
 def test_a_save_without_changes_writes_no_audit_entry(app, client, cast, leads):
@@ -550,3 +594,26 @@ def test_the_file_names_the_event_the_booth_capture_and_tags(app, client, cast, 
     assert "Rating: Hot" in text and "Tags: battery, visit" in text
     other = client.get(f"/crm/leads/{leads['mate']}").get_data(as_text=True)
     assert "EU-China Fair" not in other
+
+
+def test_managers_mark_a_lead_confidential_officers_cannot(app, client, cast, leads):
+    url = f"/crm/leads/{leads['own']}/edit"
+    signed_in(app, cast.officer, client)
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="confidential"' not in page
+    data = edit_data(page, company_name="Müller Präzision GmbH")
+    assert client.post(url, data={**data, "confidential": "y"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lead, leads["own"]).confidential is False  # a forged field
+    manager = signed_in(app, cast.manager, app.test_client())
+    page = manager.get(url).get_data(as_text=True)
+    assert manager.post(url, data={**edit_data(page), "confidential": "y"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lead, leads["own"]).confidential is True
+        entry = db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_id == leads["own"])
+            .order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry.changes["confidential"] == [False, True]
+    assert "Confidential" in manager.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)

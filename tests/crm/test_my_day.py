@@ -161,3 +161,29 @@ def test_tasks_on_merged_or_hidden_leads_are_left_out(app, client, cast):
     assert "another team" not in html and "merged lead" not in html
     with app.app_context():
         assert db.session.query(Lead).count() == 3
+
+
+def test_the_counts_are_true_totals_beyond_the_shown_hundred(app, client, cast):
+    """193 leads waiting: the heading says 193, the page lists 100 and links to all of them."""
+    now = utcnow()
+    with app.app_context():
+        officer = db.session.get(User, cast.officer)
+        leads = [
+            Lead(source="event", company_name=f"Waiting {n:03d} GmbH", stage="new", country="DE",
+                 industry="precision-machinery", language="de",
+                 owner_id=officer.id, team_id=officer.team_id,
+                 response_due_at=now + timedelta(hours=n))
+            for n in range(193)
+        ]  # fmt: skip
+        db.session.add_all(leads)
+        db.session.flush()
+        for n in range(130):
+            task(leads[n], officer.id, f"Call {n}", now - timedelta(hours=n + 1))
+        db.session.commit()
+    html = my_day(app, client, cast.officer)
+    unanswered = section(html, "unanswered-title")
+    assert "(193)" in unanswered
+    assert unanswered.count("<li") == 100
+    assert f"/crm/leads?owner={cast.officer}&amp;no_response=1" in unanswered
+    overdue = section(html, "overdue-title")
+    assert "(130)" in overdue and overdue.count("<li") == 100

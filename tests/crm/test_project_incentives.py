@@ -154,7 +154,7 @@ def test_panel_shows_the_package_core_incentives_works_out(app, cast, world):
     assert "still to win" in sentences[3]
     assert f"{stake['land_price_pct']}% off the land price" in sentences[3]
     # What a missed construction deadline would cost, while it can still be met.
-    assert "If construction has not started by December 31, 2026, the project loses" in text
+    assert "If construction has not started by 31 December 2026, the project loses" in text
     assert f"{stake['permit_fee_pct']}% off the permit fees" in text
     assert "31 days left" in text and "200 days left" in text
 
@@ -201,7 +201,7 @@ def test_an_early_start_earns_more_up_to_the_caps(app, cast, world):
     assert f"Construction started {months} full months before the deadline:" in text
     caps = dict(clock["reasons"])["cap"]
     assert f"Limited to the policy's maximum: {caps['land_price_pct']}% off the land price" in text
-    assert "reached on September 15, 2026" in text
+    assert "reached on 15 September 2026" in text
 
 
 def test_panel_says_what_is_missing(app, cast, world):
@@ -260,7 +260,7 @@ def test_extension_writes_the_row_moves_the_deadline_and_audits(app, cast, world
     for user_id in (cast.manager, cast.officer, cast.leader):
         text = panel(page(client_of(app, user_id), world["a"]))
         assert "The county moved the road works" in text
-        assert "manager" in text and "December 31, 2026" in text and "January 29, 2027" in text
+        assert "manager" in text and "31 December 2026" in text and "29 January 2027" in text
         assert "60 days left" in text
         assert ('action="/crm/projects/' in text) is (user_id == cast.manager)
 

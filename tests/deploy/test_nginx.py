@@ -276,6 +276,17 @@ def test_plain_http_moves_to_https(site):
     assert headers["location"] == f"https://{SERVER_NAME}/en/land?zone=north"
 
 
+def test_lets_encrypt_challenges_are_answered_over_plain_http(site):
+    # certbot --webroot writes the token there; a 301 to https would fail the first certificate.
+    challenges = site.nginx.folder / "acme" / ".well-known" / "acme-challenge"
+    challenges.mkdir(parents=True, exist_ok=True)
+    (challenges / "token-1").write_text("token-1.thumbprint")
+    status, headers, body = site.request("/.well-known/acme-challenge/token-1", https=False)
+    assert (status, body) == (200, b"token-1.thumbprint")
+    assert headers["content-type"] == "text/plain"
+    assert site.request("/.well-known/acme-challenge/none", https=False)[0] == 404
+
+
 @pytest.mark.parametrize("https", [True, False])
 def test_an_unknown_host_gets_no_answer(site, https):
     with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):

@@ -6,11 +6,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from flask_babel import force_locale, format_date, ngettext
+from flask_babel import force_locale, ngettext
 from sqlalchemy import select
 
 from core import approvals, projects
 from core.extensions import db
+from core.i18n import date as date_text
 from core.i18n import money
 from core.models import AuditEntry, Contact, Lead, OutboxEmail, Plot, Project, User
 from core.models.base import utcnow
@@ -137,8 +138,8 @@ def test_page_shows_days_deadlines_and_the_late_step(app, client, world):
     text = page_text(client.get(f"/en/project-status/{world['token']}"))
     today = park_today()
     with app.test_request_context("/en/"), force_locale("en"):
-        assert format_date(today, "long") in text  # signed and construction reached today
-        assert format_date(today + timedelta(days=40), "long") in text
+        assert date_text(today) in text  # signed and construction reached today
+        assert date_text(today + timedelta(days=40)) in text
         with app.app_context():
             late = db.session.scalar(
                 select(approvals.ApprovalStep).where(

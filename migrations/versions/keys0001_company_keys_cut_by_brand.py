@@ -1,20 +1,18 @@
-"""firm_distinction: pairs of firms a person said are different, never proposed as one again;
-company keys recomputed (Chinese names cut place / brand / trade: 蓝光电子 is languang electronics)
+"""company keys recomputed: Chinese names cut place / brand / trade, as the matcher cuts them
+(成都蓝光电子 is "chengdu languang electronics", no longer "chengdu lan optoelectronics zi")
 
-Revision ID: firms0001
-Revises: jobs0001
+Revision ID: keys0001
+Revises: conf0001
 Create Date: 2026-12-07 11:40:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-import core.models.base
-
 
 # revision identifiers, used by Alembic.
-revision = 'firms0001'
-down_revision = 'jobs0001'
+revision = 'keys0001'
+down_revision = 'conf0001'
 branch_labels = None
 depends_on = None
 
@@ -30,22 +28,35 @@ KEYS = (
 
 
 def upgrade():
-    op.create_table('firm_distinction',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key_a', sa.String(length=200), nullable=False),
-    sa.Column('key_b', sa.String(length=200), nullable=False),
-    sa.Column('lead_a_id', sa.Integer(), nullable=True),
-    sa.Column('lead_b_id', sa.Integer(), nullable=True),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', core.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['lead_a_id'], ['lead.id'], name=op.f('fk_firm_distinction_lead_a_id_lead'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['lead_b_id'], ['lead.id'], name=op.f('fk_firm_distinction_lead_b_id_lead'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_firm_distinction_user_id_user'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_firm_distinction')),
-    sa.UniqueConstraint('key_a', 'key_b', name=op.f('uq_firm_distinction_key_a'))
-    )
     for table, column, sources in KEYS:
         _recompute(table, column, sources)
+    _refresh_firm_pairs()
+
+
+def _refresh_firm_pairs():
+    # Pairs marked different keep the keys of their day: where a side names its lead, it takes
+    # the lead's new key (a small table: row by row). Two pairs that become one keep the first.
+    bind = op.get_bind()
+    pairs = bind.execute(
+        sa.text(
+            "SELECT p.id, p.key_a, p.key_b, a.company_key AS new_a, b.company_key AS new_b"
+            " FROM firm_pair p LEFT JOIN lead a ON a.id = p.lead_a_id"
+            " LEFT JOIN lead b ON b.id = p.lead_b_id ORDER BY p.id"
+        )
+    ).all()
+    seen = {(row.key_a, row.key_b) for row in pairs if row.new_a is None and row.new_b is None}
+    for row in pairs:
+        if row.new_a is None and row.new_b is None:
+            continue
+        first, second = sorted((row.new_a or row.key_a, row.new_b or row.key_b))
+        if first == second or (first, second) in seen:
+            bind.execute(sa.text("DELETE FROM firm_pair WHERE id = :id"), {"id": row.id})
+            continue
+        seen.add((first, second))
+        bind.execute(
+            sa.text("UPDATE firm_pair SET key_a = :a, key_b = :b WHERE id = :id"),
+            {"a": first, "b": second, "id": row.id},
+        )
 
 
 def _recompute(table_name, column, sources):
@@ -95,6 +106,4 @@ def _recompute(table_name, column, sources):
 
 
 def downgrade():
-    """Drops firm_distinction: the pairs people marked as different firms are forgotten, and
-    the matcher may propose them again. Company keys keep their new form."""
-    op.drop_table('firm_distinction')
+    """Nothing to undo: company keys keep their new form (the older code reads them as well)."""
