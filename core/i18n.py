@@ -10,6 +10,7 @@ from babel.units import format_unit
 from flask import current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale, gettext, to_user_timezone
 
+from core.matching.scoring import reason_text
 from core.units import m2_to_ha, m2_to_mu, mu_to_m2
 
 # code -> BCP-47 tag and the language's name in itself (for the switcher).
@@ -185,7 +186,9 @@ def init_app(app) -> None:
     )
     app.jinja_env.filters["date"] = date
     app.jinja_env.filters["datetime"] = datetime_text
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, translated=translated)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, translated=translated, match_reason=reason_text
+    )
 
     @app.context_processor
     def language_context():

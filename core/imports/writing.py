@@ -218,8 +218,8 @@ class Writer:
                 seen.add((lead_id, other))
                 flags.append(
                     {
-                        "lead_id": lead_id, "other_id": other, "reasons": [match.reason],
-                        "score": match.score, "created_at": self.now,
+                        "lead_id": lead_id, "other_id": other, "score": match.score,
+                        "reasons": match.reasons or [match.reason], "created_at": self.now,
                     }
                 )  # fmt: skip
         if flags:

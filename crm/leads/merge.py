@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import or_, select, update
 
 from core import referrals
@@ -10,6 +11,7 @@ from core.aliases import keep_names
 from core.audit import record
 from core.countries import country_name
 from core.extensions import db
+from core.firm_pairs import remember_different
 from core.i18n import area_mu, money
 from core.leads import refresh_search_text, restate_history
 from core.models import (
@@ -194,6 +196,10 @@ def duplicate_dismiss(lead_id: int, candidate_id: int):
         row.resolved_at, row.resolution = utcnow(), "dismissed"
         other_id = row.other_id if row.lead_id == lead.id else row.lead_id
         record("update", lead, {"duplicate_dismissed": [None, other_id]})
+        other = db.session.get(Lead, other_id)
+        remember_different(
+            lead.company_key, other.company_key, user=current_user, lead_ids=(lead.id, other.id)
+        )
         db.session.flush()
         flash(gettext("The duplicate flag was dismissed."), "success")
     return redirect(url_for("crm.leads.lead", lead_id=lead.id))
