@@ -14,6 +14,7 @@ from core.models.facilitation import (
     Meeting,
     ProjectIssue,
 )
+from core.models.inbound_mail import INBOUND_STATUSES, InboundMail
 from core.models.job_run import JOB_RUN_STATUSES, JobRun
 from core.models.lead import (
     FORWARD_RANK,
@@ -58,6 +59,8 @@ from core.models.touch import FirmPair, LeadTouch
 from core.models.user import ROLES, Team, User
 
 __all__ = [
+    "INBOUND_STATUSES",
+    "InboundMail",
     "FirmPair",
     "LeadTouch",
     "JOB_RUN_STATUSES",

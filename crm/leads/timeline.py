@@ -1,5 +1,5 @@
-"""One timeline of a lead: inquiries, emails, activities, touches, stage changes, edits, exports,
-merges."""
+"""One timeline of a lead: inquiries, emails out and in, activities, touches, stage changes, edits,
+exports, merges."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +16,7 @@ from core.models import (
     AuditEntry,
     Contact,
     Export,
+    InboundMail,
     Lead,
     LeadTouch,
     OutboxEmail,
@@ -149,6 +150,32 @@ def _touches(lead_ids: list[int], lang: str) -> list[Event]:
     ]
 
 
+def _received_mails(lead_ids: list[int]) -> list[Event]:
+    """Mail the investor sent in (core/mail_in): replies, automatic replies, bounces."""
+    titles = {
+        "threaded": _l("Email from %(sender)s: %(subject)s"),
+        "auto_reply": _l("Automatic reply from %(sender)s (not an answer): %(subject)s"),
+        "bounce": _l("Mail could not be delivered: %(subject)s"),
+    }
+    mails = db.session.scalars(
+        select(InboundMail).where(
+            InboundMail.lead_id.in_(lead_ids), InboundMail.status.in_(list(titles))
+        )
+    )
+    return [
+        Event(
+            at=mail.sent_at or mail.fetched_at,
+            kind="mail_in",
+            title=str(titles[mail.status])
+            % {"sender": mail.from_name or mail.from_address, "subject": mail.subject or "—"},
+            who=mail.from_address,
+            body=mail.body_text,
+            order=3,
+        )
+        for mail in mails
+    ]
+
+
 def build(lead: Lead) -> list[Event]:
     """Everything that happened to the lead (and to leads merged into it), newest first."""
     lead_ids = [lead.id, *db.session.scalars(select(Lead.id).where(Lead.merged_into_id == lead.id))]
@@ -222,6 +249,7 @@ def build(lead: Lead) -> list[Event]:
             )
         )
     events += _touches(lead_ids, lang)
+    events += _received_mails(lead_ids)
     events += _audit_events(lead, lead_ids)
     events += _list_exports(lead_ids)
     return sorted(events, key=lambda e: (e.at, e.order), reverse=True)

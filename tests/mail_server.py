@@ -1,0 +1,173 @@
+"""A real IMAP server for tests: Dovecot from Debian on a free loopback port, with a throw-away
+configuration, mail directory and one user (mailbox@… / secret).
+
+Use the `imap_server` fixture: it starts Dovecot (`dovecot -F -c <tmp>/dovecot.conf`), points the
+app's IMAP_* settings at it, and gives `append(raw)` to put a message into INBOX through IMAP
+APPEND. Without Dovecot the tests skip, unless REQUIRE_DOVECOT=1 (CI) makes that a failure.
+"""
+
+import imaplib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+DOVECOT = "/usr/sbin/dovecot"
+HOST = "127.0.0.1"
+USER, PASSWORD = "mailbox", "secret"
+# CI sets this: a machine without Dovecot must fail the run, not pass it with skips.
+REQUIRE_DOVECOT = os.environ.get("REQUIRE_DOVECOT") == "1"
+
+
+def dovecot_missing() -> str | None:
+    if not Path(DOVECOT).exists():
+        return f"{DOVECOT} not found (apt-get install dovecot-imapd)"
+    try:
+        pwd.getpwnam("dovecot"), pwd.getpwnam("dovenull")
+    except KeyError:
+        return "the dovecot and dovenull users are missing (Debian's dovecot-core creates them)"
+    if os.geteuid() != 0:
+        return "Dovecot's test server is started as root (it drops to the mail user itself)"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _mail_user() -> pwd.struct_passwd:
+    """Dovecot refuses root for its processes and mail: Debian's package brings these users."""
+    return pwd.getpwnam("dovecot")
+
+
+def _config(base: Path, port: int) -> str:
+    mail = _mail_user()
+    return f"""
+base_dir = {base}/run
+state_dir = {base}/state
+log_path = {base}/dovecot.log
+info_log_path = {base}/dovecot.log
+protocols = imap
+listen = {HOST}
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull
+first_valid_uid = 1
+mail_location = maildir:{base}/Maildir
+service imap-login {{
+  inet_listener imap {{
+    address = {HOST}
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+}}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {base}/users
+}}
+userdb {{
+  driver = static
+  args = uid={mail.pw_uid} gid={mail.pw_gid} home={base}/home
+}}
+"""
+
+
+class DovecotServer:
+    def __init__(self, base: Path):
+        self.base = base
+        self.port = _free_port()
+        mail = _mail_user()
+        for folder in ("run", "state", "home", "Maildir"):
+            (base / folder).mkdir(parents=True, exist_ok=True)
+        for folder in ("home", "Maildir"):
+            shutil.chown(base / folder, mail.pw_uid, mail.pw_gid)
+        base.chmod(0o755)
+        (base / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+        self.config = base / "dovecot.conf"
+        self.config.write_text(_config(base, self.port))
+        self.process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(self.config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self._wait()
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log = (
+                    (self.base / "dovecot.log").read_text()
+                    if (self.base / "dovecot.log").exists()
+                    else ""
+                )
+                raise RuntimeError(f"dovecot exited: {self.process.stderr.read().decode()} {log}")
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("dovecot did not listen within 15 s")
+
+    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+        with imaplib.IMAP4(HOST, self.port, timeout=10) as imap:
+            imap.login(USER, PASSWORD)
+            status, data = imap.append(folder, None, None, raw)
+            assert status == "OK", data
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def imap_server(app):
+    """A fresh Dovecot with an empty INBOX; the app's IMAP_* settings point at it."""
+    missing = dovecot_missing()
+    if missing:
+        if REQUIRE_DOVECOT:
+            pytest.fail(f"REQUIRE_DOVECOT=1 but {missing}", pytrace=False)
+        pytest.skip(missing)
+    # Not under pytest's tmp_path: its parent is private to root, and Dovecot's processes run as
+    # the dovecot user.
+    base = Path(tempfile.mkdtemp(prefix="qingyuan-dovecot-"))
+    server = DovecotServer(base)
+    settings = {
+        "IMAP_HOST": HOST,
+        "IMAP_PORT": server.port,
+        "IMAP_SSL": False,
+        "IMAP_USER": USER,
+        "IMAP_PASSWORD": PASSWORD,
+        "IMAP_FOLDER": "INBOX",
+    }
+    before = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    try:
+        yield server
+    finally:
+        app.config.update(before)
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
