@@ -23,6 +23,7 @@ RULES: dict[str, frozenset[str]] = {
     "lead.export": frozenset({"admin", "manager"}),
     "lead.privacy": frozenset({"admin", "manager"}),
     "activity.create": frozenset({"admin", "manager", "officer"}),
+    "mail.triage": frozenset({"admin", "manager", "officer"}),
     "report.view": frozenset({"admin", "manager", "leader"}),
     "event.view": frozenset({"admin", "manager", "officer", "leader"}),
     "event.edit": frozenset({"admin", "manager"}),

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core import audit, outbox
 from core.extensions import db
 from core.mail_in import addresses, attachments
-from core.mail_in.parse import ParsedMail, Unparseable, digest_id, parse
+from core.mail_in.parse import TEXT_MAX, ParsedMail, Unparseable, digest_id, parse
 from core.models import Contact, InboundMail, Lead, OutboxEmail, User
 from core.models.base import utcnow
 from core.urls import staff_lead_url
@@ -199,9 +199,21 @@ def _mark_bounced(mail: InboundMail, parsed: ParsedMail) -> None:
         mail.lead_id = mail.lead_id or _survivor(contact.lead_id)
 
 
-def reparse(mail: InboundMail) -> ParsedMail | None:
-    """A triage mail read again from its kept bytes (None if it cannot be read)."""
+def attach(mail: InboundMail, lead: Lead, person: User) -> None:
+    """A person puts a triage (or unreadable) mail on a lead: as if it had been threaded there,
+    attachments kept; an unreadable one is shown as the text its bytes make."""
+    before = (mail.status, mail.lead_id)
     try:
-        return parse(mail.raw) if mail.raw else None
+        parsed = parse(mail.raw) if mail.raw else None
     except Unparseable:
-        return None
+        parsed = None
+    if parsed is None:
+        mail.body_text = (mail.raw or b"").decode("utf-8", "replace")[:TEXT_MAX]
+        parsed = ParsedMail("", "", mail.from_address, [], mail.subject, None, "", "", "", False)
+    thread_onto(mail, lead, parsed, "person", by=person)
+    mail.status, mail.handled_by_id = "threaded", person.id
+    audit.record(
+        "update",
+        mail,
+        {"status": [before[0], mail.status], "lead_id": [before[1], lead.id]},
+    )
