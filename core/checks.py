@@ -67,6 +67,12 @@ def review(config) -> list[Finding]:
         f"FILE_STORAGE={store}",
         f"FILE_STORAGE={store!r} is none of {', '.join(BACKENDS)}",
     )
+    route = config.get("MAIL_REPLY_ROUTE", "address")
+    judge(
+        route in ("address", "subject"),
+        f"MAIL_REPLY_ROUTE={route}",
+        f"MAIL_REPLY_ROUTE={route!r} is neither address (invest+<token>@…) nor subject",
+    )
     if production:
         _production(config, judge)
     judge(

@@ -1,6 +1,10 @@
 """A real IMAP server for tests: Dovecot from Debian on a free loopback port, with a throw-away
 configuration, mail directory and one user (mailbox@… / secret).
 
+Run alone to try mail in with `make run` (README, "Replies from investors"):
+`sudo .venv/bin/python -m tests.mail_server` serves until Ctrl-C and prints the IMAP_* settings;
+`.venv/bin/python -m tests.mail_server --port P --append reply.eml` puts a mail into its INBOX.
+
 Use the `imap_server` fixture: it starts Dovecot (`dovecot -F -c <tmp>/dovecot.conf`), points the
 app's IMAP_* settings at it, and gives `append(raw)` to put a message into INBOX through IMAP
 APPEND. Without Dovecot the tests skip, unless REQUIRE_DOVECOT=1 (CI) makes that a failure.
@@ -10,8 +14,10 @@ import imaplib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +34,8 @@ REQUIRE_DOVECOT = os.environ.get("REQUIRE_DOVECOT") == "1"
 def dovecot_missing() -> str | None:
     if not Path(DOVECOT).exists():
         return f"{DOVECOT} not found (apt-get install dovecot-imapd)"
+    if not Path("/usr/lib/dovecot/imap").exists():
+        return "Dovecot's IMAP server is not installed (apt-get install dovecot-imapd)"
     try:
         pwd.getpwnam("dovecot"), pwd.getpwnam("dovenull")
     except KeyError:
@@ -91,10 +99,19 @@ userdb {{
 """
 
 
+def append(port: int, raw: bytes, folder: str = "INBOX") -> None:
+    """Put a message into a folder through IMAP APPEND, as a mail server delivering it would."""
+    with imaplib.IMAP4(HOST, port, timeout=10) as imap:
+        imap.login(USER, PASSWORD)
+        status, data = imap.append(folder, None, None, raw)
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"APPEND refused: {data!r}")
+
+
 class DovecotServer:
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, port: int | None = None):
         self.base = base
-        self.port = _free_port()
+        self.port = port or _free_port()
         mail = _mail_user()
         for folder in ("run", "state", "home", "Maildir"):
             (base / folder).mkdir(parents=True, exist_ok=True)
@@ -129,10 +146,7 @@ class DovecotServer:
         raise RuntimeError("dovecot did not listen within 15 s")
 
     def append(self, raw: bytes, folder: str = "INBOX") -> None:
-        with imaplib.IMAP4(HOST, self.port, timeout=10) as imap:
-            imap.login(USER, PASSWORD)
-            status, data = imap.append(folder, None, None, raw)
-            assert status == "OK", data
+        append(self.port, raw, folder)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -171,3 +185,36 @@ def imap_server(app):
         app.config.update(before)
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A throw-away Dovecot for trying mail in.")
+    parser.add_argument("--port", type=int, default=1143)
+    parser.add_argument("--append", metavar="FILE", help="put this .eml into a running server")
+    args = parser.parse_args()
+    if args.append:
+        append(args.port, Path(args.append).read_bytes())
+        return
+    missing = dovecot_missing()
+    if missing:
+        raise SystemExit(missing)
+    base = Path(tempfile.mkdtemp(prefix="qingyuan-dovecot-"))
+    server = DovecotServer(base, args.port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped like Ctrl-C: cleaned up
+    print(
+        f"IMAP_HOST={HOST} IMAP_PORT={server.port} IMAP_SSL=0 "
+        f"IMAP_USER={USER} IMAP_PASSWORD={PASSWORD}\n(Ctrl-C stops it and removes {base})"
+    )
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from core.mail_in.thread import store
+from core.mail_in.thread import attach, store
 from core.models import AuditEntry, InboundMail, Lead, LeadFile, User
 from tests.conftest import csrf_token
 from tests.factories import make_lead, signed_in
@@ -117,3 +117,17 @@ def test_the_new_lead_form_is_filled_from_the_sender(app, cast, waiting):
     client = signed_in(app, cast.officer)
     html = client.get(f"/crm/inbox/{waiting['mail']}/lead").get_data(as_text=True)
     assert 'value="Pierre Durand"' in html and 'value="p.durand@durand-industrie.example"' in html
+
+
+def test_anonymising_a_lead_scrubs_the_mail_it_sent_in(app, cast, waiting):
+    from core import privacy
+
+    with app.app_context():
+        mail = db.session.get(InboundMail, waiting["mail"])
+        lead = db.session.get(Lead, waiting["lead"])
+        attach(mail, lead, db.session.get(User, cast.officer))
+        privacy.anonymise(lead, actor="test")
+        db.session.commit()
+        mail = db.session.get(InboundMail, waiting["mail"])
+        assert (mail.from_address, mail.from_name, mail.body_text) == ("anonymised@invalid", "", "")
+        assert mail.message_id == "<stranger-1@durand-industrie.example>"  # never fetched again
