@@ -5,9 +5,10 @@ Run alone to try mail in with `make run` (README, "Replies from investors"):
 `sudo .venv/bin/python -m tests.mail_server` serves until Ctrl-C and prints the IMAP_* settings;
 `.venv/bin/python -m tests.mail_server --port P --append reply.eml` puts a mail into its INBOX.
 
-Use the `imap_server` fixture: it starts Dovecot (`dovecot -F -c <tmp>/dovecot.conf`), points the
-app's IMAP_* settings at it, and gives `append(raw)` to put a message into INBOX through IMAP
-APPEND. Without Dovecot the tests skip, unless REQUIRE_DOVECOT=1 (CI) makes that a failure.
+Use the `imap_server` fixture: it starts Dovecot once per test process (`dovecot -F -c
+<tmp>/dovecot.conf`), gives each test an empty folder of its own, points the app's IMAP_* settings
+at it, and `append(raw)` puts a message into that folder through IMAP APPEND. Without Dovecot the
+tests skip, unless REQUIRE_DOVECOT=1 (CI) makes that a failure.
 """
 
 import imaplib
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -157,9 +160,24 @@ class DovecotServer:
             self.process.wait()
 
 
-@pytest.fixture
-def imap_server(app):
-    """A fresh Dovecot with an empty INBOX; the app's IMAP_* settings point at it."""
+@dataclass
+class Mailbox:
+    """One test's folder on the shared server: the fetcher reads it, append() delivers to it."""
+
+    server: DovecotServer
+    folder: str
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def append(self, raw: bytes) -> None:
+        append(self.server.port, raw, self.folder)
+
+
+@pytest.fixture(scope="session")
+def _dovecot():
+    """One Dovecot per test process (starting and stopping one costs about a second)."""
     missing = dovecot_missing()
     if missing:
         if REQUIRE_DOVECOT:
@@ -169,22 +187,35 @@ def imap_server(app):
     # the dovecot user.
     base = Path(tempfile.mkdtemp(prefix="qingyuan-dovecot-"))
     server = DovecotServer(base)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def imap_server(app, _dovecot):
+    """An empty folder of its own on a real Dovecot; the app's IMAP_* settings point at it."""
+    folder = f"test-{uuid.uuid4().hex[:12]}"
+    with imaplib.IMAP4(HOST, _dovecot.port, timeout=10) as imap:
+        imap.login(USER, PASSWORD)
+        status, data = imap.create(folder)
+        assert status == "OK", data
     settings = {
         "IMAP_HOST": HOST,
-        "IMAP_PORT": server.port,
+        "IMAP_PORT": _dovecot.port,
         "IMAP_SSL": False,
         "IMAP_USER": USER,
         "IMAP_PASSWORD": PASSWORD,
-        "IMAP_FOLDER": "INBOX",
+        "IMAP_FOLDER": folder,
     }
     before = {key: app.config.get(key) for key in settings}
     app.config.update(settings)
     try:
-        yield server
+        yield Mailbox(_dovecot, folder)
     finally:
         app.config.update(before)
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from core.extensions import db
-from core.mail_in.thread import store
+from core.mail_in.thread import store, store_oversized
 from core.models import InboundMail
 
 MAX_MB = 25  # a larger mail is recorded as failed (not downloaded): a person looks in the mailbox
@@ -79,10 +79,7 @@ def fetch_mail(limit: int = 200) -> list[str]:
         sizes = _sizes(imap, uids) if uids else {}
         for uid in uids:
             if sizes.get(uid, 0) > MAX_MB * 1024 * 1024:
-                raw = f"Mail of {sizes[uid]} bytes left in the mailbox (UID {uid})".encode()
-                mail = store(raw, folder, uidvalidity, uid)
-                if mail is not None:
-                    mail.raw_size, mail.parse_error = sizes[uid], f"larger than {MAX_MB} MB"
+                mail = store_oversized(folder, uidvalidity, uid, sizes[uid], MAX_MB)
             else:
                 mail = store(_body(imap, uid), folder, uidvalidity, uid)
             counts[mail.status if mail else "fetched by another worker"] += 1

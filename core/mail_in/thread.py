@@ -128,6 +128,22 @@ def store(raw: bytes, folder: str, uidvalidity: int, uid: int) -> InboundMail | 
     return mail
 
 
+def store_oversized(folder: str, uidvalidity: int, uid: int, size: int, limit_mb: int):
+    """A mail too large to download: recorded (failed, in triage) so a person looks for it in
+    the mailbox; None when another fetcher recorded it first."""
+    return _insert(
+        {
+            "imap_folder": folder,
+            "imap_uidvalidity": uidvalidity,
+            "imap_uid": uid,
+            "message_id": f"imap:{folder}:{uidvalidity}:{uid}"[:500],
+            "raw_size": size,
+            "status": "failed",
+            "parse_error": f"larger than {limit_mb} MB: left in the mailbox ({folder}, UID {uid})",
+        }
+    )
+
+
 def _fields(parsed: ParsedMail) -> dict:
     return {
         "message_id": parsed.message_id,

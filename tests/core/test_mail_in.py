@@ -229,3 +229,24 @@ def test_two_fetchers_at_once_store_each_mail_once(app, imap_server, world):
 def test_fetch_mail_is_off_without_an_imap_host(app):
     with app.app_context():
         assert fetch_mail() == ["fetch-mail: off (IMAP_HOST is empty)"]
+
+
+def test_a_mail_too_large_is_recorded_not_downloaded(app, imap_server, world, monkeypatch):
+    from core.mail_in import fetch
+
+    monkeypatch.setattr(fetch, "MAX_MB", 0)  # every mail is too large
+    imap_server.append(mail(subject="Riesig").as_bytes())
+    [received] = fetched(app)
+    assert received.status == "failed" and received.raw is None and received.raw_size > 0
+    assert "left in the mailbox" in received.parse_error
+
+
+def test_our_own_mail_coming_back_is_kept_out_of_sight(app, imap_server, world, smtp_server):
+    """The bureau's copy of a notification lands in the mailbox fetch-mail reads."""
+    with app.app_context():
+        own = db.session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "crm"))
+        outbox.send_now([own.id])
+    imap_server.append(smtp_server.received[0].message.as_bytes())
+    [received] = fetched(app)
+    assert (received.status, received.lead_id) == ("own", world["lead"])
+    assert notifications(app) == []
