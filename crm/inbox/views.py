@@ -35,17 +35,18 @@ def _suggestions(mail: InboundMail) -> list[Lead]:
     if "@" not in address:
         return []
     domain = "%@" + address.rpartition("@")[2]
+    senders = select(Contact.lead_id).where(
+        or_(func.lower(Contact.email) == address, func.lower(Contact.email).like(domain))
+    )
     return list(
         db.session.scalars(
             select(Lead)
-            .join(Contact, Contact.lead_id == Lead.id)
             .where(
-                or_(func.lower(Contact.email) == address, func.lower(Contact.email).like(domain)),
+                Lead.id.in_(senders),
                 Lead.merged_into_id.is_(None),
                 Lead.anonymised_at.is_(None),
                 visible_leads(),
             )
-            .distinct()
             .order_by(Lead.id.desc())
             .limit(5)
         )
