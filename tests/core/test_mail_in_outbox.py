@@ -80,3 +80,35 @@ def test_automatic_mail_says_so_and_keeps_the_no_reply_sender(app, smtp_server):
     message = smtp_server.received[0].message
     assert message["Auto-Submitted"] == "auto-generated" and message["Reply-To"] is None
     assert "noreply@" in str(message["From"])
+
+
+def test_the_officers_answer_from_the_crm_continues_the_investors_thread(app, smtp_server):
+    from tests.conftest import csrf_token
+    from tests.factories import signed_in
+
+    with app.app_context():
+        owner = make_user("officer", "li@bureau.example", name="李招商")
+        lead = make_lead(owner=owner)
+        db.session.add(
+            InboundMail(
+                message_id="<question@mueller.example>", from_address="anna@mueller.example",
+                imap_folder="INBOX", imap_uidvalidity=1, imap_uid=1, status="threaded",
+                lead_id=lead.id,
+            )
+        )  # fmt: skip
+        db.session.commit()
+        lead_id, contact_id, owner_id = lead.id, lead.contacts[0].id, owner.id
+    client = signed_in(app, owner_id)
+    page = client.get(f"/crm/leads/{lead_id}/email").get_data(as_text=True)
+    response = client.post(
+        f"/crm/leads/{lead_id}/email",
+        data={
+            "csrf_token": csrf_token(page), "contact_id": str(contact_id),
+            "template": "first_reply", "language": "de", "subject": "AW: Ihre Frage",
+            "body": "Guten Tag", "action": "send",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    (received,) = smtp_server.to("anna@mueller.example")
+    assert received.message["In-Reply-To"] == "<question@mueller.example>"
+    assert "李招商" in str(received.message["From"]) and received.message["Auto-Submitted"] is None
