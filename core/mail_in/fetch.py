@@ -1,8 +1,8 @@
 """fetch-mail: read new mail from the bureau's IMAP mailbox (IMAP_* settings) and keep each once.
 
 The mailbox is opened read-only and nothing is marked or deleted there: the app remembers the
-highest UID it stored for the folder (of the folder's current UIDVALIDITY) and asks for higher
-ones. Two fetchers at once may both download a mail; the unique Message-ID keeps one row.
+highest UID it handled in the folder under its current UIDVALIDITY (MailboxState) and asks for
+higher ones. Two fetchers at once may both download a mail; the unique Message-ID keeps one row.
 """
 
 import imaplib
@@ -10,11 +10,12 @@ import re
 from collections import Counter
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.extensions import db
 from core.mail_in.thread import store, store_oversized
-from core.models import InboundMail
+from core.models import MailboxState
 
 MAX_MB = 25  # a larger mail is recorded as failed (not downloaded): a person looks in the mailbox
 SIZE_RE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
@@ -56,6 +57,30 @@ def _body(imap: imaplib.IMAP4, uid: int) -> bytes:
     raise imaplib.IMAP4.error(f"no body for UID {uid}")
 
 
+def _last_uid(folder: str, uidvalidity: int) -> int:
+    state = db.session.get(MailboxState, (folder, uidvalidity))
+    return state.last_uid if state else 0
+
+
+def _read_up_to(folder: str, uidvalidity: int, uid: int) -> None:
+    """Remember the folder read up to uid; another fetcher further ahead is never set back."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(
+        dialect.insert(MailboxState)
+        .values(folder=folder, uidvalidity=uidvalidity, last_uid=0)
+        .on_conflict_do_nothing(index_elements=["folder", "uidvalidity"])
+    )
+    db.session.execute(
+        update(MailboxState)
+        .where(
+            MailboxState.folder == folder,
+            MailboxState.uidvalidity == uidvalidity,
+            MailboxState.last_uid < uid,
+        )
+        .values(last_uid=uid)
+    )
+
+
 def fetch_mail(limit: int = 200) -> list[str]:
     """Fetch new mail from the bureau's mailbox onto the leads' timelines (or into triage)."""
     cfg = current_app.config
@@ -67,12 +92,7 @@ def fetch_mail(limit: int = 200) -> list[str]:
     try:
         _check(imap.select(f'"{folder}"', readonly=True))
         uidvalidity = int(imap.response("UIDVALIDITY")[1][0])
-        last = db.session.scalar(
-            select(func.max(InboundMail.imap_uid)).where(
-                InboundMail.imap_folder == folder, InboundMail.imap_uidvalidity == uidvalidity
-            )
-        )
-        last = last or 0
+        last = _last_uid(folder, uidvalidity)
         found = _check(imap.uid("SEARCH", None, f"UID {last + 1}:*"))[0].split()
         # "n:*" names the last mail even when its UID is below n.
         uids = sorted(uid for uid in map(int, found) if uid > last)[:limit]
@@ -82,7 +102,8 @@ def fetch_mail(limit: int = 200) -> list[str]:
                 mail = store_oversized(folder, uidvalidity, uid, sizes[uid], MAX_MB)
             else:
                 mail = store(_body(imap, uid), folder, uidvalidity, uid)
-            counts[mail.status if mail else "fetched by another worker"] += 1
+            counts[mail.status if mail else "fetched by another worker or a copy"] += 1
+            _read_up_to(folder, uidvalidity, uid)
             db.session.commit()
     finally:
         db.session.rollback()

@@ -107,7 +107,10 @@ def store(raw: bytes, folder: str, uidvalidity: int, uid: int) -> InboundMail | 
         parsed = parse(raw)
     except Unparseable as exc:
         values = {"message_id": digest_id(raw), "raw": raw, "parse_error": str(exc)[:2000]}
-        return _insert({**where, **values, "raw_size": len(raw), "status": "failed"})
+        failed = _insert({**where, **values, "raw_size": len(raw), "status": "failed"})
+        if failed is not None:
+            audit.record("create", failed, {"status": [None, "failed"]})
+        return failed
     mail = _insert({**where, **_fields(parsed), "raw_size": len(raw), "status": "triage"})
     if mail is None:
         return None
@@ -131,7 +134,7 @@ def store(raw: bytes, folder: str, uidvalidity: int, uid: int) -> InboundMail | 
 def store_oversized(folder: str, uidvalidity: int, uid: int, size: int, limit_mb: int):
     """A mail too large to download: recorded (failed, in triage) so a person looks for it in
     the mailbox; None when another fetcher recorded it first."""
-    return _insert(
+    mail = _insert(
         {
             "imap_folder": folder,
             "imap_uidvalidity": uidvalidity,
@@ -142,6 +145,9 @@ def store_oversized(folder: str, uidvalidity: int, uid: int, size: int, limit_mb
             "parse_error": f"larger than {limit_mb} MB: left in the mailbox ({folder}, UID {uid})",
         }
     )
+    if mail is not None:
+        audit.record("create", mail, {"status": [None, "failed"]})
+    return mail
 
 
 def _fields(parsed: ParsedMail) -> dict:
@@ -167,9 +173,7 @@ def thread_onto(
     mail.status = "auto_reply" if parsed.kind == "auto_reply" else "threaded"
     kept, left_out = attachments.keep(lead.id, parsed.attachments)
     db.session.add_all(kept)
-    if left_out:
-        note = gettext("Attachments not kept (type or size): %(names)s", names=", ".join(left_out))
-        mail.body_text = f"{mail.body_text}\n\n[{note}]".strip()
+    mail.left_out = ", ".join(left_out)[:2000]
     if mail.status == "threaded":
         owner = lead.owner
         if owner is not None and owner.active and (by is None or by.id != owner.id):

@@ -14,7 +14,7 @@ from core.models.facilitation import (
     Meeting,
     ProjectIssue,
 )
-from core.models.inbound_mail import INBOUND_STATUSES, InboundMail
+from core.models.inbound_mail import INBOUND_STATUSES, InboundMail, MailboxState
 from core.models.job_run import JOB_RUN_STATUSES, JobRun
 from core.models.lead import (
     FORWARD_RANK,
@@ -61,6 +61,7 @@ from core.models.user import ROLES, Team, User
 __all__ = [
     "INBOUND_STATUSES",
     "InboundMail",
+    "MailboxState",
     "FirmPair",
     "LeadTouch",
     "JOB_RUN_STATUSES",

@@ -1,9 +1,9 @@
 """InboundMail: one mail fetched from the bureau's IMAP mailbox, threaded onto a lead or waiting in
-triage; kept even when it cannot be parsed."""
+triage; kept even when it cannot be parsed. MailboxState: how far each folder has been read."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -22,17 +22,16 @@ class InboundMail(db.Model):
     __table_args__ = (
         UniqueConstraint("message_id", name="uq_inbound_mail_message_id"),
         Index("ix_inbound_mail_status", "status"),
-        Index("ix_inbound_mail_uid", "imap_folder", "imap_uidvalidity", "imap_uid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The sender's Message-ID; for a mail without one (or unparseable), a digest of its bytes.
     # Unique: two fetchers inserting the same mail keep one row.
     message_id: Mapped[str] = mapped_column(String(500))
-    # Where the fetcher found it: the next run asks only for higher UIDs of the same validity.
+    # Where the fetcher found it (MailboxState remembers how far it has read).
     imap_folder: Mapped[str] = mapped_column(String(200))
-    imap_uidvalidity: Mapped[int]
-    imap_uid: Mapped[int]
+    imap_uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    imap_uid: Mapped[int] = mapped_column(BigInteger)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     from_address: Mapped[str] = mapped_column(String(254), default="", index=True)
@@ -44,6 +43,8 @@ class InboundMail(db.Model):
     # The plain-text part, or the HTML part turned into text: HTML is never rendered.
     body_text: Mapped[str] = mapped_column(Text, default="")
     from_html: Mapped[bool] = mapped_column(default=False)
+    # Names of attachments not kept (a type or size we do not keep), shown with the mail.
+    left_out: Mapped[str] = mapped_column(Text, default="")
     raw_size: Mapped[int] = mapped_column(default=0)
     # The mail's bytes when it could not be parsed, so a person can still read it.
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -60,3 +61,13 @@ class InboundMail(db.Model):
 
     def __repr__(self) -> str:
         return f"<InboundMail {self.id} {self.status} lead {self.lead_id}>"
+
+
+class MailboxState(db.Model):
+    """How far fetch-mail has read a folder: the highest UID handled under the folder's current
+    UIDVALIDITY (a new validity starts again from 0; Message-IDs keep mail from being stored twice).
+    Kept apart from the mails, so a duplicate that stored nothing still counts as read."""
+
+    folder: Mapped[str] = mapped_column(String(200), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)

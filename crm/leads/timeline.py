@@ -169,11 +169,18 @@ def _received_mails(lead_ids: list[int]) -> list[Event]:
             title=str(titles[mail.status])
             % {"sender": mail.from_name or mail.from_address, "subject": mail.subject or "—"},
             who=mail.from_address,
-            body=mail.body_text,
+            body=_with_left_out(mail),
             order=3,
         )
         for mail in mails
     ]
+
+
+def _with_left_out(mail: InboundMail) -> str:
+    if not mail.left_out:
+        return mail.body_text
+    note = gettext("Attachments not kept (type or size): %(names)s", names=mail.left_out)
+    return f"{mail.body_text}\n\n[{note}]".strip()
 
 
 def build(lead: Lead) -> list[Event]:

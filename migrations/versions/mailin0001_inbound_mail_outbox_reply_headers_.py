@@ -2,11 +2,12 @@
 
 Revision ID: mailin0001
 Revises: staff0001
-Create Date: 2026-12-07 11:36:08.011897
+Create Date: 2026-12-07 11:49:14.173122
 
-InboundMail (mail fetched from the bureau's IMAP mailbox); the outbox's Message-ID, sender
-name, Reply-To, In-Reply-To/References and whether a mail is automatic; a contact's bounced
-address; lead_file.content_type long enough for Office types (mail attachments).
+InboundMail (mail fetched from the bureau's IMAP mailbox) and MailboxState (how far each folder
+is read); the outbox's Message-ID, sender name, Reply-To, In-Reply-To/References and whether a mail
+is automatic; a contact's bounced address; lead_file.content_type long enough for Office types
+(mail attachments).
 
 """
 from alembic import op
@@ -23,12 +24,18 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('mailbox_state',
+    sa.Column('folder', sa.String(length=200), nullable=False),
+    sa.Column('uidvalidity', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('last_uid', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('folder', 'uidvalidity', name=op.f('pk_mailbox_state'))
+    )
     op.create_table('inbound_mail',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.String(length=500), nullable=False),
     sa.Column('imap_folder', sa.String(length=200), nullable=False),
-    sa.Column('imap_uidvalidity', sa.Integer(), nullable=False),
-    sa.Column('imap_uid', sa.Integer(), nullable=False),
+    sa.Column('imap_uidvalidity', sa.BigInteger(), nullable=False),
+    sa.Column('imap_uid', sa.BigInteger(), nullable=False),
     sa.Column('fetched_at', core.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', core.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('from_address', sa.String(length=254), nullable=False),
@@ -39,6 +46,7 @@ def upgrade():
     sa.Column('references', sa.Text(), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('from_html', sa.Boolean(), nullable=False),
+    sa.Column('left_out', sa.Text(), nullable=False),
     sa.Column('raw_size', sa.Integer(), nullable=False),
     sa.Column('raw', sa.LargeBinary(), nullable=True),
     sa.Column('parse_error', sa.Text(), nullable=True),
@@ -55,7 +63,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_inbound_mail_from_address'), ['from_address'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_mail_lead_id'), ['lead_id'], unique=False)
         batch_op.create_index('ix_inbound_mail_status', ['status'], unique=False)
-        batch_op.create_index('ix_inbound_mail_uid', ['imap_folder', 'imap_uidvalidity', 'imap_uid'], unique=False)
 
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_bounced_at', core.models.base.UTCDateTime(timezone=True), nullable=True))
@@ -98,9 +105,9 @@ def downgrade():
         batch_op.drop_column('email_bounced_at')
 
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
-        batch_op.drop_index('ix_inbound_mail_uid')
         batch_op.drop_index('ix_inbound_mail_status')
         batch_op.drop_index(batch_op.f('ix_inbound_mail_lead_id'))
         batch_op.drop_index(batch_op.f('ix_inbound_mail_from_address'))
 
     op.drop_table('inbound_mail')
+    op.drop_table('mailbox_state')

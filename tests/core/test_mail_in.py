@@ -14,7 +14,8 @@ from core.extensions import db
 from core.mail_in import addresses
 from core.mail_in.fetch import fetch_mail
 from core.models import Contact, InboundMail, LeadFile, OutboxEmail
-from tests.factories import make_lead, make_user
+from tests.conftest import translated
+from tests.factories import make_lead, make_user, signed_in
 
 BUREAU = "invest@qingyuan-port.example"
 
@@ -121,7 +122,12 @@ def test_attachments_are_kept_with_the_lead_within_type_limits(app, imap_server,
         assert (kept.filename, kept.content_type, kept.kind) == (
             "Plan.pdf", "application/pdf", "mail_attachment"
         )  # fmt: skip
-    assert "setup.exe" in received.body_text
+    assert received.left_out == "setup.exe"
+    client = signed_in(app, world["owner"])
+    page = client.get(f"/crm/leads/{world['lead']}").get_data(as_text=True)
+    assert (
+        translated(app, "Attachments not kept (type or size): %(names)s", names="setup.exe") in page
+    )
 
 
 def test_an_outlook_reply_in_html_only_is_threaded_and_shown_as_text(app, imap_server, world):
@@ -250,3 +256,15 @@ def test_our_own_mail_coming_back_is_kept_out_of_sight(app, imap_server, world, 
     [received] = fetched(app)
     assert (received.status, received.lead_id) == ("own", world["lead"])
     assert notifications(app) == []
+
+
+def test_a_copy_of_a_stored_mail_counts_as_read(app, imap_server, world):
+    """The same mail delivered twice (Cc to the bureau and a colleague's list) is stored once, and
+    the folder is read past both: the next run asks for nothing old."""
+    copy = mail(subject="Doppelt", message_id="<twice@x>").as_bytes()
+    imap_server.append(copy)
+    imap_server.append(copy)
+    with app.app_context():
+        assert fetch_mail() == ["fetch-mail: 1 fetched by another worker or a copy, 1 threaded"]
+        assert fetch_mail() == ["fetch-mail: nothing new"]
+        assert len(db.session.scalars(select(InboundMail)).all()) == 1
