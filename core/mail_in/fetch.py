@@ -7,6 +7,7 @@ higher ones. Two fetchers at once may both download a mail; the unique Message-I
 
 import imaplib
 import re
+import ssl
 from collections import Counter
 
 from flask import current_app
@@ -23,8 +24,16 @@ SIZE_RE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+
 
 def _connect() -> imaplib.IMAP4:
     cfg = current_app.config
-    kind = imaplib.IMAP4_SSL if cfg["IMAP_SSL"] else imaplib.IMAP4
-    imap = kind(cfg["IMAP_HOST"], cfg["IMAP_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+    if cfg["IMAP_SSL"]:
+        # imaplib checks no certificate unless given a context that does: the password is at stake.
+        imap = imaplib.IMAP4_SSL(
+            cfg["IMAP_HOST"],
+            cfg["IMAP_PORT"],
+            ssl_context=ssl.create_default_context(),
+            timeout=cfg["MAIL_TIMEOUT"],
+        )
+    else:
+        imap = imaplib.IMAP4(cfg["IMAP_HOST"], cfg["IMAP_PORT"], timeout=cfg["MAIL_TIMEOUT"])
     try:
         imap.login(cfg["IMAP_USER"], cfg["IMAP_PASSWORD"])
     except BaseException:

@@ -18,6 +18,7 @@ SAFE = {
     "MAIL_USE_SSL": "1",
     "MAIL_DEFAULT_SENDER": "Qingyuan <noreply@invest.example.cn>",
     "PROXY_FIX": "1",
+    "IMAP_HOST": "imap.qingyuan.example",
 }
 NAMES = [
     *SAFE,
@@ -27,6 +28,7 @@ NAMES = [
     "LOG_FORMAT",
     "FILE_STORAGE",
     "MAIL_REPLY_ROUTE",
+    "IMAP_SSL",
     "HUEY_STORAGE",
     "HUEY_IMMEDIATE",
     "METRICS_TOKEN",
@@ -70,6 +72,7 @@ def test_a_safe_production_environment_passes(environment):
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
         ("FILE_STORAGE", "s3", "FILE_STORAGE"),
         ("MAIL_REPLY_ROUTE", "header", "MAIL_REPLY_ROUTE"),
+        ("IMAP_SSL", "0", "IMAP_SSL=0 to imap.qingyuan.example"),
         ("HUEY_STORAGE", "sqlite", "HUEY_STORAGE"),
         ("HUEY_IMMEDIATE", "1", "HUEY_IMMEDIATE"),
         ("METRICS_TOKEN", "CHANGE-ME", "METRICS_TOKEN"),
