@@ -2,3 +2,5 @@
 
 # Benches in the order `python -m bench` runs them when no name is given.
 BENCHES = ("pages", "cache", "leads", "imports", "dashboard", "migrations")
+# Benches that take long enough to run only when named (`make bench BENCH="--pg leads_million"`).
+OPT_IN = ("leads_million",)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from rapidfuzz import process
 from sqlalchemy import func, or_, select, update
 
+from core import search
 from core.code_names import assign_code_name
 from core.extensions import db
 from core.matching import match_score, normalise_company, normalise_email, normalise_phone
@@ -28,10 +29,8 @@ DUPLICATE_COMPANY_SCORE = 85
 
 
 def refresh_search_text(lead: Lead) -> None:
-    parts = [lead.company_name, lead.company_name_latin, lead.code_name]
-    for contact in lead.contacts:
-        parts += [contact.name, contact.email, contact.phone]
-    lead.search_text = " ".join(p.strip().lower() for p in parts if p)[:4000]
+    """The keys a lead is found by after its names or contacts changed: search and matching."""
+    search.refresh(lead)
     lead.company_key = normalise_company(lead.company_name_latin or lead.company_name)[:200]
 
 

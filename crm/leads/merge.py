@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from core import referrals
+from core.aliases import keep_names
 from core.audit import record
 from core.countries import country_name
 from core.extensions import db
@@ -93,12 +94,18 @@ def _move_history(survivor: Lead, loser: Lead) -> None:
 
 def _merge(survivor: Lead, loser: Lead, taken: list[str]) -> None:
     changes: dict = {"merged_lead": [None, loser.id]}
+    before = (survivor.company_name, survivor.company_name_latin)
     for key in taken:
         for attr in MERGE_FIELDS[key][1]:
             old, new = getattr(survivor, attr), getattr(loser, attr)
             if old != new:
                 changes[attr] = [old, new]
                 setattr(survivor, attr, new)
+    # Every name the firm went by stays findable: the loser's, and any the survivor gave up.
+    names = [*before, loser.company_name, loser.company_name_latin]
+    kept = keep_names(survivor, names + [alias.name for alias in loser.aliases])
+    if kept:
+        changes["aliases"] = [None, kept]
     if loser.legal_hold and not survivor.legal_hold:
         changes["legal_hold"] = [False, True]  # a hold on either lead protects the merged one
         survivor.legal_hold = True

@@ -1,7 +1,7 @@
 """inbound mail, outbox reply headers, bounced contacts
 
 Revision ID: mailin0001
-Revises: staff0001
+Revises: search0001
 Create Date: 2026-12-07 11:49:14.173122
 
 InboundMail (mail fetched from the bureau's IMAP mailbox) and MailboxState (how far each folder
@@ -18,7 +18,7 @@ import core.models.base
 
 # revision identifiers, used by Alembic.
 revision = 'mailin0001'
-down_revision = 'staff0001'
+down_revision = 'search0001'
 branch_labels = None
 depends_on = None
 

@@ -106,8 +106,8 @@ def test_merge_keeps_both_histories_and_records_it(app, client, cast, pair):
     timeline = page[page.index('class="lead-timeline"') :]
     for text in ("First call", "Second note", "First message", "Second message", "Reply to second"):
         assert text in timeline, text
-    assert "Merged" in timeline
-    assert timeline.count("Lead created in stage") == 2  # both leads' first stage
+    assert "merged" in timeline and "into this lead" in timeline
+    assert timeline.count("was created in stage") == 2  # both leads' first stage
     # The merged lead's address leads to the survivor; it is gone from its own flags.
     moved = client.get(f"/crm/leads/{second}")
     assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/crm/leads/{first}")

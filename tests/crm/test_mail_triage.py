@@ -60,7 +60,7 @@ def test_attaching_a_mail_puts_it_on_the_leads_timeline_with_its_attachment(app,
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/crm/leads/{waiting['lead']}")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Email from Pierre Durand: Demande d&#39;information" in page
+    assert "Pierre Durand wrote to the bureau" in page and "Demande d&#39;information" in page
     with app.app_context():
         mail = db.session.get(InboundMail, waiting["mail"])
         assert (mail.status, mail.lead_id, mail.matched_by) == (
