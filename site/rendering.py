@@ -9,6 +9,9 @@ from flask_babel import force_locale, gettext, ngettext
 
 from core.content import get_content
 from core.i18n import current_language
+from core.incentive_words import percent, policy_status
+from core.incentives import current_policy
+from core.projects import park_today
 from core.settings import promised_working_days
 from public_site import bp
 from public_site.page_cache import mark_cacheable
@@ -88,4 +91,7 @@ def site_context():
         "content": get_content(),
         "fallback_notice": fallback_notice,
         "promised_working_days": promised_working_days,
+        "policy_status": policy_status,
+        "percent": percent,
+        "current_policy": lambda: current_policy(park_today()),
     }
