@@ -226,7 +226,8 @@ def run(action: str, result: Plan, options: dict) -> list[tuple[Lead, str]]:
             subject, body = render_letter(options["template"], lang, lead, contact)
             outbox.queue(
                 kind="crm", to=contact.email, language=lang, subject=subject, body=body,
-                lead_id=lead.id,
+                lead_id=lead.id, automatic=False, answerable_by_lead=True,
+                officer_name=current_user.name,
             )  # fmt: skip
             log_activity(lead, kind="email", direction="out", subject=subject, body=body)
     db.session.flush()
