@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import audit, outbox
+from core import audit, notifications, outbox
 from core.exports import MIMETYPES
 from core.extensions import db
 from core.lead_moves import NOTE_MAX, SIGNING_ROLES, move_lead
@@ -230,6 +230,8 @@ def run(action: str, result: Plan, options: dict) -> list[tuple[Lead, str]]:
                 officer_name=current_user.name,
             )  # fmt: skip
             log_activity(lead, kind="email", direction="out", subject=subject, body=body)
+    if action == "assign":  # one mail per officer, however many leads they were given
+        notifications.leads_assigned(notifications.group_by_owner(result.targets), current_user)
     db.session.flush()
     return refused
 
