@@ -5,15 +5,13 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from core.audit import record
 from core.extensions import db
 from core.forms import Form
-from core.leads import on_create
 from core.mail_in.thread import attach
 from core.models import Contact, InboundMail, Lead
 from core.permissions import visible_leads
 from crm.inbox import bp
-from crm.leads.forms import NewLeadForm, language_choices
+from crm.leads.detail import lead_from_form, new_lead_form
 from crm.permissions import get_lead_or_404, require
 
 SHOWN = 100  # the oldest first: they have waited longest
@@ -112,25 +110,13 @@ def inbox_attach(mail_id: int):
 def inbox_new_lead(mail_id: int):
     """The new-lead form filled from the mail's sender; saving it puts the mail on the lead."""
     mail = _waiting_mail_or_404(mail_id)
-    form = NewLeadForm()
-    form.fill_choices()
-    form.contact_language.choices = language_choices()
-    if request.method == "GET":
-        form.language.data = form.contact_language.data = "zh"
-        form.source.data = "manual"
-        form.name.data = mail.from_name or mail.from_address.partition("@")[0]
-        form.email.data = mail.from_address
-    valid = form.validate_on_submit()
-    if request.method == "POST" and form.check_phone(form.country.data) and valid:
-        values = form.lead_values()
-        lead = Lead(source=form.source.data, stage="new", investment_currency="CNY", **values)
-        if current_user.role == "officer":
-            lead.owner_id, lead.team_id = current_user.id, current_user.team_id
-        lead.contacts.append(Contact(**form.contact_values()))
-        db.session.add(lead)
-        on_create(lead, user=current_user)
-        created = {k: [None, v] for k, v in values.items() if v is not None}
-        record("create", lead, {**created, "source": [None, lead.source]})
+    form = new_lead_form(
+        source="manual",
+        name=mail.from_name or mail.from_address.partition("@")[0],
+        email=mail.from_address,
+    )
+    lead = lead_from_form(form)
+    if lead is not None:
         attach(mail, lead, current_user)
         db.session.flush()
         flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")
