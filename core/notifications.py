@@ -12,8 +12,11 @@ from core.models import Lead, User
 from core.urls import staff_base_url, staff_lead_url
 
 
-def _told(person: User | None, by: User | None) -> bool:
-    return person is not None and person.active and (by is None or by.id != person.id)
+def _told(person: User | None, by) -> bool:
+    """Whether to tell the person: active, and not the one who did it (by: a user, or nobody
+    signed in, as in a command)."""
+    doer = getattr(by, "id", None) if getattr(by, "is_authenticated", False) else None
+    return person is not None and person.active and doer != person.id
 
 
 def lead_assigned(lead: Lead, owner: User, by: User | None) -> None:
@@ -25,6 +28,7 @@ def leads_assigned(by_owner: dict[User, list[Lead]], by: User | None) -> None:
     for owner, leads in by_owner.items():
         if not _told(owner, by) or not leads:
             continue
+        by = by if getattr(by, "is_authenticated", False) else None
         with force_locale(owner.language or "zh"):
             if len(leads) == 1:
                 subject = gettext("A lead is yours now: %(company)s", company=leads[0].company_name)
@@ -59,6 +63,7 @@ def group_by_owner(pairs) -> dict[User, list[Lead]]:
 def liaison_named(lead: Lead, leader: User, by: User | None) -> None:
     if not _told(leader, by):
         return
+    by = by if getattr(by, "is_authenticated", False) else None
     with force_locale(leader.language or "zh"):
         subject = gettext("You are the liaison for %(company)s", company=lead.company_name)
         body = render_template(

@@ -16,6 +16,7 @@ from core.models import (
     AuditEntry,
     ConsentRecord,
     Contact,
+    DuplicateCandidate,
     InboundMail,
     Inquiry,
     Lead,
@@ -228,8 +229,24 @@ def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = No
     db.session.execute(
         update(OutboxEmail)
         .where(OutboxEmail.lead_id.in_(lead_ids))
-        .values(to_address=ANONYMISED_ADDRESS, subject=ANONYMISED, body_text="", last_error=None)
+        .values(
+            to_address=ANONYMISED_ADDRESS,
+            subject=ANONYMISED,
+            body_text="",
+            last_error=None,
+            reply_to=None,  # the bureau's notification answers the investor: their address
+        )
     )
+    # The matcher's reasons quote both sides' names and mail domains: only the codes stay.
+    for flag in db.session.scalars(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.lead_id.in_(lead_ids) | DuplicateCandidate.other_id.in_(lead_ids)
+        )
+    ):
+        flag.reasons = [
+            {"code": reason["code"]} if isinstance(reason, dict) else reason
+            for reason in flag.reasons or []
+        ]
     # Mail they sent in (core/mail_in): its Message-ID stays, so it is not fetched again.
     db.session.execute(
         update(InboundMail)

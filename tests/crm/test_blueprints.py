@@ -17,6 +17,7 @@ AREAS = {
     "events",
     "home",
     "imports",
+    "inbox",
     "jobs",
     "leads",
     "pipeline",
