@@ -18,6 +18,7 @@ from core.models import Contact, Event, Lead, ListItem, SavedFilter, Team, User
 from core.stages import LEAD_STAGE_LABELS
 from crm.leads import bp, filters
 from crm.leads.bulk_actions import ACTION_PERMISSIONS, ACTIONS
+from crm.leads.columns import COLUMNS, chosen_columns
 from crm.permissions import allowed, require, visible_leads
 
 MAX_SAVED_NAME = 80
@@ -159,6 +160,8 @@ def leads():
         bulk_actions=bulk_actions_for_user(),
         code_names=query.code_names,
         lead_url=lead_url,
+        column_labels=COLUMNS,
+        columns=chosen_columns(current_user),
         **_filter_choices(),
     )
 
