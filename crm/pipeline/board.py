@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from core.code_names import shows_code_names
 from core.extensions import db
-from core.i18n import current_language, money_compact, number
+from core.i18n import current_language, money, money_compact, number
 from core.models import LEAD_STAGES, Event, Lead, Team
 from core.models.base import utcnow
 from core.stages import lead_stage_label
@@ -106,6 +106,7 @@ def column_summary(clauses: list) -> dict[str, dict]:
             "count": count,
             "count_text": ngettext("%(shown)s lead", "%(shown)s leads", count, shown=number(count)),
             "total_text": money_compact(total or 0),
+            "total_exact": money(total or 0),
         }
     return summary
 

@@ -42,7 +42,10 @@
       var count = board.querySelector('[data-column-count="' + stage + '"]');
       var total = board.querySelector('[data-column-total="' + stage + '"]');
       if (count) { count.textContent = columns[stage].count_text; }
-      if (total) { total.textContent = columns[stage].total_text; }
+      if (total) {
+        total.textContent = columns[stage].total_text;
+        total.title = columns[stage].total_exact;
+      }
     });
   }
 
