@@ -9,7 +9,6 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from core.code_names import shows_code_names
-
 from core.extensions import db
 from crm.leads import bp, filters
 from crm.permissions import require, visible_leads

@@ -67,7 +67,10 @@ def board_filters(args: MultiDict) -> tuple[list, dict, list[str]]:
     text = " ".join(args.get("q", "").split())
     if len(text) > MAX_TEXT:
         problems.append(
-            gettext("The search text is longer than %(count)d characters and was ignored.", count=MAX_TEXT)
+            gettext(
+                "The search text is longer than %(count)d characters and was ignored.",
+                count=MAX_TEXT,
+            )
         )
     elif text:
         clauses.append(_text_clause(text))
