@@ -165,3 +165,41 @@ def test_the_board_shows_seven_stages_opens_a_lead_and_shows_a_refused_move(
     # The quick filter narrows the board by a piece of the name.
     page.goto("/crm/board?q=" + ("恒力" if lang == "zh" else "Keller"))
     assert page.locator(".board-card").count() == 18
+
+
+@pytest.mark.parametrize("lang", ("zh", "en"))
+def test_project_and_dashboard_open_on_a_summary(new_page, bureau, axe, lang):
+    from playwright.sync_api import expect
+
+    from core.extensions import db
+    from tests.factories import make_project
+
+    server, cast, secret = bureau
+    set_staff_language(server.app, [cast.manager], lang)
+    with server.app.app_context(), server.app.test_request_context():
+        project_id = make_project("Keller Antriebe GmbH", investment=150_000_000).id
+        db.session.commit()
+        db.session.remove()
+    page = new_page(viewport=WIDE, locale="zh-CN" if lang == "zh" else "en-GB")
+    page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
+
+    def t(msgid, **variables):
+        return server.translate(lang, msgid, **variables)
+
+    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    page.goto(f"/crm/projects/{project_id}")
+    index = page.get_by_role("navigation", name=t("Sections of this page"))
+    index.get_by_role("link", name=t("Approval steps")).click()
+    expect(page).to_have_url(f"{server.url}/crm/projects/{project_id}#approvals-title")
+    assert page.locator("#approvals-title").bounding_box()["y"] < WIDE["height"]
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"project-{lang}.png"))
+    axe(page, f"project ({lang})")
+
+    page.goto("/crm/dashboard")
+    tiles = page.locator(".kpi-tile")
+    assert tiles.count() >= 2
+    assert tiles.first.bounding_box()["y"] < page.locator("#targets-title").bounding_box()["y"]
+    assert tiles.first.bounding_box()["y"] + 80 < WIDE["height"], "the tiles come first"
+    page.screenshot(path=str(SHOTS / f"dashboard-{lang}.png"))
+    axe(page, f"dashboard ({lang})")
