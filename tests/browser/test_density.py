@@ -203,3 +203,34 @@ def test_project_and_dashboard_open_on_a_summary(new_page, bureau, axe, lang):
     assert tiles.first.bounding_box()["y"] + 80 < WIDE["height"], "the tiles come first"
     page.screenshot(path=str(SHOTS / f"dashboard-{lang}.png"))
     axe(page, f"dashboard ({lang})")
+
+
+@pytest.mark.parametrize("lang", ("zh", "en"))
+def test_the_follow_up_list_is_compact(new_page, bureau, axe, lang):
+    from core.extensions import db
+    from tests.factories import make_lead
+
+    server, cast, secret = bureau
+    set_staff_language(server.app, [cast.manager], lang)
+    with server.app.app_context():
+        for number in range(30):  # a fair's leads, nobody assigned yet
+            name, _latin = COMPANIES[number % len(COMPANIES)]
+            make_lead(f"{name} {number}", investment=150_000_000)
+        db.session.commit()
+        db.session.remove()
+    page = new_page(viewport=WIDE, locale="zh-CN" if lang == "zh" else "en-GB")
+    page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
+
+    def t(msgid, **variables):
+        return server.translate(lang, msgid, **variables)
+
+    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    page.goto("/crm/follow-up")
+    rows = page.locator(".follow-up-table tbody tr")
+    assert rows.count() >= 30
+    height = max(rows.nth(i).bounding_box()["height"] for i in range(rows.count()))
+    print(f"follow-up {lang}: rows {height} px, {WIDE['height'] / height:.1f} a screen")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"follow-up-{lang}.png"))
+    assert WIDE["height"] / height >= 20
+    axe(page, f"follow-up ({lang})")
