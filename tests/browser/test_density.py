@@ -136,6 +136,11 @@ def test_the_board_shows_seven_stages_opens_a_lead_and_shows_a_refused_move(
         expect(columns.nth(index).locator(".board-column-title")).to_be_visible()
     card = page.locator(".board-card").first
     assert card.bounding_box()["height"] <= 90, "a card is two lines and a small move control"
+    # The column heads stay in view while the cards scroll.
+    page.locator(".board").evaluate("board => board.scrollTop = 300")
+    head = page.locator(".board-column-head").first.bounding_box()
+    assert abs(head["y"] - page.locator(".board").bounding_box()["y"]) <= 2
+    page.locator(".board").evaluate("board => board.scrollTop = 0")
     axe(page, f"board ({lang})")
 
     # Someone else moves a lead meanwhile: this page's move is refused, visibly, on the card.
