@@ -5,7 +5,7 @@ import importlib
 import signal
 import sys
 
-from bench import BENCHES
+from bench import BENCHES, OPT_IN
 from bench.database import backend
 from bench.report import Section, machine_facts, record, render_text
 from bench.settings import HarnessError, from_env
@@ -37,7 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("names", nargs="*", metavar="name", help=f"any of: {', '.join(BENCHES)}")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="name",
+        help=f"any of: {', '.join(BENCHES + OPT_IN)} ({', '.join(OPT_IN)} only when named)",
+    )
     parser.add_argument(
         "--pg", action="store_true", help="run against a PostgreSQL database made for the run"
     )
@@ -45,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         "--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone"
     )
     args = parser.parse_args(argv)
-    unknown = [name for name in args.names if name not in BENCHES]
+    unknown = [name for name in args.names if name not in BENCHES + OPT_IN]
     if unknown:
-        parser.error(f"unknown bench: {', '.join(unknown)} (choose from {', '.join(BENCHES)})")
+        choices = ", ".join(BENCHES + OPT_IN)
+        parser.error(f"unknown bench: {', '.join(unknown)} (choose from {choices})")
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         options = from_env(args.pg)

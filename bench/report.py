@@ -41,6 +41,12 @@ HEADER = (
     "(faulthandler: during garbage collection while several threads of one process rendered\n"
     "the land page), on SQLite and PostgreSQL, and never with sync workers. Measured the same\n"
     "day, 2 sync workers gave hello-world 5,100 req/s against 6,000-6,800 for gthread.\n"
+    "\n"
+    "The lead list at a million leads runs only when asked, on PostgreSQL:\n"
+    '`make bench BENCH="--pg leads_million"` (`python -m bench --pg leads_million`). It loads\n'
+    "the leads set-based (INSERT … SELECT over generate_series), builds the trigram index, then\n"
+    "measures the targets of the 100,000-lead bench with 50 requests each (`BENCH_REQUESTS`;\n"
+    "`BENCH_MILLION_LEADS` sets the size).\n"
 )
 
 

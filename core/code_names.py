@@ -1,8 +1,16 @@
-"""Code names: what a lead's code name is, and who sees leads by it instead of the company."""
+"""Code names: what a lead's code name is, and who sees a lead by it instead of the company.
+
+A lead is seen by its company's name unless a manager marked it confidential; then only
+managers and admins, its owner and its liaison leader (the lead's or its project's) see the name,
+everyone else the code name, in lists, reports and exports alike.
+"""
 
 from flask_babel import gettext
+from sqlalchemy import false, or_, select
 
-from core.models import Lead
+from core.extensions import db
+from core.models import Lead, Project
+from core.permissions import allowed
 
 # Code names hide the company from those who do not need it: a word and the lead's number.
 CODE_WORDS = (
@@ -11,8 +19,6 @@ CODE_WORDS = (
     "Cedar", "Maple", "Falcon", "Heron", "Lynx", "Otter", "Tern", "Ibis", "Kestrel",
     "Egret", "Juniper", "Laurel", "Hazel", "Aspen", "Birch",
 )  # fmt: skip
-# County leaders act on leads (board, lists, reports) without needing to know the company.
-CODE_NAME_ROLES = frozenset({"leader"})
 
 
 def code_name_for(lead_id: int) -> str:
@@ -29,10 +35,37 @@ def code_name(lead: Lead) -> str:
     return lead.code_name or gettext("Lead %(id)s", id=lead.id)
 
 
-def shows_code_names(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.role in CODE_NAME_ROLES)
+def sees_every_name(user) -> bool:
+    return allowed("lead.confidential", user)
+
+
+def sees_name(lead: Lead, user) -> bool:
+    """Whether the user sees this lead's company by name."""
+    if not lead.confidential or sees_every_name(user):
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    if user.id in (lead.owner_id, lead.liaison_id):
+        return True
+    chair = db.session.scalar(select(Project.liaison_id).where(Project.lead_id == lead.id))
+    return chair == user.id
+
+
+def named_leads(user):
+    """A WHERE clause: the leads the user sees by name (a name search must find no other), or
+    None when that is every lead."""
+    if sees_every_name(user):
+        return None
+    if user is None or not user.is_authenticated:
+        return false()
+    return or_(
+        Lead.confidential.is_(False),
+        Lead.owner_id == user.id,
+        Lead.liaison_id == user.id,
+        Lead.id.in_(select(Project.lead_id).where(Project.liaison_id == user.id)),
+    )
 
 
 def shown_name(lead: Lead, user) -> str:
-    """What the user sees a lead as: its code name or its company."""
-    return code_name(lead) if shows_code_names(user) else lead.company_name
+    """What the user sees a lead as: its company or, if confidential to them, its code name."""
+    return lead.company_name if sees_name(lead, user) else code_name(lead)

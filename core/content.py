@@ -18,6 +18,10 @@ DATA_FILES = (
 )  # fmt: skip
 
 
+# A policy being written has indicative figures; an adopted one cites its document.
+POLICY_STATUSES = ("draft", "adopted", "superseded")
+
+
 class ContentError(Exception):
     """A content file is missing, malformed or incomplete."""
 
@@ -100,6 +104,11 @@ class Content:
                 raise ContentError(f"{path}: {exc}") from exc
             if str(policy.get("version")) != path.stem:
                 raise ContentError(f"{path}: version must be the file's name ({path.stem})")
+            status = policy.get("status")
+            if status not in POLICY_STATUSES:
+                raise ContentError(f"{path}: status must be one of {', '.join(POLICY_STATUSES)}")
+            if status == "adopted" and not (policy.get("document") and policy.get("adopted_on")):
+                raise ContentError(f"{path}: an adopted policy names its document and adopted_on")
             self.policies[path.stem] = policy
 
     # -- pages -----------------------------------------------------------

@@ -6,20 +6,18 @@ from datetime import timedelta
 
 from flask import current_app, render_template, request
 from flask_babel import force_locale, gettext
-from rapidfuzz import process
 from sqlalchemy import select, update
 
 from core import outbox
 from core.audit import record
 from core.content import get_content
 from core.extensions import db
-from core.matching import match_score, normalise_company
+from core.matching import normalise_company
+from core.matching.scoring import ALIKE_SCORE, Firm, compare
 from core.models import Enterprise, EnterpriseContact, Plot, PortalLink
 from core.models.base import utcnow
 from core.urls import external_url
 
-# The same bar as for duplicate leads: a referred name this close to a park firm is that firm.
-SAME_COMPANY_SCORE = 85
 LINK_PURPOSES = ("invite", "sign_in")
 
 
@@ -33,27 +31,22 @@ def refresh_keys(enterprise: Enterprise) -> None:
     enterprise.latin_key = normalise_company(enterprise.name_latin or "")
 
 
-def _scorer(a: str, b: str, **_kwargs) -> float:
-    return match_score(a, b)
-
-
 def matching_enterprise(*names: str | None) -> Enterprise | None:
-    """The park enterprise one of these company names denotes, if any."""
-    keys = {}
-    for ent_id, name_key, latin_key in db.session.execute(
-        select(Enterprise.id, Enterprise.name_key, Enterprise.latin_key)
+    """The park enterprise these company names (Chinese and Latin) denote: one the matcher would
+    merge, or suggest for names alike (a place or trade left out, a spelling), not for a group's
+    other firm. A referral of it is refused, which costs no data if it is wrong."""
+    given = [name for name in names if name]
+    if not given:
+        return None
+    wanted = Firm(given[0], given[1] if len(given) > 1 else "")
+    best: tuple[int, int] | None = None
+    for ent_id, name, latin in db.session.execute(
+        select(Enterprise.id, Enterprise.name, Enterprise.name_latin)
     ):
-        for n, key in enumerate((name_key, latin_key)):
-            if key:
-                keys[(ent_id, n)] = key
-    for name in filter(None, names):
-        wanted = normalise_company(name)
-        if not wanted:
-            continue
-        found = process.extractOne(wanted, keys, scorer=_scorer, score_cutoff=SAME_COMPANY_SCORE)
-        if found:
-            return db.session.get(Enterprise, found[2][0])
-    return None
+        verdict = compare(wanted, Firm(name or "", latin or ""))
+        if verdict.score >= ALIKE_SCORE and (best is None or verdict.score > best[0]):
+            best = (verdict.score, ent_id)
+    return db.session.get(Enterprise, best[1]) if best else None
 
 
 def normalise_address(email: str) -> str:

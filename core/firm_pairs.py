@@ -40,3 +40,12 @@ def known_different(key_a: str, key_b: str) -> bool:
         )
         is not None
     )
+
+
+def all_known_different():
+    """known_different for many lookups (an import, a new lead's candidates): every pair read
+    once into memory; None when there is none, so the matcher need not work out keys."""
+    pairs = {(a, b) for a, b in db.session.execute(select(FirmPair.key_a, FirmPair.key_b))}
+    if not pairs:
+        return None
+    return lambda key_a, key_b: _ordered(key_a[:200], key_b[:200])[:2] in pairs

@@ -10,6 +10,7 @@ from babel.units import format_unit
 from flask import current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale, gettext, to_user_timezone
 
+from core.matching.scoring import reason_text
 from core.units import m2_to_ha, m2_to_mu, mu_to_m2
 
 # code -> BCP-47 tag and the language's name in itself (for the switcher).
@@ -27,14 +28,15 @@ LANG_COOKIE = "lang"
 
 
 def negotiate_language() -> str:
-    """The visitor's explicit choice (cookie), else Accept-Language, else Chinese."""
+    """The visitor's explicit choice (cookie), else Accept-Language, else English: a browser in
+    a language we do not offer (Italian, Japanese) or in none is more likely to read English."""
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen
     best = request.accept_languages.best_match(PUBLIC_LANGUAGES + ("zh-CN", "zh-Hans"))
     if best and best.startswith("zh"):
         return "zh"
-    return best or "zh"
+    return best or "en"
 
 
 def select_locale() -> str:
@@ -184,7 +186,9 @@ def init_app(app) -> None:
     )
     app.jinja_env.filters["date"] = date
     app.jinja_env.filters["datetime"] = datetime_text
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, translated=translated)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, translated=translated, match_reason=reason_text
+    )
 
     @app.context_processor
     def language_context():

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from core import incentives
 from core.choices import industry_name
-from core.i18n import current_language, money
+from core.i18n import current_language, money, translated
+from core.i18n import date as format_date
 from core.units import m2_to_mu
 
 HECTARE_M2 = Decimal(10000)
@@ -176,3 +177,20 @@ def staff_reason(rule: str, detail: dict, state: str, years: int, industry: str)
             "Limited to the policy's maximum: %(figures)s.", figures=staff_figures_text(detail)
         )
     return rule  # a rule added to core.incentives before it has its sentence here
+
+
+def policy_status(policy: dict) -> str:
+    """What a policy's figures are worth, said the same on every page, in the estimator and in
+    mails: indicative while the county drafts it, citing its document once adopted."""
+    if policy["status"] == "adopted":
+        return gettext(
+            "Adopted on %(date)s (%(document)s).",
+            date=format_date(policy["adopted_on"], "long"),
+            document=translated(policy["document"]),
+        )
+    if policy["status"] == "superseded":
+        return gettext("Superseded: projects signed under it keep its terms.")
+    return gettext(
+        "The written policy is still being drafted: its figures are indicative, and the "
+        "terms for your project are confirmed in your investment agreement."
+    )

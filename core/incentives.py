@@ -41,9 +41,13 @@ def policies() -> dict[str, dict]:
 
 
 def current_policy(today: date) -> dict | None:
-    """The newest version adopted by today."""
-    adopted = [p for p in policies().values() if p["adopted_on"] <= today]
-    return max(adopted, key=lambda p: p["adopted_on"]) if adopted else None
+    """The newest version in effect today (a draft the bureau quotes, or an adopted one)."""
+    usable = [
+        p
+        for p in policies().values()
+        if p["status"] != "superseded" and p["effective_from"] <= today
+    ]
+    return max(usable, key=lambda p: p["effective_from"]) if usable else None
 
 
 def policy(version: str | None) -> dict | None:

@@ -4,12 +4,15 @@ and the history its moves from stage to stage leave (core.lead_moves makes the m
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from rapidfuzz import process
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
+from core import search
 from core.code_names import assign_code_name
 from core.extensions import db
-from core.matching import match_score, normalise_company, normalise_email, normalise_phone
+from core.firm_pairs import all_known_different
+from core.matching import normalise_company, normalise_email, normalise_phone
+from core.matching.scoring import MERGE, SUGGEST, Firm, compare
 from core.models import (
     FORWARD_RANK,
     AssignmentRule,
@@ -24,14 +27,16 @@ from core.settings import get as setting
 from core.settings import response_working_days
 from core.workdays import deadline_after
 
+# Leads compared in full at most, after the database kept those sharing a contact or the brand.
+DUPLICATE_CANDIDATES = 2000
+MISSPELT_CANDIDATES = 300
+# The old name-only threshold, still used by the demo data to keep its firms apart.
 DUPLICATE_COMPANY_SCORE = 85
 
 
 def refresh_search_text(lead: Lead) -> None:
-    parts = [lead.company_name, lead.company_name_latin, lead.code_name]
-    for contact in lead.contacts:
-        parts += [contact.name, contact.email, contact.phone]
-    lead.search_text = " ".join(p.strip().lower() for p in parts if p)[:4000]
+    """The keys a lead is found by after its names or contacts changed: search and matching."""
+    search.refresh(lead)
     lead.company_key = normalise_company(lead.company_name_latin or lead.company_name)[:200]
 
 
@@ -216,50 +221,65 @@ def rule_team(language: str | None, industry: str | None) -> int | None:
     return None
 
 
-def _scorer(na: str, nb: str, **_kwargs) -> float:
-    # The import's scorer, so a lead typed in and a row imported are judged alike.
-    return match_score(na, nb)
+def _firm(lead: Lead) -> Firm:
+    latin = lead.company_name_latin if lead.company_name_latin != lead.company_name else ""
+    phones = (normalise_phone(c.phone, lead.country) for c in lead.contacts if c.phone)
+    return Firm(
+        lead.company_name or "",
+        latin or "",
+        lead.country,
+        tuple(normalise_email(c.email) for c in lead.contacts if c.email),
+        tuple(filter(None, phones)),
+        lead.id,
+    )
 
 
-def possible_duplicates(lead: Lead, limit: int = 5) -> list[tuple[Lead, list[str], int]]:
-    """Leads sharing an email or phone, or with a similar company name (best first)."""
-    emails = {normalise_email(c.email) for c in lead.contacts if c.email}
-    phones = {normalise_phone(c.phone, lead.country) for c in lead.contacts if c.phone}
-    phones.discard(None)
-    found: dict[int, tuple[Lead, list[str], int]] = {}
+def _candidate_ids(firm: Firm, active) -> set[int]:
+    """Leads that could be this firm: one address, phone or firm domain, or the brand in the
+    key (the whole brand, or a piece of it a one-letter slip leaves whole)."""
+    clauses = []
+    if firm.mail:
+        clauses.append(func.lower(Contact.email).in_(firm.mail))
+    if firm.phones:
+        clauses.append(Contact.phone.in_(firm.phones))
+    clauses += [func.lower(Contact.email).like(f"%@{d}") for d in firm.domains]
+    ids = set()
+    if clauses:
+        ids |= set(db.session.scalars(select(Contact.lead_id).where(or_(*clauses))))
+    brands, pieces = set(), set()
+    for part in firm.parts:
+        brands |= {part.brand_key, part.folded_key}
+        pieces |= {k[:4] for k in brands if len(k) >= 6} | {k[-4:] for k in brands if len(k) >= 6}
+    # company_key writes the brand's pinyin in words (天府 -> "tianfu"): compare without spaces.
+    joined = func.replace(Lead.company_key, " ", "")
+    # The whole brand first, then pieces of it (a misspelt brand), each with a bound.
+    for wanted, bound in ((brands, DUPLICATE_CANDIDATES), (pieces - brands, MISSPELT_CANDIDATES)):
+        wanted = {w for w in wanted if len(w) >= 3}
+        if wanted:
+            clause = or_(*(joined.contains(w, autoescape=True) for w in wanted))
+            ids |= set(db.session.scalars(select(Lead.id).where(*active, clause).limit(bound)))
+    return ids
 
-    def note(other: Lead, reason: str, score: int) -> None:
-        _, reasons, best = found.get(other.id, (other, [], 0))
-        found[other.id] = (other, sorted({*reasons, reason}), max(best, score))
 
+def possible_duplicates(lead: Lead, limit: int = 5) -> list[tuple[Lead, list[dict], int]]:
+    """Leads the matcher merges with or suggests for this one (best first), with its reasons:
+    a strong flag when the verdict is a default merge. Pairs marked different are left out."""
+    firm = _firm(lead)
     active = (Lead.id != lead.id, Lead.merged_into_id.is_(None), Lead.anonymised_at.is_(None))
-    if emails or phones:
-        clauses = []
-        if emails:
-            clauses.append(func.lower(Contact.email).in_(emails))
-        if phones:
-            clauses.append(Contact.phone.in_(phones))
-        for other, email, phone in db.session.execute(
-            select(Lead, Contact.email, Contact.phone).join(Contact).where(*active, or_(*clauses))
-        ):
-            if email and email.lower() in emails:
-                note(other, "email", 100)
-            if phone and phone in phones:
-                note(other, "phone", 95)
-    # Similar names: one pass of rapidfuzz over the normalised keys of every active lead.
-    keys = {
-        key_id: key
-        for key_id, key in db.session.execute(select(Lead.id, Lead.company_key).where(*active))
-        if key
-    }
-    wanted = {normalise_company(n) for n in (lead.company_name, lead.company_name_latin) if n}
-    for name in filter(None, wanted):
-        for _, score, other_id in process.extract(
-            name, keys, scorer=_scorer, score_cutoff=DUPLICATE_COMPANY_SCORE, limit=limit
-        ):
-            note(db.session.get(Lead, other_id), "company", int(score))
-    ranked = sorted(found.values(), key=lambda item: -item[2])
-    return ranked[:limit]
+    ids = _candidate_ids(firm, active)
+    distinct = all_known_different()
+    found = []
+    if ids:
+        others = db.session.scalars(
+            select(Lead).where(*active, Lead.id.in_(ids)).options(selectinload(Lead.contacts))
+        ).all()
+        for other in others:
+            verdict = compare(firm, _firm(other), known_different=distinct)
+            if verdict.outcome in (MERGE, SUGGEST):
+                reasons = [r.as_dict() for r in verdict.reasons]
+                found.append((other, reasons, verdict.score))
+    found.sort(key=lambda item: -item[2])
+    return found[:limit]
 
 
 def flag_duplicates(lead: Lead) -> list[DuplicateCandidate]:

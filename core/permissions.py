@@ -22,6 +22,9 @@ RULES: dict[str, frozenset[str]] = {
     "lead.merge": frozenset({"admin", "manager"}),
     "lead.export": frozenset({"admin", "manager"}),
     "lead.privacy": frozenset({"admin", "manager"}),
+    "lead.audit": frozenset({"admin", "manager", "officer"}),
+    # Marking a lead confidential, and seeing every confidential lead's company by name.
+    "lead.confidential": frozenset({"admin", "manager"}),
     "activity.create": frozenset({"admin", "manager", "officer"}),
     "report.view": frozenset({"admin", "manager", "leader"}),
     "event.view": frozenset({"admin", "manager", "officer", "leader"}),

@@ -3,7 +3,7 @@
 import io
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from core.audit import record
 from core.exports import write_csv
@@ -18,6 +18,7 @@ from core.models import (
     Contact,
     Inquiry,
     Lead,
+    LeadAlias,
     LeadFile,
     OutboxEmail,
     Referral,
@@ -231,12 +232,14 @@ def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = No
     _forget_files(lead_ids)
     forget_in_imports(person, lead_ids, actor=actor, files=files)
     scrub_elsewhere(person, lead_ids)
+    # The firm's other names would name it as plainly as the company name does.
+    db.session.execute(delete(LeadAlias).where(LeadAlias.lead_id.in_(lead_ids)))
     for each in leads:
         each.company_name = each.code_name or ANONYMISED
         each.company_name_latin = None
         each.lost_note = ""
         each.anonymised_at = now
-        db.session.expire(each, ["contacts", "inquiries"])
+        db.session.expire(each, ["contacts", "inquiries", "aliases"])
         # Merged leads keep their own search text and keys from before the merge.
         refresh_search_text(each)
         each.company_key = ""

@@ -18,6 +18,7 @@ from core import audit, leads, outbox, referral_routing
 from core.countries import country_name
 from core.enterprises import matching_enterprise, normalise_address
 from core.extensions import db
+from core.firm_pairs import remember_different
 from core.matching import normalise_company
 from core.models import (
     DECLINE_REASONS,
@@ -223,7 +224,8 @@ def accept(referral: Referral, user: User, *, different_company: bool = False) -
                 "so that the first referrer keeps the credit."
             )
         )
-    if matching_leads(referral) and not different_company:
+    lookalikes = matching_leads(referral)
+    if lookalikes and not different_company:
         raise Refused(
             gettext(
                 "This company may already be in the pipeline. Merge the referral into that lead, "
@@ -231,6 +233,11 @@ def accept(referral: Referral, user: User, *, different_company: bool = False) -
             )
         )
     routed = _decide(referral, user, "accepted")
+    # Confirmed as another firm: those leads are not proposed for it again.
+    for other, _, _ in lookalikes:
+        remember_different(
+            referral.company_key, other.company_key, user=user, lead_ids=(None, other.id)
+        )
     lead = Lead(
         source="referral",
         company_name=referral.company_name,

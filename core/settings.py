@@ -13,7 +13,7 @@ DEFAULTS: dict[str, object] = {
     "liaison_threshold_cny": 500_000_000,
     "retention_years": 3,
     # An overdue approval step goes to the department and the liaison leader after this many
-    # working days past its due day (the agent is told on the first).
+    # further working days after the agent was told (the first level), one level at a time.
     "escalation_working_days": 3,
 }
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import choices, incentives
 from core.i18n import area_mu, money, translated
-from core.incentive_words import PHRASES, figures_text, investor_reason, percent
+from core.incentive_words import PHRASES, figures_text, investor_reason, percent, policy_status
 from public_site import bp
 from public_site.inquiry.labels import LABELS
 
@@ -122,7 +122,7 @@ def explain(policy: dict, inputs: dict, result: dict) -> dict:
     return {
         "title": translated(policy["title"]),
         "version": result["version"],
-        "adopted_on": policy["adopted_on"],
+        "status": policy_status(policy),
         "rows": rows,
         "other_label": gettext("If construction starts after the deadline")
         if result["on_time"]

@@ -2,11 +2,16 @@
 
 import hashlib
 
+from babel import Locale
+from babel.lists import format_list
 from flask import current_app, make_response, render_template, request
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
 from core.content import get_content
-from core.i18n import LANGUAGES, current_language
+from core.i18n import current_language
+from core.incentive_words import percent, policy_status
+from core.incentives import current_policy
+from core.projects import park_today
 from core.settings import promised_working_days
 from public_site import bp
 from public_site.page_cache import mark_cacheable
@@ -42,13 +47,42 @@ def cache_publicly(response):
 
 
 def fallback_notice(missing_lang: str) -> str:
-    """Say, in the language the visitor asked for, that this page is shown in another one."""
-    shown = LANGUAGES[current_language()]["name"]
+    """Say, in the language the visitor asked for, that this page is shown in another one, named
+    in theirs ("auf Englisch", "en anglais", "以英语显示")."""
+    shown = Locale.parse(current_language()).get_display_name(missing_lang)
+    if missing_lang == "fr":  # French writes a language's name in lower case inside a sentence
+        shown = shown.lower()
     with force_locale(missing_lang):
         return gettext(
             "This page is not available in your language yet. It is shown in %(language)s.",
             language=shown,
         )
+
+
+def reply_languages(lang: str) -> str:
+    """The languages the bureau answers in (content/data/site.yaml), named in the reader's."""
+    codes = get_content().site.get("reply_languages") or ["zh", "en"]
+    names = [Locale.parse(code).get_display_name(lang) for code in codes]
+    if lang == "fr":  # French writes a language's name in lower case inside a sentence
+        names = [name.lower() for name in names]
+    return format_list(names, style="or", locale=lang)
+
+
+def promises(text: str) -> str:
+    """Content text with the bureau's promises filled in from their one source: the response
+    time from the CRM's setting (which also sets the first-response clock), the languages from
+    the site's data. Markdown leaves {reply_within} and {reply_languages} as they are."""
+    if "{reply_" not in text:
+        return text
+    lang = current_language()
+    days = promised_working_days()
+    within = ngettext("within %(num)d working day", "within %(num)d working days", days)
+    return text.replace("{reply_within}", within).replace(
+        "{reply_languages}", reply_languages(lang)
+    )
+
+
+bp.add_app_template_filter(promises, "promises")
 
 
 @bp.app_context_processor
@@ -57,4 +91,7 @@ def site_context():
         "content": get_content(),
         "fallback_notice": fallback_notice,
         "promised_working_days": promised_working_days,
+        "policy_status": policy_status,
+        "percent": percent,
+        "current_policy": lambda: current_policy(park_today()),
     }

@@ -55,7 +55,10 @@ def alternates_context():
     ]
     return {
         "alternates": alternates,
-        "x_default": absolute("/"),
+        # For readers of none of our languages: this page in English, as negotiation gives them.
+        "x_default": absolute(url_for(request.endpoint, lang="en", **args))
+        if "en" in languages
+        else absolute("/"),
         "canonical": absolute(url_for(request.endpoint, lang=g.lang, **args)),
         "switcher": switcher,
     }

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext
 
-from core.imports.index import STRONG_COMPANY_SCORE, LeadIndex, NameIndex, domain_of
+from core.imports.index import LeadIndex
 from core.imports.mapping import FIELD_KEYS, FIELDS
 from core.imports.reading import Table
 from core.imports.values import (
@@ -18,6 +18,8 @@ from core.imports.values import (
     parse_tags,
 )
 from core.matching import normalise_company, normalise_phone
+from core.matching.candidates import FirmIndex
+from core.matching.scoring import MARKED_DIFFERENT, MERGE, SUGGEST, Firm, Verdict, reason_text
 
 _NOT_DIGITS = re.compile(r"[\s\-./()]+")
 
@@ -40,21 +42,41 @@ JOINERS = {"notes": "\n", "interest": "\n", "tags": ", "}
 class Match:
     """An existing lead (lead_id) or an earlier row of the same file (row) this row resembles."""
 
-    reason: str  # email | phone | company
+    reason: str  # email | phone | company: the strongest agreement, for the duplicate flags
     score: int
     label: str  # the company as shown to the user
     lead_id: int | None = None
     row: int | None = None
-
-    # A company match whose two sides write from different firms' mail domains: never merged
-    # by default, however alike the names.
-    other_domain: bool = False
+    # merge: the default action; suggest: shown for a person to decide; different: a person
+    # said these are two firms (core.matching.scoring).
+    outcome: str = SUGGEST
+    reasons: list[dict] = field(default_factory=list)  # Reason.as_dict(), said by texts
 
     @property
     def strong(self) -> bool:
-        if self.reason in ("email", "phone"):
-            return True
-        return self.score >= STRONG_COMPANY_SCORE and not self.other_domain
+        return self.outcome == MERGE
+
+    @property
+    def other_domain(self) -> bool:
+        """The two sides write from different firms' mail domains (one of the reasons)."""
+        return any(reason.get("code") == "other_domain" for reason in self.reasons)
+
+    @property
+    def texts(self) -> list[str]:
+        return [reason_text(reason) for reason in self.reasons]
+
+
+def _match(verdict: Verdict, label: str, **target) -> Match:
+    codes = {reason.code for reason in verdict.reasons}
+    kind = "email" if "same_email" in codes else "phone" if "same_phone" in codes else "company"
+    return Match(
+        kind,
+        verdict.score,
+        label,
+        outcome=verdict.outcome,
+        reasons=[reason.as_dict() for reason in verdict.reasons],
+        **target,
+    )
 
 
 @dataclass
@@ -164,71 +186,62 @@ def check_rows(
     """
     index = index or LeadIndex.load()
     industries = industry_lookup()
-    row_emails: dict[str, int] = {}
-    row_phones: dict[str, int] = {}
-    row_names = NameIndex()
-    row_labels: dict[int, str] = {}
-    row_domains: dict[int, set[str]] = {}
-    checks = []
+    rows = FirmIndex(index.firms.known_different)
+    checks: list[RowCheck] = []
     for number, raw in _gather(table, mapping):
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(number)
         values, problems, blocking, phone = _clean(raw, default_country, industries)
-        keys = tuple(
-            dict.fromkeys(
-                k for k in map(normalise_company, (values["company"], values["company_latin"])) if k
-            )
-        )
+        names = (values["company"], values["company_latin"])
+        keys = tuple(dict.fromkeys(k for k in map(normalise_company, names) if k))
         check = RowCheck(number, values, problems, blocking=blocking, phone_e164=phone, keys=keys)
         checks.append(check)
         if blocking:
             check.decision = "reject"
             continue
-        check.match = _find(check, index, row_emails, row_phones, row_names, row_labels)
-        if check.match and check.match.reason == "company":
-            mine = domain_of(values["email"])
-            theirs = (
-                index.domains.get(check.match.lead_id, set())
-                if check.match.lead_id
-                else row_domains.get(check.match.row, set())
-            )
-            check.match.other_domain = bool(mine and theirs and mine not in theirs)
+        latin = values["company_latin"] if values["company_latin"] != values["company"] else ""
+        firm = Firm(
+            values["company"],
+            latin,
+            values["country"] or None,
+            (values["email"],) if values["email"] else (),
+            (phone,) if phone else (),
+            number,
+        )
+        check.match = _find(firm, index, rows, checks)
         check.decision = "merge" if check.match and check.match.strong else "create"
-        if check.decision == "create":
-            # Later rows of the same firm or person merge into this first one.
-            if values["email"]:
-                row_emails.setdefault(values["email"], number)
-            if phone:
-                row_phones.setdefault(phone, number)
-            for key in keys:
-                row_names.add(key, number)
-            row_labels[number] = values["company"]
-            if domain := domain_of(values["email"]):
-                row_domains[number] = {domain}
+        if check.match and check.match.outcome == MARKED_DIFFERENT:
+            check.decision = "different"  # said before: created, not flagged again
+        rows.add(firm)
     return checks
 
 
-def _find(check, index, row_emails, row_phones, row_names, row_labels) -> Match | None:
-    """The best match: existing leads before earlier rows, exact contacts before names."""
-    email, phone = check.values["email"], check.phone_e164
-    if email and email in index.emails:
-        lead_id = index.emails[email]
-        return Match("email", 100, index.labels.get(lead_id, ""), lead_id=lead_id)
-    if phone and phone in index.phones:
-        lead_id = index.phones[phone]
-        return Match("phone", 95, index.labels.get(lead_id, ""), lead_id=lead_id)
-    if email and email in row_emails:
-        row = row_emails[email]
-        return Match("email", 100, row_labels[row], row=row)
-    if phone and phone in row_phones:
-        row = row_phones[phone]
-        return Match("phone", 95, row_labels[row], row=row)
-    best: Match | None = None
-    for key in check.keys:
-        found = index.names.best(key)
-        if found and (best is None or found[1] > best.score):
-            best = Match("company", found[1], index.labels.get(found[0], ""), lead_id=found[0])
-        found = row_names.best(key)
-        if found and (best is None or found[1] > best.score):
-            best = Match("company", found[1], row_labels[found[0]], row=found[0])
-    return best
+def _find(firm: Firm, index: LeadIndex, rows: FirmIndex, checks: list[RowCheck]) -> Match | None:
+    """The best match: merges before suggestions, existing leads before earlier rows.
+
+    A row merged into a lead takes the earlier rows of its firm with it, and a row that is one
+    firm with an earlier row goes where that row goes (the same lead, or the row first created).
+    """
+    lead = None
+    if found := index.firms.matches(firm, limit=1):
+        other, verdict = found[0]
+        lead = _match(verdict, index.labels.get(other.ref, ""), lead_id=other.ref)
+    earlier = rows.matches(firm)
+    if lead is not None and lead.strong:
+        for other, verdict in earlier:
+            before = checks[other.ref - 1]
+            if verdict.outcome == MERGE and before.decision == "create":
+                before.match = _match(verdict, lead.label, lead_id=lead.lead_id)
+                before.decision = "merge"
+        return lead
+    if earlier:
+        other, verdict = earlier[0]
+        before = checks[other.ref - 1]
+        if before.decision == "merge" and before.match is not None:
+            target = {"lead_id": before.match.lead_id, "row": before.match.row}
+            found = _match(verdict, before.match.label, **target)
+        else:
+            found = _match(verdict, before.values["company"], row=other.ref)
+        if found.strong or lead is None:
+            return found
+    return lead

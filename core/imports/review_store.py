@@ -31,6 +31,8 @@ def as_dict(check: RowCheck) -> dict:
 
 def _as_check(entry: dict) -> RowCheck:
     match = entry.pop("match")
+    if match:  # reviews stored before a field was dropped keep only today's fields
+        match = {k: v for k, v in match.items() if k in Match.__dataclass_fields__}
     return RowCheck(**entry, match=Match(**match) if match else None)
 
 

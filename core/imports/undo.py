@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask_babel import gettext
 from sqlalchemy import delete, func, or_, select, update
 
+from core.aliases import forget_imported
 from core.audit import record
 from core.extensions import db
 from core.imports.errors import ImportFileError
@@ -118,6 +119,7 @@ def undo_job(job: ImportJob, user: User | None) -> None:
             db.session.execute(statement, execution_options={"synchronize_session": False})
     actor = f"user:{user.id}" if user is not None else "system"
     db.session.execute(delete(LeadTouch).where(LeadTouch.import_job_id == job.id))
+    forget_imported(job.id)
     _revert_merges(job, actor)
     job.status, job.undone_at = "undone", utcnow()
     job.undone_by_id = user.id if user is not None else None
@@ -144,7 +146,7 @@ def _revert_merges(job: ImportJob, actor: str) -> None:
         changes = {name: [after, before] for name, (before, after) in merge.changes.items()}
         for name, (_after, before) in changes.items():
             setattr(lead, name, before)
-        db.session.expire(lead, ["contacts"])
+        db.session.expire(lead, ["contacts", "aliases"])
         refresh_search_text(lead)
         changes["import_undone"] = [None, job.id]
         # An "update" listing what was taken back; the timeline titles it by import_undone.

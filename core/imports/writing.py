@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask_babel import gettext
 from sqlalchemy import bindparam, func, insert, select, text, update
 
+from core.aliases import keep_imported_names
 from core.code_names import code_name_for
 from core.extensions import db
 from core.imports.values import language_for, parse_tags
@@ -23,6 +24,7 @@ from core.models import (
     User,
 )
 from core.models.base import utcnow
+from core.search import search_text
 from core.settings import response_working_days
 from core.workdays import deadline_after
 
@@ -131,7 +133,8 @@ class Writer:
             self.lead_of_row[check.number] = lead_id
             rows = [check, *extra.get(start + offset, ())]
             seen: set[str] = set()
-            parts = [check.values["company"], check.values["company_latin"]]
+            names = [check.values["company"], check.values["company_latin"]]
+            people = []
             for row in rows:
                 self.lead_of_row[row.number] = lead_id
                 v = row.values
@@ -147,7 +150,7 @@ class Writer:
                             "language": language, "position": v["position"] or None,
                         }
                     )  # fmt: skip
-                    parts += [v["contact_name"], v["email"], row.phone_e164 or v["phone"]]
+                    people.append((v["contact_name"], v["email"], row.phone_e164 or v["phone"]))
                 message = _message(v)
                 if message:
                     inquiries.append(
@@ -159,10 +162,9 @@ class Writer:
                     )  # fmt: skip
             # What core.leads.on_create gives a lead, computed here for the whole batch at once.
             code = code_name_for(lead_id)
-            parts.append(code)
             lead = leads[offset]
             lead["id"], lead["code_name"] = lead_id, code
-            lead["search_text"] = " ".join(p.strip().lower() for p in parts if p)[:4000]
+            lead["search_text"] = search_text(names, people, code, lead["country"])
             history.append(
                 {
                     "lead_id": lead_id, "from_stage": None, "to_stage": "new", "at": now,
@@ -216,8 +218,8 @@ class Writer:
                 seen.add((lead_id, other))
                 flags.append(
                     {
-                        "lead_id": lead_id, "other_id": other, "reasons": [match.reason],
-                        "score": match.score, "created_at": self.now,
+                        "lead_id": lead_id, "other_id": other, "score": match.score,
+                        "reasons": match.reasons or [match.reason], "created_at": self.now,
                     }
                 )  # fmt: skip
         if flags:
@@ -238,13 +240,21 @@ class Writer:
             inquiries.append(inquiry)
         self._insert_with_ids(Contact, contacts, records, "contact_ids")
         self._insert_with_ids(Inquiry, inquiries, records, "inquiry_ids")
+        names: dict[int, list[str]] = {}
+        for check, lead_id in merges:
+            names.setdefault(lead_id, []).extend(
+                (check.values["company"], check.values["company_latin"])
+            )
+        keep_imported_names(self.job.id, names, leads)
         table = Lead.__table__
         changed = [lead for lead in leads.values() if lead["dirty"]]
         for lead in changed:
-            parts = [lead["company_name"], lead["company_name_latin"], lead["code_name"]]
-            for person in lead["contacts"]:
-                parts += list(person)
-            lead["search_text"] = " ".join(p.strip().lower() for p in parts if p)[:4000]
+            lead["search_text"] = search_text(
+                [lead["company_name"], lead["company_name_latin"], *lead["aliases"]],
+                lead["contacts"],
+                lead["code_name"],
+                lead["country"],
+            )
         if changed:
             columns = ("company_name_latin", "rating", "industry", "tags")
             db.session.execute(
@@ -286,7 +296,7 @@ class Writer:
     def _load_leads(self, ids: list[int]) -> dict[int, dict]:
         table, people = Lead.__table__, Contact.__table__
         wanted = ("id", "company_name", "company_name_latin", "code_name", "rating")
-        wanted += ("industry", "tags")
+        wanted += ("industry", "tags", "country")
         leads: dict[int, dict] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]

@@ -2,6 +2,7 @@
 
 from core.models.account import RecoveryCode
 from core.models.activity import ACTIVITY_KINDS, Activity
+from core.models.alias import ALIAS_KINDS, LeadAlias
 from core.models.audit import AuditEntry
 from core.models.consent import CONSENT_PURPOSES, ConsentRecord
 from core.models.enterprise import ZONES, Enterprise, EnterpriseContact, PortalLink, enterprise_plot
@@ -60,6 +61,7 @@ from core.models.user import ROLES, Team, User
 __all__ = [
     "FirmPair",
     "LeadTouch",
+    "ALIAS_KINDS",
     "JOB_RUN_STATUSES",
     "JobRun",
     "ACTIVITY_KINDS",
@@ -112,6 +114,7 @@ __all__ = [
     "ImportReview",
     "Inquiry",
     "Lead",
+    "LeadAlias",
     "LeadFile",
     "LEAD_FILE_KINDS",
     "OutboxEmail",

@@ -3,7 +3,20 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Table,
+    Text,
+    event,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -43,6 +56,16 @@ class Lead(db.Model):
         # The dashboard counts the leads created in a period by furthest stage, source, event,
         # country and referrer: from the index alone.
         Index("ix_lead_created_at", "created_at", postgresql_include=COHORT_COLUMNS),
+        # Search (core/search.py) asks for %term% in search_text: on PostgreSQL a trigram index
+        # finds it without reading every lead. SQLite has none and scans, which serves
+        # development; there the index is partial over no rows, so it costs nothing.
+        Index(
+            "ix_lead_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +100,7 @@ class Lead(db.Model):
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    # Lower-cased company names, contact names, emails and phones: one column to search.
+    # What the lead is found by, written by core/search.py: names, aliases, pinyin, contacts.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The company name normalised for matching (pinyin, no legal form): see core/matching.py.
     company_key: Mapped[str] = mapped_column(String(200), default="", index=True)
@@ -99,6 +122,8 @@ class Lead(db.Model):
     referred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     legal_hold: Mapped[bool] = mapped_column(default=False)
+    # Set by a manager: only managers, the owner and the liaison leader see the company's name.
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     owner: Mapped["User | None"] = relationship(foreign_keys=[owner_id])
     team: Mapped["Team | None"] = relationship()
@@ -131,6 +156,14 @@ class Lead(db.Model):
 
     def __repr__(self) -> str:
         return f"<Lead {self.id} {self.company_name!r}>"
+
+
+# The trigram index needs its extension, also where tables come from the models (tests, benches).
+event.listen(
+    Lead.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
 
 
 class Contact(db.Model):

@@ -196,7 +196,8 @@ class _Rows:
     """Rows of project lists: names and links as the user may see them, labels looked up once.
 
     Hundreds of rows on one page: admins and managers see every project under its name, others
-    go through crm.projects.company and may_see (code names for leaders, links only in scope).
+    go through crm.projects.company and may_see (code names where confidential, links only in
+    scope).
     """
 
     def __init__(self):
@@ -212,7 +213,7 @@ class _Rows:
         if self.whole_scope:
             name, url = project.lead.company_name, f"{self.link}{project.id}"
         else:
-            name = company(project.lead, in_list=True)
+            name = company(project.lead)
             url = f"{self.link}{project.id}" if may_see(project) else None
         return ProjectRow(
             name=name,

@@ -11,4 +11,14 @@ bp = Blueprint(
     static_url_path="/static/leads",
 )
 
-from crm.leads import bulk, columns, detail, export, listing, merge, plots  # noqa: E402,F401  (registers the views)
+from crm.leads import (  # noqa: E402,F401  (registers the views)
+    aliases,
+    audit_trail,
+    bulk,
+    columns,
+    detail,
+    export,
+    listing,
+    merge,
+    plots,
+)

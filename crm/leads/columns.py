@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from core.code_names import shows_code_names
 from core.extensions import db
 from crm.leads import bp, filters
 from crm.permissions import require, visible_leads
@@ -40,7 +39,7 @@ def save_columns():
     # Back to the list as it was filtered: the form carries the list's query string.
     raw = parse_qs(request.form.get("query", "")[:4000])
     args = MultiDict([(key, value) for key, values in raw.items() for value in values])
-    query = filters.parse(args, shows_code_names(current_user), visible_leads()).query_string
+    query = filters.parse(args, visible_leads()).query_string
     target = url_for("crm.leads.leads") + (f"?{query}" if query else "")
     picked = request.form.getlist("column")
     unknown = [code for code in picked if code not in COLUMNS]

@@ -21,6 +21,7 @@ from core.stages import lead_stage_label
 from core.unit_of_work import saved
 from crm.conflicts import arm, changed_since, refuse
 from crm.leads import bp, timeline
+from crm.leads.aliases import ALIAS_KIND_LABELS, AliasForm
 from crm.leads.forms import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
@@ -88,6 +89,7 @@ def lead(lead_id: int):
         selectinload(Lead.inquiries).selectinload(Inquiry.plot),
         selectinload(Lead.inquiries).selectinload(Inquiry.contact),
         selectinload(Lead.plots),
+        selectinload(Lead.aliases),
     )
     consents = db.session.scalars(
         select(ConsentRecord)
@@ -97,13 +99,20 @@ def lead(lead_id: int):
     ).all()
     plots = {p.code: p for p in lead.plots}
     plots.update({i.plot.code: i.plot for i in lead.inquiries if i.plot})
+    entries = timeline.build(lead)
+    kind = request.args.get("timeline")
+    kind = kind if kind in timeline.KINDS else None
     return render_template(
         "crm/leads/detail.html",
         lead=lead,
         consents=consents,
         plots=sorted(plots.values(), key=lambda p: p.code),
         duplicates=_duplicates(lead),
-        events=timeline.build(lead),
+        timeline=timeline.of_kind(entries, kind),
+        timeline_counts=timeline.counts(entries),
+        timeline_kind=kind,
+        timeline_kinds=timeline.KINDS,
+        may_audit=can("lead.audit", lead),
         source_labels=SOURCE_LABELS,
         now=utcnow(),
         country_name=country_name,
@@ -113,6 +122,8 @@ def lead(lead_id: int):
         else None,
         stage_label=lead_stage_label,
         may_edit=can("lead.edit", lead),
+        alias_form=AliasForm(),
+        alias_kinds=ALIAS_KIND_LABELS,
         may_merge=can("lead.merge", lead),
         may_privacy=can("lead.privacy", lead),
         may_see_enterprise=can("enterprise.view"),
@@ -126,21 +137,21 @@ def lead_edit(lead_id: int):
     lead = get_lead_or_404(lead_id, "lead.edit")
     # Only the roles that handle privacy requests may put a lead on legal hold or lift it.
     may_hold = allowed("lead.privacy")
-    fields = LEAD_FIELDS + (("legal_hold",) if may_hold else ())
+    may_classify = allowed("lead.confidential")
+    flags = (("legal_hold",) if may_hold else ()) + (("confidential",) if may_classify else ())
+    fields = LEAD_FIELDS + flags
     form = LeadForm()
     form.fill_choices(lead.industry)
     current = {name: _shown(getattr(lead, name)) for name in fields}
     if request.method == "GET":
         for name in fields:
-            getattr(form, name).data = (
-                getattr(lead, name) if name == "legal_hold" else current[name]
-            )
+            getattr(form, name).data = getattr(lead, name) if name in flags else current[name]
         arm(form, lead.version_id, current)
     conflicts = []
     if form.validate_on_submit():
         values = form.lead_values()
-        if may_hold:
-            values["legal_hold"] = form.legal_hold.data
+        for name in flags:
+            values[name] = getattr(form, name).data
         if form.version.data == str(lead.version_id):
             changes = {k: [getattr(lead, k), v] for k, v in values.items() if getattr(lead, k) != v}
             if not changes:
@@ -163,6 +174,7 @@ def lead_edit(lead_id: int):
         lead=lead,
         form=form,
         may_hold=may_hold,
+        may_classify=may_classify,
         conflicts=conflicts,
         conflict_message=str(CONFLICT) if request.method == "POST" and not form.errors else "",
     )

@@ -161,6 +161,9 @@ class LeadFieldsMixin:
 
 class LeadForm(LeadFieldsMixin, Form):
     legal_hold = BooleanField(_l("Legal hold: never anonymise or delete this lead"))
+    confidential = BooleanField(
+        _l("Confidential: only managers, the owner and the liaison leader see the company's name")
+    )
     version = HiddenField()
     # The values the form was opened with, to show what someone else changed meanwhile.
     original = HiddenField()

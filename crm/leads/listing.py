@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
-from core.code_names import shows_code_names
+from core.choices import industry_name
+from core.code_names import named_leads, sees_name
 from core.countries import country_names
 from core.extensions import db
 from core.i18n import LANGUAGES, current_language
@@ -47,7 +48,11 @@ SORT_LABELS = {
 
 
 def lead_query() -> filters.LeadQuery:
-    return filters.parse(request.args, shows_code_names(current_user), visible_leads())
+    query = filters.parse(request.args, visible_leads())
+    named = named_leads(current_user)
+    if query.searching and named is not None:
+        query.where.append(named)  # a search by name must not tell whose code name is whose
+    return query
 
 
 # Only what a row shows and its page cursor needs: loading whole leads (search text, JSON
@@ -66,6 +71,8 @@ LOAD_OPTIONS = (
         Lead.last_contact_at,
         Lead.owner_id,
         Lead.team_id,
+        Lead.liaison_id,
+        Lead.confidential,
         raiseload=True,
     ),
     joinedload(Lead.owner).load_only(User.name, raiseload=True),
@@ -158,10 +165,11 @@ def leads():
         saved=saved,
         can_export=allowed("lead.export"),
         bulk_actions=bulk_actions_for_user(),
-        code_names=query.code_names,
         lead_url=lead_url,
         column_labels=COLUMNS,
         columns=chosen_columns(current_user),
+        sees_name=lambda lead: sees_name(lead, current_user),
+        industry_name=industry_name,
         **_filter_choices(),
     )
 
@@ -195,7 +203,7 @@ def _page_url(query: filters.LeadQuery, **edge: Lead) -> str:
 def _clean_query(raw: str) -> str:
     """Keep only the filter's own keys, as the list would read them."""
     args = MultiDict([(k, v) for k, vs in parse_qs(raw[:4000]).items() for v in vs])
-    return filters.parse(args, shows_code_names(current_user), visible_leads()).query_string
+    return filters.parse(args, visible_leads()).query_string
 
 
 @bp.route("/leads/filters", methods=["POST"])

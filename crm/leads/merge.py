@@ -3,12 +3,15 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import or_, select, update
 
 from core import referrals
+from core.aliases import keep_names
 from core.audit import record
 from core.countries import country_name
 from core.extensions import db
+from core.firm_pairs import remember_different
 from core.i18n import area_mu, money
 from core.leads import refresh_search_text, restate_history
 from core.models import (
@@ -93,12 +96,18 @@ def _move_history(survivor: Lead, loser: Lead) -> None:
 
 def _merge(survivor: Lead, loser: Lead, taken: list[str]) -> None:
     changes: dict = {"merged_lead": [None, loser.id]}
+    before = (survivor.company_name, survivor.company_name_latin)
     for key in taken:
         for attr in MERGE_FIELDS[key][1]:
             old, new = getattr(survivor, attr), getattr(loser, attr)
             if old != new:
                 changes[attr] = [old, new]
                 setattr(survivor, attr, new)
+    # Every name the firm went by stays findable: the loser's, and any the survivor gave up.
+    names = [*before, loser.company_name, loser.company_name_latin]
+    kept = keep_names(survivor, names + [alias.name for alias in loser.aliases])
+    if kept:
+        changes["aliases"] = [None, kept]
     if loser.legal_hold and not survivor.legal_hold:
         changes["legal_hold"] = [False, True]  # a hold on either lead protects the merged one
         survivor.legal_hold = True
@@ -187,6 +196,10 @@ def duplicate_dismiss(lead_id: int, candidate_id: int):
         row.resolved_at, row.resolution = utcnow(), "dismissed"
         other_id = row.other_id if row.lead_id == lead.id else row.lead_id
         record("update", lead, {"duplicate_dismissed": [None, other_id]})
+        other = db.session.get(Lead, other_id)
+        remember_different(
+            lead.company_key, other.company_key, user=current_user, lead_ids=(lead.id, other.id)
+        )
         db.session.flush()
         flash(gettext("The duplicate flag was dismissed."), "success")
     return redirect(url_for("crm.leads.lead", lead_id=lead.id))

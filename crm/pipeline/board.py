@@ -7,11 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 from flask import render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import func, select, union_all
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
-from core.code_names import shows_code_names
+from core.code_names import named_leads
 from core.extensions import db
 from core.i18n import current_language, money, money_compact, number
 from core.models import LEAD_STAGES, Event, Lead, Team
@@ -79,13 +79,18 @@ def board_filters(args: MultiDict) -> tuple[list, dict, list[str]]:
 
 
 def _text_clause(text: str):
-    """Part of a name, case-insensitive; those shown code names search code names only."""
-    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    if shows_code_names(current_user):
-        return func.lower(Lead.code_name).like(pattern, escape="\\")
-    return func.lower(Lead.company_name).like(pattern, escape="\\") | func.lower(
-        Lead.company_name_latin
-    ).like(pattern, escape="\\")
+    """Part of a name or code name, any case; a company's name only where the user sees it
+    (a name search must not tell whose code name is whose)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    by_name = or_(
+        func.lower(Lead.company_name).like(pattern, escape="\\"),
+        func.lower(Lead.company_name_latin).like(pattern, escape="\\"),
+    )
+    named = named_leads(current_user)
+    if named is not None:
+        by_name = and_(by_name, named)
+    return or_(by_name, func.lower(Lead.code_name).like(pattern, escape="\\"))
 
 
 def filters_from_url(url: str) -> list:

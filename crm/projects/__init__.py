@@ -4,7 +4,7 @@ from flask import Blueprint, abort
 from flask_login import current_user
 from sqlalchemy import false, or_, select, true
 
-from core.code_names import code_name, shows_code_names
+from core.code_names import shown_name
 from core.extensions import db
 from core.models import Lead, Project, User
 from crm.permissions import allowed, can, visible_leads
@@ -46,11 +46,9 @@ def get_project_or_404(project_id: int, permission: str = "project.view", *optio
     return project
 
 
-def company(lead: Lead, in_list: bool = False) -> str:
-    """The company; its code name for leaders in lists and for those who may not open the lead."""
-    if (in_list and shows_code_names(current_user)) or not can("lead.view", lead):
-        return code_name(lead)
-    return lead.company_name
+def company(lead: Lead) -> str:
+    """The company by name, or its code name where the lead is confidential to the user."""
+    return shown_name(lead, current_user)
 
 
 from crm.projects import (  # noqa: E402,F401  (registers the views)

@@ -89,7 +89,7 @@ def report(year: int, today: date) -> tuple[list[Department], Department, list[O
             late.append(
                 Overdue(
                     step=step,
-                    project_name=company(project.lead, in_list=True),
+                    project_name=company(project.lead),
                     project_url=(
                         url_for("crm.projects.project", project_id=project.id)
                         if may_see(project)

@@ -76,7 +76,7 @@ def projects():
         statement = statement.where(Project.zone == zone)
     today = park_today()
     rows = [
-        (p, company(p.lead, in_list=True), deadline(p, "construction", today))
+        (p, company(p.lead), deadline(p, "construction", today))
         for p in db.session.scalars(statement).unique()
     ]
     return render_template(

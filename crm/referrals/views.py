@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from core import audit, referral_routing
 from core import referrals as rules
 from core.extensions import db
+from core.matching.scoring import reason_text
 from core.models import DECLINE_REASONS, Enterprise, Lead, Referral, Team
 from core.referral_status import REASON_LABELS, status_label
 from core.refusals import Refused
@@ -29,7 +30,6 @@ from crm.referrals.forms import (
 )
 from crm.referrals.shared import DECISION_LABELS, number, template_helpers
 
-MATCH_REASONS = {"email": _l("email"), "phone": _l("phone"), "company": _l("company name")}
 # Decided referrals are history: the queue shows the latest ones, the filters find older ones.
 DECIDED_SHOWN = 100
 STALE = _l(
@@ -96,7 +96,7 @@ def _matches(referral: Referral) -> list[dict]:
         found.append(
             {
                 "lead": lead,
-                "reasons": [str(MATCH_REASONS.get(r, r)) for r in reasons],
+                "reasons": [reason_text(r) for r in reasons],
                 "score": score,
                 "credit": rules.earns_credit(referral, lead),
                 "may_view": can("lead.view", lead),

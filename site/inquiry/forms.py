@@ -119,7 +119,7 @@ class InquiryForm(Form):
         _l("Also send me news about the park and invitations to events (optional).")
     )
     # Shown only on a referral link: PIPL's separate consent to share with the named enterprise.
-    share = BooleanField()
+    share = BooleanField("")
     # Spam trap: hidden by CSS, so only robots fill it in.
     website = StringField(_l("Leave this field empty"))
     form_token = HiddenField()

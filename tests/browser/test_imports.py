@@ -188,7 +188,8 @@ def test_review_corrected_by_hand(new_page, fair_with_leads, axe, lang):
     assert row2.get_by_text(t("The same phone number.")).count() == 1
     assert row2.locator(".verdict-differs").count() >= 2
     assert row2.locator(".verdict-same").count() >= 1
-    assert page.get_by_label(t("Decision for row %(row)d", row=2)).input_value() == "merge"
+    # Only suggested (names differ): a new lead by default, which the person marks different.
+    assert page.get_by_label(t("Decision for row %(row)d", row=2)).input_value() == "create"
     axe(page, f"import review with matches ({lang})")
     page.get_by_label(t("Decision for row %(row)d", row=2)).select_option("different")
     page.locator("button[name=action][value=save]").click()
@@ -232,8 +233,9 @@ def test_review_corrected_by_hand(new_page, fair_with_leads, axe, lang):
         assert by_row[3]["lead_id"] == by_row[4]["lead_id"]
         assert by_row[5]["lead_id"] == ids["hoffmann"]
         assert len(db.session.get(Lead, ids["trading"]).contacts) == 1
-        # The row's Chinese and Latin names, each against the trading firm's.
-        assert db.session.scalar(select(func.count()).select_from(FirmPair)) == 2
+        # The row's Chinese and Latin names have one key ("sichuan languang electronics"): one
+        # pair against the trading firm's.
+        assert db.session.scalar(select(func.count()).select_from(FirmPair)) == 1
         website = db.session.get(Lead, by_row[1]["lead_id"])
         assert website.event_id is None  # its first attribution stays; the fair is a touch
         assert db.session.scalar(select(func.count()).where(LeadTouch.lead_id == website.id))

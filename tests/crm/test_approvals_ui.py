@@ -389,7 +389,7 @@ def test_department_report_figures(app, cast, report_world, frozen):
     assert "Choose a year from the list." in response.get_data(as_text=True)
 
 
-def test_department_report_for_leaders_names_others_projects_by_code(
+def test_department_report_for_leaders_names_others_projects_unless_confidential(
     app, cast, report_world, frozen
 ):
     frozen(date(2026, 11, 12))
@@ -397,9 +397,14 @@ def test_department_report_for_leaders_names_others_projects_by_code(
     assert 'href="/crm/projects/departments"' in leader.get("/crm/projects").get_data(as_text=True)
     page = leader.get("/crm/projects/departments?year=2026").get_data(as_text=True)
     overdue = table_rows(page, "overdue-steps")
-    assert overdue[1][0] == report_world["code_b"]
-    assert "Bianchi" not in page  # not their liaison project: its code name, and no link
-    assert f'href="/crm/projects/{report_world["b"]}' not in page
+    assert overdue[1][0] == "Bianchi Idraulica S.p.A."  # by name, though not their project
+    assert f'href="/crm/projects/{report_world["b"]}' not in page  # but no link out of scope
+    with app.app_context():
+        db.session.get(Project, report_world["b"]).lead.confidential = True
+        db.session.commit()
+    page = leader.get("/crm/projects/departments?year=2026").get_data(as_text=True)
+    assert table_rows(page, "overdue-steps")[1][0] == report_world["code_b"]
+    assert "Bianchi" not in page  # confidential to them: its code name
     officer = signed_in(app, cast.officer)
     assert officer.get("/crm/projects/departments").status_code == 403
     assert 'href="/crm/projects/departments"' not in officer.get("/crm/projects").get_data(

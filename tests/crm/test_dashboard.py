@@ -98,11 +98,17 @@ def test_zone_deadlines_risks_and_major_projects(app, cast, world):
     assert f"/crm/projects/{world['risky']}" in majors and "Liaison Werke" not in majors
 
 
-def test_leaders_see_code_names_and_links_only_to_their_projects(app, cast, world):
+def test_leaders_see_names_unless_confidential_and_links_only_to_their_projects(app, cast, world):
+    html = signed_in(app, cast.leader).get("/crm/dashboard").get_data(as_text=True)
+    risks = re.search(r'id="projects-at-risk">.*?</table>', html, re.S).group(0)
+    assert "HYPERLINK" in risks and world["code"] not in risks  # by name, escaped as text
+    assert "/crm/projects/" not in risks  # not their project: no link
+    with app.app_context():
+        db.session.get(Project, world["risky"]).lead.confidential = True
+        db.session.commit()
     html = signed_in(app, cast.leader).get("/crm/dashboard").get_data(as_text=True)
     risks = re.search(r'id="projects-at-risk">.*?</table>', html, re.S).group(0)
     assert world["code"] in risks and "HYPERLINK" not in risks
-    assert "/crm/projects/" not in risks  # not their project: no link
     # Their own project is linked wherever it is listed (a deadline near: at risk).
     with app.app_context(), app.test_request_context():
         mine = db.session.get(Project, world["mine"])

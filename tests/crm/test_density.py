@@ -74,13 +74,14 @@ def test_board_filter_nonsense_is_named_never_a_500(app, client, cast):
         assert message in html and "Keller Antriebstechnik GmbH" in html, query
 
 
-def test_leaders_search_the_board_by_code_name_only(app, client, cast):
+def test_a_confidential_lead_is_found_on_the_board_by_code_name_only(app, client, cast):
     with app.app_context():
-        leader = db.session.get(User, cast.leader)
-        lead = make_lead("Keller Antriebstechnik GmbH", liaison=leader)
+        lead = make_lead("Keller Antriebstechnik GmbH", owner=db.session.get(User, cast.officer))
+        lead.confidential = True
         db.session.commit()
         code = lead.code_name
-        sign_in_as(client, cast.leader)
+        sign_in_as(client, cast.teammate)  # same team, not its owner: sees the code name
+    assert _cards(client.get("/crm/board").get_data(as_text=True)) == [code]
     assert _cards(client.get("/crm/board?q=keller").get_data(as_text=True)) == []
     assert _cards(client.get(f"/crm/board?q={code[:5]}").get_data(as_text=True)) == [code]
 
@@ -145,16 +146,17 @@ def test_a_column_that_does_not_exist_changes_nothing(app, client, cast):
     assert no_csrf.status_code == 400
 
 
-def test_leaders_never_get_a_contact_column(app, client, cast):
+def test_a_confidential_lead_shows_no_contact_in_any_column_choice(app, client, cast):
     with app.app_context():
-        leader = db.session.get(User, cast.leader)
-        make_lead("Keller Antriebstechnik GmbH", liaison=leader)
-        leader.lead_columns = ["stage", "contact"]
+        lead = make_lead("Keller Antriebstechnik GmbH", owner=db.session.get(User, cast.officer))
+        lead.confidential = True
+        db.session.get(User, cast.teammate).lead_columns = ["stage", "contact"]
         db.session.commit()
-        sign_in_as(client, cast.leader)
+        code = lead.code_name
+        sign_in_as(client, cast.teammate)
     html = client.get("/crm/leads").get_data(as_text=True)
-    assert _headers(html) == ["Code name", "Stage"]
-    assert "anna@mueller.example" not in html and 'id="column-contact"' not in html
+    assert _headers(html) == ["Company", "Stage", "Contact"]
+    assert code in html and "Keller" not in html and "anna@mueller.example" not in html
 
 
 def test_lead_list_filters_sit_in_a_bar_with_the_rest_folded(app, client, cast):

@@ -137,7 +137,8 @@ def test_marking_different_firm_is_remembered_and_run_keeps_them_apart(app, cast
     # Saying it again changes nothing.
     assert choose(client, job_id, 2, "different").status_code == 302
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(FirmPair)) == 2
+        # The row's two names have one key now (both "sichuan languang electronics"): one pair.
+        assert db.session.scalar(select(func.count()).select_from(FirmPair)) == 1
     url = f"/crm/imports/{job_id}/review?show=all"
     form = {"csrf_token": token(client, url), "action": "run", "row": []}
     assert client.post(url, data=form).status_code == 302
@@ -203,7 +204,8 @@ def test_rows_pointing_at_each_other_and_in_a_chain_end_as_one_lead(app, cast, w
         by_row = {e["row"]: e for e in job.report}
         assert by_row[3]["lead_id"] == by_row[4]["lead_id"] == by_row[5]["lead_id"]
         assert [by_row[n]["outcome"] for n in (3, 4, 5)].count("created") == 1
-        assert job.created == 1  # rows 1 and 2 merge into existing leads by default
+        # Row 1 merges by default; row 2 (another firm on a shared phone) is only suggested.
+        assert job.created == 2
 
 
 def test_a_row_pointed_at_a_lead_through_the_picker(app, cast, world):
@@ -323,7 +325,8 @@ def test_merge_keeps_the_first_source_and_records_the_fair_as_a_touch(app, cast,
     assert "Met again at EU-China Fair" in timeline
     manager = signed_in(app, cast.manager)
     results = manager.get(f"/crm/events/{world['fair']}/results").get_data(as_text=True)
-    assert 'id="met-again">2<' in results  # the website lead and the trading firm's
+    # The website lead only: the trading firm's shared phone is no default merge any more.
+    assert 'id="met-again">1<' in results
 
 
 def test_undo_asks_first_and_says_what_it_removes(app, cast, world):
@@ -339,12 +342,12 @@ def test_undo_asks_first_and_says_what_it_removes(app, cast, world):
     page = client.get(f"/crm/imports/{job_id}/undo")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    # Rows 3, 4, 5 created (one contact each); rows 1 and 2 merged, a touch each, and no new
-    # contact (row 1's email and row 2's phone are already the leads').
-    assert "3 leads it created are deleted" in html
-    assert "2 merges into existing leads are reverted" in html
-    assert "3 contacts are removed" in html
-    assert "2 touches (leads met again) are removed" in html
+    # Rows 2 to 5 created (row 2: another firm on a shared phone, suggested, not merged); row 1
+    # merged, a touch, and no new contact (its email is already the lead's).
+    assert "4 leads it created are deleted" in html
+    assert "1 merge into an existing lead is reverted" in html
+    assert "4 contacts are removed" in html
+    assert "1 touch (lead met again) is removed" in html
     with app.app_context():
         assert db.session.get(ImportJob, job_id).status == "done"
     undo = f"/crm/imports/{job_id}/undo"

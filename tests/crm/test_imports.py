@@ -380,7 +380,10 @@ def test_dry_run_then_import_then_undo_then_again(app, cast, existing, fair):
     assert response.status_code == 302
     assert count(app, Lead) == 1
     timeline = client.get(f"/crm/leads/{existing}").get_data(as_text=True)
-    assert translated(app, "Import #%(id)s undone", id=job_id) in timeline
+    with app.app_context():
+        filename = db.session.get(ImportJob, job_id).filename
+    job = translated(app, "import #%(id)s (%(file)s)", id=job_id, file=filename)
+    assert translated(app, "%(who)s undid %(job)s on this lead", who="", job=job) in timeline
     with app.app_context():
         assert db.session.get(ImportJob, job_id).status == "undone"
 

@@ -256,9 +256,10 @@ def test_timeline_holds_everything_newest_first(app, client, cast, leads):
     page = client.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)
     timeline = page[page.index('class="lead-timeline"') :]
     markers = [
-        "Exported",
-        "AT → DE",
-        "Land too expensive — Chose another park",
+        "manager exported the personal data (CSV)",
+        "Austria → Germany",
+        "Reason: Land too expensive",
+        "Chose another park",
         "Ihre Anfrage",
         "Called about plots",
         "First inquiry text",
@@ -594,3 +595,26 @@ def test_the_file_names_the_event_the_booth_capture_and_tags(app, client, cast, 
     assert "Rating: Hot" in text and "Tags: battery, visit" in text
     other = client.get(f"/crm/leads/{leads['mate']}").get_data(as_text=True)
     assert "EU-China Fair" not in other
+
+
+def test_managers_mark_a_lead_confidential_officers_cannot(app, client, cast, leads):
+    url = f"/crm/leads/{leads['own']}/edit"
+    signed_in(app, cast.officer, client)
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="confidential"' not in page
+    data = edit_data(page, company_name="Müller Präzision GmbH")
+    assert client.post(url, data={**data, "confidential": "y"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lead, leads["own"]).confidential is False  # a forged field
+    manager = signed_in(app, cast.manager, app.test_client())
+    page = manager.get(url).get_data(as_text=True)
+    assert manager.post(url, data={**edit_data(page), "confidential": "y"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Lead, leads["own"]).confidential is True
+        entry = db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_id == leads["own"])
+            .order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry.changes["confidential"] == [False, True]
+    assert "Confidential" in manager.get(f"/crm/leads/{leads['own']}").get_data(as_text=True)

@@ -255,23 +255,39 @@ def test_officer_sees_only_team_leads(app, client, cast):
     assert companies(page(client, "q=other")) == []
 
 
-def test_leader_sees_only_liaison_leads_by_code_name(app, client, cast):
+def test_leader_sees_only_liaison_leads_by_name(app, client, cast):
     with app.app_context():
         from core.models import User
 
         leader = db.session.get(User, cast.leader)
-        mine = make_lead("Secret Chemicals AG", liaison=leader, contact_name="Hans Geheim")
+        make_lead("Secret Chemicals AG", liaison=leader, contact_name="Hans Geheim")
         make_lead("Not Mine GmbH", email="n@x.example")
         db.session.commit()
-        code = mine.code_name
     html = page(signed_in(app, cast.leader, client))
-    assert companies(html) == [code]
-    assert "Secret Chemicals" not in html and "Hans Geheim" not in html
+    assert companies(html) == ["Secret Chemicals AG"] and "Hans Geheim" in html
     assert "Not Mine" not in html
-    # Search covers only the code name, so a company name cannot reveal which lead it is.
-    assert companies(page(client, "q=secret")) == []
-    assert companies(page(client, f"q={code.split('-')[0].lower()}")) == [code]
+    assert companies(page(client, "q=secret")) == ["Secret Chemicals AG"]
     assert "crm/leads/export" not in html
+
+
+def test_a_confidential_lead_shows_its_code_name_to_others(app, client, cast):
+    with app.app_context():
+        from core.models import User
+
+        mate = db.session.get(User, cast.teammate)
+        hidden = make_lead("Geheim Pharma AG", owner=mate, contact_name="Eva Still")
+        hidden.confidential = True
+        make_lead("Open Werkzeug GmbH", owner=mate)
+        db.session.commit()
+        code = hidden.code_name
+    officer = page(signed_in(app, cast.officer, client))  # same team: both in scope
+    assert sorted(companies(officer)) == sorted([code, "Open Werkzeug GmbH"])
+    assert "Geheim" not in officer and "Eva Still" not in officer
+    # A search by its name finds nothing: it must not tell whose code name is whose.
+    assert companies(page(client, "q=geheim")) == []
+    for user in (cast.teammate, cast.manager):  # its owner and a manager see the name
+        html = page(signed_in(app, user, app.test_client()))
+        assert "Geheim Pharma AG" in companies(html) and "Eva Still" in html
 
 
 def test_saved_filters_are_mine_only(app, client, cast):

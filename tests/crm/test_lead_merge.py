@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.extensions import db
+from core.firm_pairs import known_different
+from core.leads import possible_duplicates
 from core.models import (
     Activity,
     AuditEntry,
@@ -52,7 +54,7 @@ def pair(app, cast):
         flag = db.session.scalar(
             select(DuplicateCandidate).where(DuplicateCandidate.lead_id == second.id)
         )
-        assert flag is not None and "email" in flag.reasons
+        assert flag is not None and "same_email" in [r["code"] for r in flag.reasons]
         return first.id, second.id, flag.id
 
 
@@ -106,8 +108,8 @@ def test_merge_keeps_both_histories_and_records_it(app, client, cast, pair):
     timeline = page[page.index('class="lead-timeline"') :]
     for text in ("First call", "Second note", "First message", "Second message", "Reply to second"):
         assert text in timeline, text
-    assert "Merged" in timeline
-    assert timeline.count("Lead created in stage") == 2  # both leads' first stage
+    assert "merged" in timeline and "into this lead" in timeline
+    assert timeline.count("was created in stage") == 2  # both leads' first stage
     # The merged lead's address leads to the survivor; it is gone from its own flags.
     moved = client.get(f"/crm/leads/{second}")
     assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/crm/leads/{first}")
@@ -174,6 +176,13 @@ def test_dismiss_a_flag(app, client, cast, pair):
         assert db.session.get(DuplicateCandidate, flag_id).resolution == "dismissed"
     page = client.get(f"/crm/leads/{second}").get_data(as_text=True)
     assert 'aria-labelledby="dup-title"' not in page
+    with app.app_context():
+        # Remembered: the same firms are not proposed as one again, on a new lead either.
+        keys = [db.session.get(Lead, i).company_key for i in (first, second)]
+        assert known_different(*reversed(keys))
+        again = make_lead("Mueller Praezisionstechnik", country="AT")
+        db.session.commit()
+        assert first not in [other.id for other, _, _ in possible_duplicates(again)]
     # A flag id through a lead it does not belong to: 404.
     with app.app_context():
         third = make_lead("Third GmbH", email="third@example.com").id

@@ -104,7 +104,7 @@ def test_json_export_holds_everything_and_is_logged(app, client, cast, lead_id):
         assert entry.entity_id == lead_id and entry.actor == f"user:{cast.manager}"
         assert entry.changes["format"] == [None, "json"]
     page = client.get(f"/crm/leads/{lead_id}").get_data(as_text=True)
-    assert "Exported" in page[page.index('class="lead-timeline"') :]
+    assert "exported the personal data (JSON)" in page[page.index('class="lead-timeline"') :]
 
 
 def test_csv_export_has_bom_and_neutralised_cells(app, client, cast, lead_id):

@@ -138,7 +138,7 @@ def test_panel_shows_the_package_core_incentives_works_out(app, cast, world):
     assert clock["state"] == "open"
     assert [rule for rule, _ in reasons] == ["tier", "priority", "intensity", "on_time"]
     text = panel(page(client_of(app, cast.manager), world["a"]))
-    assert "2026-1 — Qingyuan Industrial Port investment incentives (2026, version 1)" in text
+    assert "2026-1 — Qingyuan Industrial Port investment incentives" in text
     assert "Still to win" in text
     assert f"<dd>{figures['land_price_pct']}%</dd>" in text
     assert f"<dd>{figures['permit_fee_pct']}%</dd>" in text

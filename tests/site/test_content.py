@@ -103,6 +103,10 @@ def test_missing_translation_redirects_to_fallback_with_notice(partial_client):
     assert response.headers["Location"] == "/en/contact?from=de"
     html = partial_client.get("/en/contact?from=de").get_data(as_text=True)
     assert 'class="notice"' in html and 'lang="de"' in html
+    assert "Sie wird auf Englisch angezeigt." in html  # the language named in German
+    assert "Set-Cookie" not in partial_client.get("/en/contact?from=de").headers
+    french = partial_client.get("/en/policies/land-price?from=fr").get_data(as_text=True)
+    assert "en anglais" in french
     # the page is not claimed to exist in German
     assert '<link rel="alternate" hreflang="de"' not in html
     assert '<link rel="alternate" hreflang="fr"' in html

@@ -24,7 +24,7 @@ def test_page_in_every_language(client, lang, path):
     assert f'<html lang="{LANGUAGES[lang]["tag"]}">' in html
     links = hreflangs(html)
     expected = {info["tag"]: f"http://localhost/{code}{path}" for code, info in LANGUAGES.items()}
-    expected["x-default"] = "http://localhost/"
+    expected["x-default"] = f"http://localhost/en{path}"
     assert links == expected
     assert f'<link rel="canonical" href="http://localhost{url}">' in html
 
@@ -43,8 +43,9 @@ def test_language_switcher_keeps_page_and_query(client):
         ("fr-FR,fr;q=0.9", "/fr/"),
         ("zh-CN,zh;q=0.9", "/zh/"),
         ("en-GB,en;q=0.8", "/en/"),
-        ("ja-JP", "/zh/"),
-        ("", "/zh/"),
+        ("ja-JP", "/en/"),
+        ("it-IT,it;q=0.9,es;q=0.5", "/en/"),
+        ("", "/en/"),
     ],
 )
 def test_root_negotiates_by_accept_language(client, header, target):
