@@ -67,6 +67,12 @@ def review(config) -> list[Finding]:
         f"FILE_STORAGE={store}",
         f"FILE_STORAGE={store!r} is none of {', '.join(BACKENDS)}",
     )
+    route = config.get("MAIL_REPLY_ROUTE", "address")
+    judge(
+        route in ("address", "subject"),
+        f"MAIL_REPLY_ROUTE={route}",
+        f"MAIL_REPLY_ROUTE={route!r} is neither address (invest+<token>@…) nor subject",
+    )
     if production:
         _production(config, judge)
     judge(
@@ -128,6 +134,13 @@ def _production(config, judge) -> None:
             "DATABASE_URL is SQLite: one server only, and no shared counters",
             WARNING,
         )
+    imap_host = config.get("IMAP_HOST") or ""
+    judge(
+        not imap_host or config.get("IMAP_SSL", True) or imap_host in LOCAL_HOSTS,
+        "IMAP: off, over TLS, or on this machine",
+        f"IMAP_SSL=0 to {imap_host}: the mailbox password and investors' mail cross the network "
+        "unencrypted",
+    )
     judge(
         config.get("FILE_STORAGE") != "disk",
         "uploads stored in the database",

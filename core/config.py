@@ -94,6 +94,17 @@ def from_env() -> dict:
             "" if production else "Qingyuan Industrial Port <noreply@qingyuan-port.example>",
         ),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # The display name on mail from BUREAU_EMAIL ("李招商 — <this>" when an officer writes).
+        "MAIL_FROM_NAME": os.environ.get("MAIL_FROM_NAME", "Qingyuan Investment Bureau"),
+        # Where a reply's lead token travels: "address" (invest+<token>@…) or "subject".
+        "MAIL_REPLY_ROUTE": os.environ.get("MAIL_REPLY_ROUTE", "address"),
+        # The bureau's mailbox that fetch-mail reads (off while IMAP_HOST is empty).
+        "IMAP_HOST": os.environ.get("IMAP_HOST", ""),
+        "IMAP_PORT": int(os.environ.get("IMAP_PORT", "993" if _bool("IMAP_SSL", True) else "143")),
+        "IMAP_SSL": _bool("IMAP_SSL", True),
+        "IMAP_USER": os.environ.get("IMAP_USER", ""),
+        "IMAP_PASSWORD": os.environ.get("IMAP_PASSWORD", ""),
+        "IMAP_FOLDER": os.environ.get("IMAP_FOLDER", "INBOX"),
         "REDIS_URL": redis_url,
         # The job queue (core/jobs.py): "redis" (on REDIS_URL, the production default) or
         # "sqlite" (HUEY_SQLITE_PATH, development); HUEY_IMMEDIATE runs each task at once in the

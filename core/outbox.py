@@ -2,6 +2,7 @@
 with backoff (the periodic send-outbox is the safety net)."""
 
 import logging
+import secrets
 import smtplib
 from datetime import timedelta
 from email.utils import parseaddr
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.jobs import enqueue, task
+from core.mail_in import addresses
 from core.models import OutboxEmail
 from core.models.base import utcnow
 
@@ -25,8 +27,31 @@ MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
 SUBJECT_MAX = 300
 
 
-def queue(*, kind: str, to: str, language: str, subject: str, body: str, lead_id=None):
-    """Add an email to the outbox in the current transaction; nothing is sent yet."""
+def queue(
+    *,
+    kind: str,
+    to: str,
+    language: str,
+    subject: str,
+    body: str,
+    lead_id=None,
+    automatic: bool = True,
+    answerable_by_lead: bool = False,
+    officer_name: str | None = None,
+    reply_to: str | None = None,
+    answering=None,
+):
+    """Add an email to the outbox in the current transaction; nothing is sent yet.
+
+    automatic: no person wrote it or chose to send it (Auto-Submitted: auto-generated).
+    answerable_by_lead: mail to the lead's investor; it comes from the bureau's address under
+    officer_name, and its Reply-To is the lead's reply address, so the answer finds the lead.
+    reply_to: an explicit Reply-To (the bureau's notification answers the investor).
+    answering: the InboundMail this one answers (In-Reply-To and References).
+    """
+    if answerable_by_lead and lead_id is not None:
+        subject = addresses.tagged_subject(subject, lead_id)
+        reply_to = addresses.reply_address(lead_id)
     email = OutboxEmail(
         kind=kind,
         to_address=to,
@@ -34,9 +59,23 @@ def queue(*, kind: str, to: str, language: str, subject: str, body: str, lead_id
         subject=subject[:SUBJECT_MAX],
         body_text=body,
         lead_id=lead_id,
+        message_id=f"<{secrets.token_hex(12)}@{_domain()}>",
+        automatic=automatic,
+        sender_name=officer_name if answerable_by_lead else None,
+        reply_to=reply_to,
     )
+    if answering is not None and answering.message_id.startswith("<"):
+        email.in_reply_to = answering.message_id
+        email.references = " ".join(
+            part for part in (answering.references, answering.message_id) if part
+        )[-4000:]
     db.session.add(email)
     return email
+
+
+def _domain() -> str:
+    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    return sender.rpartition("@")[2] or "localhost"
 
 
 class _Connection(flask_mail.Connection):
@@ -75,19 +114,38 @@ class _Connection(flask_mail.Connection):
 
 
 def _message_id(email: OutboxEmail) -> str:
-    """The same Message-ID on every attempt, so a resend after a lost reply is recognisable."""
-    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-    domain = sender.rpartition("@")[2] or "localhost"
-    return f"<outbox-{email.id}-{email.created_at:%Y%m%d%H%M%S}@{domain}>"
+    """The Message-ID fixed at queueing; mail queued before there was one gets the same one on
+    every attempt, so a resend after a lost reply is recognisable."""
+    if email.message_id:
+        return email.message_id
+    return f"<outbox-{email.id}-{email.created_at:%Y%m%d%H%M%S}@{_domain()}>"
+
+
+def _headers(email: OutboxEmail) -> dict[str, str]:
+    headers = {"Content-Language": email.language}
+    if email.automatic:
+        headers["Auto-Submitted"] = "auto-generated"
+    if email.reply_to:
+        headers["Reply-To"] = email.reply_to
+    if email.in_reply_to:
+        headers["In-Reply-To"] = email.in_reply_to
+        headers["References"] = email.references or email.in_reply_to
+    return headers
 
 
 def _deliver(email: OutboxEmail) -> None:
+    # Mail a person can answer comes from the bureau's address; the rest from the no-reply sender.
+    sender = (
+        addresses.sender(email.sender_name)
+        if email.reply_to or not email.automatic
+        else current_app.config["MAIL_DEFAULT_SENDER"]
+    )
     msg = Message(
         subject=email.subject,
         recipients=[email.to_address],
         body=email.body_text,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={"Content-Language": email.language, "Auto-Submitted": "auto-generated"},
+        sender=sender,
+        extra_headers=_headers(email),
     )
     msg.msgId = _message_id(email)
     with _Connection(current_app.extensions["mail"]) as connection:

@@ -58,6 +58,13 @@ def send_outbox(limit: int = 500) -> list[str]:
     return [f"outbox: {sent} sent, {failed} failed (retried later, or parked)"]
 
 
+def fetch_mail(limit: int = 200) -> list[str]:
+    """Fetch new mail from the bureau's IMAP mailbox onto the leads' timelines, or into triage."""
+    from core.mail_in.fetch import fetch_mail as fetch
+
+    return fetch(limit=limit)
+
+
 def release_reservations() -> list[str]:
     """Make plots available again whose reservation is past its last day."""
     from core.projects import release_expired
@@ -133,6 +140,17 @@ JOBS = (
         (
             click.Option(
                 ["--limit"], default=500, show_default=True, help="Most emails to try in one run."
+            ),
+        ),
+    ),
+    Job(
+        "fetch-mail",
+        fetch_mail,
+        "*/2 * * * *",
+        "every 2 minutes",
+        (
+            click.Option(
+                ["--limit"], default=200, show_default=True, help="Most mails to fetch in one run."
             ),
         ),
     ),

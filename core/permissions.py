@@ -26,6 +26,7 @@ RULES: dict[str, frozenset[str]] = {
     # Marking a lead confidential, and seeing every confidential lead's company by name.
     "lead.confidential": frozenset({"admin", "manager"}),
     "activity.create": frozenset({"admin", "manager", "officer"}),
+    "mail.triage": frozenset({"admin", "manager", "officer"}),
     "report.view": frozenset({"admin", "manager", "leader"}),
     "event.view": frozenset({"admin", "manager", "officer", "leader"}),
     "event.edit": frozenset({"admin", "manager"}),

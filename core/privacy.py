@@ -16,6 +16,7 @@ from core.models import (
     AuditEntry,
     ConsentRecord,
     Contact,
+    InboundMail,
     Inquiry,
     Lead,
     LeadAlias,
@@ -229,6 +230,15 @@ def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = No
         .where(OutboxEmail.lead_id.in_(lead_ids))
         .values(to_address=ANONYMISED_ADDRESS, subject=ANONYMISED, body_text="", last_error=None)
     )
+    # Mail they sent in (core/mail_in): its Message-ID stays, so it is not fetched again.
+    db.session.execute(
+        update(InboundMail)
+        .where(InboundMail.lead_id.in_(lead_ids))
+        .values(
+            from_address=ANONYMISED_ADDRESS, from_name="", to_address="", subject=ANONYMISED,
+            body_text="", raw=None, in_reply_to="", references="",
+        )
+    )  # fmt: skip
     _forget_files(lead_ids)
     forget_in_imports(person, lead_ids, actor=actor, files=files)
     scrub_elsewhere(person, lead_ids)

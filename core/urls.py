@@ -44,6 +44,11 @@ def staff_base_url() -> str:
     return current_app.config.get("CRM_BASE_URL") or base_url()
 
 
+def staff_lead_url(lead_id: int) -> str:
+    """A lead's page in the CRM, for mails to staff (core and the site cannot build CRM routes)."""
+    return f"{staff_base_url()}{CRM_PATH}leads/{lead_id}"
+
+
 NEXT_MAX = 2000  # longer than any address of ours, filters included
 CRM_PATH = "/crm/"  # where every staff page lives (the crm blueprints' prefix)
 

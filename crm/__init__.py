@@ -28,6 +28,7 @@ NAV = (
     ("crm.enterprises.enterprises", _l("Enterprises")),
     ("crm.referrals.referral_leaderboard", _l("Leaderboard")),
     ("crm.pipeline.follow_up", _l("Follow-up")),
+    ("crm.inbox.inbox", _l("Mail triage")),
     ("crm.admin.admin_users", _l("Administration")),
     ("crm.auth.account", _l("My account")),
 )
@@ -45,6 +46,7 @@ def create_blueprint() -> Blueprint:
         events,
         home,
         imports,
+        inbox,
         jobs,
         leads,
         pipeline,
@@ -65,6 +67,7 @@ def create_blueprint() -> Blueprint:
         dashboard,
         activities,
         leads,
+        inbox,
         imports,
         pipeline,
         projects,

@@ -46,8 +46,9 @@ PAGES = [
     "/privacy",
     "/inquiry",
 ]
-# The smtp_server fixture: a real local SMTP server (aiosmtpd) for mail tests.
-pytest_plugins = ["tests.smtp"]
+# The smtp_server fixture: a real local SMTP server (aiosmtpd) for mail tests; imap_server: a
+# real local Dovecot for mail coming in.
+pytest_plugins = ["tests.smtp", "tests.mail_server"]
 
 
 def make_config(tmp_path, **overrides) -> dict:

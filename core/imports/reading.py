@@ -201,10 +201,21 @@ def _read_csv(data: bytes, encoding: str | None, meter: Meter) -> Table:
                 "The quoting is broken in the row starting on line %(line)d (%(detail)s). "
                 "Check the quotation marks there.",
                 line=ended + 1,
-                detail=str(exc),
+                detail=_csv_problem(str(exc)),
             )
         ) from None
     return Table(headers=headers or [], rows=rows, kind="csv", encoding=used, delimiter=delimiter)
+
+
+def _csv_problem(detail: str) -> str:
+    """Python's csv error in the reader's language (it is English and technical)."""
+    if "expected after" in detail:
+        return gettext("a quotation mark closes a cell that goes on")
+    if "unexpected end of data" in detail:
+        return gettext("the file ends inside a quoted cell")
+    if "new-line character" in detail or "line contains NUL" in detail:
+        return gettext("a line break or a NUL character where none may be")
+    return gettext("the cells cannot be told apart")
 
 
 def _fit(cells: list[str], width: int) -> list[str]:

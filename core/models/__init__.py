@@ -15,6 +15,7 @@ from core.models.facilitation import (
     Meeting,
     ProjectIssue,
 )
+from core.models.inbound_mail import INBOUND_STATUSES, InboundMail, MailboxState
 from core.models.job_run import JOB_RUN_STATUSES, JobRun
 from core.models.lead import (
     FORWARD_RANK,
@@ -59,6 +60,9 @@ from core.models.touch import FirmPair, LeadTouch
 from core.models.user import ROLES, Team, User
 
 __all__ = [
+    "INBOUND_STATUSES",
+    "InboundMail",
+    "MailboxState",
     "FirmPair",
     "LeadTouch",
     "ALIAS_KINDS",

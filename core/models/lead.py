@@ -175,6 +175,8 @@ class Contact(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     language: Mapped[str] = mapped_column(String(5))
     position: Mapped[str | None] = mapped_column(String(120))
+    # A delivery failure report came back for this address (core/mail_in): mail to it bounces.
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lead: Mapped[Lead] = relationship(back_populates="contacts")
 

@@ -9,7 +9,7 @@ from core.extensions import db
 from core.models.base import UTCDateTime, utcnow
 from core.models.user import User
 
-LEAD_FILE_KINDS = ("business_card",)
+LEAD_FILE_KINDS = ("business_card", "mail_attachment")
 
 
 class LeadFile(db.Model):
@@ -19,7 +19,7 @@ class LeadFile(db.Model):
     # The name on the sender's device, shown and offered on download; never used as a path.
     filename: Mapped[str] = mapped_column(String(200))
     # Decided from the file's first bytes, not from what the browser claimed.
-    content_type: Mapped[str] = mapped_column(String(40))
+    content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     # The stored file's key (core/uploads.py): a path under UPLOAD_DIR, or a database key.
     path: Mapped[str] = mapped_column(String(300), unique=True)

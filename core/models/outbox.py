@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
@@ -29,3 +29,13 @@ class OutboxEmail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Fixed when queued, so every attempt sends the same one and a reply's In-Reply-To finds it.
+    message_id: Mapped[str | None] = mapped_column(String(500), unique=True)
+    # The From header's display name (an officer's) and where replies go (the lead's address).
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    # The received mail this one answers (its Message-ID, and the thread's References).
+    in_reply_to: Mapped[str | None] = mapped_column(String(500))
+    references: Mapped[str | None] = mapped_column(Text)
+    # Auto-Submitted: auto-generated only on mail no person wrote or chose to send.
+    automatic: Mapped[bool] = mapped_column(default=True, server_default=true())

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from core import outbox
 from core.content import get_content
 from core.i18n import LANGUAGES, translated
+from core.mail_in import thread
 from core.unit_of_work import saved
 from crm.activities import bp
 from crm.activities.forms import TEMPLATE_LABELS, EmailForm
@@ -105,6 +106,10 @@ def _send(lead, contact, form: EmailForm):
         subject=subject,
         body=body,
         lead_id=lead.id,
+        automatic=False,
+        answerable_by_lead=True,
+        officer_name=current_user.name,
+        answering=thread.last_mail_from(lead.id, contact.email),
     )
     log_activity(lead, kind="email", direction="out", subject=subject, body=body)
     if not saved():

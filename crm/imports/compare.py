@@ -121,17 +121,8 @@ def reasons_of(check) -> list[str]:
     match = check.match
     if match is None:
         return []
-    reasons = {
-        "email": gettext("The same email address."),
-        "phone": gettext("The same phone number."),
-        "company": gettext("Similar company names (score %(score)d of 100).", score=match.score),
-        "chosen": gettext("You pointed this row here."),
-    }
-    found = [reasons.get(match.reason, match.reason)]
-    if match.other_domain:
-        found.append(
-            gettext("The email domains differ, so the rows are not merged unless you choose so.")
-        )
+    # The matcher's reasons in words (the brand, the domains, the phone), or the person's choice.
+    found = [gettext("You pointed this row here.")] if match.reason == "chosen" else match.texts
     if check.no_merge:
         found.append(
             gettext(

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import audit, outbox
+from core import audit, notifications, outbox
 from core.exports import MIMETYPES
 from core.extensions import db
 from core.lead_moves import NOTE_MAX, SIGNING_ROLES, move_lead
@@ -226,9 +226,12 @@ def run(action: str, result: Plan, options: dict) -> list[tuple[Lead, str]]:
             subject, body = render_letter(options["template"], lang, lead, contact)
             outbox.queue(
                 kind="crm", to=contact.email, language=lang, subject=subject, body=body,
-                lead_id=lead.id,
+                lead_id=lead.id, automatic=False, answerable_by_lead=True,
+                officer_name=current_user.name,
             )  # fmt: skip
             log_activity(lead, kind="email", direction="out", subject=subject, body=body)
+    if action == "assign":  # one mail per officer, however many leads they were given
+        notifications.leads_assigned(notifications.group_by_owner(result.targets), current_user)
     db.session.flush()
     return refused
 

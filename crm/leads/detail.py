@@ -250,28 +250,44 @@ def _contact_form(lead: Lead, contact: Contact | None):
     )
 
 
-@bp.route("/leads/new", methods=["GET", "POST"])
-@require("lead.create")
-def lead_new():
+def new_lead_form(**prefill) -> NewLeadForm:
+    """The new-lead form, in Chinese by default, with what a GET may fill in (a mail's sender)."""
     form = NewLeadForm()
     form.fill_choices()
     form.contact_language.choices = language_choices()
     if request.method == "GET":
         form.language.data = form.contact_language.data = "zh"
+        for name, value in prefill.items():
+            getattr(form, name).data = value
+    return form
+
+
+def lead_from_form(form: NewLeadForm) -> Lead | None:
+    """The lead the posted form describes, created and audited; None while the form is wrong."""
     valid = form.validate_on_submit()
-    if request.method == "POST" and form.check_phone(form.country.data) and valid:
-        values = form.lead_values()
-        lead = Lead(source=form.source.data, stage="new", investment_currency="CNY", **values)
-        if current_user.role == "officer":
-            # An officer's own lead stays theirs; managers leave it to the assignment rules.
-            lead.owner_id, lead.team_id = current_user.id, current_user.team_id
-        lead.contacts.append(Contact(**form.contact_values()))
-        db.session.add(lead)
-        on_create(lead, user=current_user)
-        created = {k: [None, v] for k, v in values.items() if v is not None}
-        created["source"] = [None, lead.source]
-        record("create", lead, created)
-        db.session.flush()
+    if request.method != "POST" or not (form.check_phone(form.country.data) and valid):
+        return None
+    values = form.lead_values()
+    lead = Lead(source=form.source.data, stage="new", investment_currency="CNY", **values)
+    if current_user.role == "officer":
+        # An officer's own lead stays theirs; managers leave it to the assignment rules.
+        lead.owner_id, lead.team_id = current_user.id, current_user.team_id
+    lead.contacts.append(Contact(**form.contact_values()))
+    db.session.add(lead)
+    on_create(lead, user=current_user)
+    created = {k: [None, v] for k, v in values.items() if v is not None}
+    created["source"] = [None, lead.source]
+    record("create", lead, created)
+    db.session.flush()
+    return lead
+
+
+@bp.route("/leads/new", methods=["GET", "POST"])
+@require("lead.create")
+def lead_new():
+    form = new_lead_form()
+    lead = lead_from_form(form)
+    if lead is not None:
         flagged = len(_duplicates(lead))
         db.session.flush()
         flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")

@@ -2,9 +2,10 @@
 
 from flask import flash, redirect, request
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from core import audit
+from core import audit, notifications
 from core.extensions import db
 from core.lead_moves import changed_elsewhere
 from core.models import Lead, User
@@ -29,6 +30,7 @@ def assign_owner(lead: Lead, officer: User) -> None:
         changes["team_id"] = [lead.team_id, officer.team_id]
     lead.owner_id, lead.team_id = officer.id, officer.team_id
     audit.record("assign", lead, changes)
+    notifications.lead_assigned(lead, officer, current_user)
 
 
 def assign_liaison(lead: Lead, leader: User | None) -> None:
@@ -38,6 +40,8 @@ def assign_liaison(lead: Lead, leader: User | None) -> None:
         raise Refused(gettext("Nothing changed: that is already the liaison."))
     audit.record("assign", lead, {"liaison_id": [lead.liaison_id, new_id]})
     lead.liaison_id = new_id
+    if leader is not None:
+        notifications.liaison_named(lead, leader, current_user)
 
 
 def _apply(lead: Lead) -> str:

@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import force_locale, gettext
+from flask_login import current_user
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -85,6 +86,9 @@ def _queue_email(project: Project, contact: Contact) -> None:
         subject=subject,
         body=body,
         lead_id=lead.id,
+        automatic=False,
+        answerable_by_lead=True,
+        officer_name=current_user.name,
     )
 
 

@@ -1,7 +1,7 @@
 """user.lead_columns: the lead list's columns each member of staff chose to see
 
 Revision ID: density0001
-Revises: keys0001
+Revises: mailin0001
 Create Date: 2026-12-07 11:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'density0001'
-down_revision = 'keys0001'
+down_revision = 'mailin0001'
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ from core.countries import country_name
 from core.i18n import area, translated
 from core.models import ConsentRecord, Inquiry, OutboxEmail
 from core.settings import promised_working_days
-from core.urls import external_url
+from core.urls import external_url, staff_lead_url
 from public_site import estimator_words  # the module: it imports this package as it loads
 from public_site.inquiry.labels import LABELS
 
@@ -115,6 +115,9 @@ def _confirmation(inquiry: Inquiry) -> OutboxEmail:
         subject=subject,
         body=body,
         lead_id=lead.id,
+        # It asks the investor to reply: the reply must find the lead and its officer.
+        answerable_by_lead=True,
+        officer_name=lead.owner.name if lead.owner else None,
     )
 
 
@@ -129,6 +132,7 @@ def _notification(inquiry: Inquiry, consent: ConsentRecord) -> OutboxEmail:
             plot_url=inquiry.plot and _link("site.plot", BUREAU_LANGUAGE, code=inquiry.plot.code),
             days=promised_working_days(),
             reply_language=choices.language_name(lead.language),
+            lead_url=staff_lead_url(lead.id),
         )
         subject = gettext(
             "New inquiry from the website: %(company)s (%(country)s)",
@@ -142,6 +146,8 @@ def _notification(inquiry: Inquiry, consent: ConsentRecord) -> OutboxEmail:
         subject=subject,
         body=body,
         lead_id=lead.id,
+        # Answering the notification answers the investor.
+        reply_to=inquiry.contact.email if inquiry.contact else None,
     )
 
 

@@ -185,7 +185,7 @@ def test_review_corrected_by_hand(new_page, fair_with_leads, axe, lang):
     # Row 2 shares only a phone with the trading firm: side by side, what differs says so.
     row2 = page.locator("#row-2")
     row2.get_by_text("四川蓝海贸易有限公司").first.wait_for()
-    assert row2.get_by_text(t("The same phone number.")).count() == 1
+    assert row2.get_by_text(t("shared phone or e-mail but names differ")).count() == 1
     assert row2.locator(".verdict-differs").count() >= 2
     assert row2.locator(".verdict-same").count() >= 1
     # Only suggested (names differ): a new lead by default, which the person marks different.

@@ -18,6 +18,7 @@ SAFE = {
     "MAIL_USE_SSL": "1",
     "MAIL_DEFAULT_SENDER": "Qingyuan <noreply@invest.example.cn>",
     "PROXY_FIX": "1",
+    "IMAP_HOST": "imap.qingyuan.example",
 }
 NAMES = [
     *SAFE,
@@ -26,6 +27,8 @@ NAMES = [
     "SENTRY_DSN",
     "LOG_FORMAT",
     "FILE_STORAGE",
+    "MAIL_REPLY_ROUTE",
+    "IMAP_SSL",
     "HUEY_STORAGE",
     "HUEY_IMMEDIATE",
     "METRICS_TOKEN",
@@ -68,6 +71,8 @@ def test_a_safe_production_environment_passes(environment):
         ("MAIL_DEFAULT_SENDER", "x <noreply@qingyuan-port.example>", "MAIL_DEFAULT_SENDER"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
         ("FILE_STORAGE", "s3", "FILE_STORAGE"),
+        ("MAIL_REPLY_ROUTE", "header", "MAIL_REPLY_ROUTE"),
+        ("IMAP_SSL", "0", "IMAP_SSL=0 to imap.qingyuan.example"),
         ("HUEY_STORAGE", "sqlite", "HUEY_STORAGE"),
         ("HUEY_IMMEDIATE", "1", "HUEY_IMMEDIATE"),
         ("METRICS_TOKEN", "CHANGE-ME", "METRICS_TOKEN"),

@@ -119,3 +119,21 @@ def test_excel_unicode_text_utf16_is_read(ctx):
     table = read_table(text.encode("utf-16"), "unicode.txt")
     assert (table.encoding, table.delimiter) == ("utf-16", "\t")
     assert table.rows == [["成都天府精密机械有限公司", "wang@tianfu.example"]]
+
+
+@pytest.mark.parametrize(
+    ("data", "zh"),
+    [
+        (b'company,city\n"Acme" GmbH,Berlin\n', "引号结束了一个后面还有内容的单元格"),
+        (b'company,city\n"Acme GmbH,Berlin\n', "文件在带引号的单元格中间结束"),
+    ],
+)
+def test_broken_quoting_is_explained_in_the_reader_s_language(app, data, zh):
+    with (
+        app.test_request_context(),
+        force_locale("zh"),
+        pytest.raises(ImportFileError) as refused,
+    ):
+        read_table(data, "fair.csv")
+    message = str(refused.value)
+    assert zh in message and "expected" not in message and "unexpected" not in message

@@ -133,6 +133,14 @@ def test_assigning_by_the_rules_takes_the_round_robins_turns(app, cast, fair):
         assert zh == {cast.other_officer}
         rule = db.session.scalar(select(AssignmentRule).where(AssignmentRule.kind == "round_robin"))
         assert rule.last_user_id == cast.teammate  # eight turns over two officers
+        # Each officer hears once of their four new leads, not four times.
+        told = db.session.scalars(
+            select(OutboxEmail.to_address).where(OutboxEmail.kind == "lead_assigned")
+        ).all()
+        assert sorted(told) == sorted(
+            db.session.get(User, officer).email
+            for officer in (cast.other_officer, cast.officer, cast.teammate)
+        )
 
 
 def test_officers_may_not_assign_in_bulk(app, cast, fair):

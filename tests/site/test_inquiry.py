@@ -150,17 +150,24 @@ def test_inquiry_stored_and_both_emails_delivered(app, client, smtp_server):
             ("inquiry_confirmation", "sent", 1, lead.id),
             ("inquiry_notification", "sent", 1, lead.id),
         ]
+        lead_id = lead.id
 
     (confirmation,) = smtp_server.to("anna.schmidt@example.com")
     (notification,) = smtp_server.to(app.config["BUREAU_EMAIL"])
     # The investor chose German on an English page: a German confirmation.
     assert confirmation.message["Content-Language"] == "de"
+    # The investor can answer it: the reply goes to the bureau with the lead's token.
+    assert "invest@" in str(confirmation.message["From"])
+    assert str(confirmation.message["Reply-To"]).startswith("invest+L")
     assert "Industriehafen Qingyuan" in confirmation.subject
     assert "Deutschland" in confirmation.body
     assert "50\xa0Mio.\xa0CN¥ – 100\xa0Mio.\xa0CN¥" in confirmation.body
     assert "http://localhost/de/privacy" in confirmation.body
     # The bureau reads Chinese, with every field and the plot.
     assert notification.message["Content-Language"] == "zh"
+    # Answering the notification answers the investor; it links the lead in the CRM.
+    assert notification.message["Reply-To"] == "anna.schmidt@example.com"
+    assert f"/crm/leads/{lead_id}" in notification.body
     assert "德国" in notification.subject and "Schmidt Sensorik GmbH" in notification.subject
     body = notification.body
     for expected in (

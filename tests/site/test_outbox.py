@@ -52,7 +52,8 @@ def test_send_outbox_command_delivers_due_mail_once(app, smtp_server):
     assert received.body.strip() == "Guten Tag,\nHallo 中文"
     assert received.message["Content-Language"] == "de"
     assert received.message["Auto-Submitted"] == "auto-generated"
-    assert received.message["Message-ID"].startswith(f"<outbox-{email_id}-")
+    # The Message-ID fixed when queued: a reply's In-Reply-To finds the email (and its lead).
+    assert received.message["Message-ID"] == get(app, email_id).message_id
     email = get(app, email_id)
     assert (email.status, email.attempts, email.last_error) == ("sent", 1, None)
     assert email.sent_at is not None

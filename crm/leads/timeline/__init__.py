@@ -26,6 +26,7 @@ from core.models import (
 from crm.leads.forms import SOURCE_LABELS
 from crm.leads.timeline.changes import told
 from crm.leads.timeline.entry import KINDS, Entry, folded
+from crm.leads.timeline.received import received_mails
 from crm.leads.timeline.values import shown
 
 __all__ = ["KINDS", "Entry", "build", "counts", "of_kind"]
@@ -42,6 +43,7 @@ MAIL_KINDS = {
     "inquiry_confirmation": _l("Confirmation of an inquiry"),
     "inquiry_notification": _l("Notice of a new inquiry to the bureau"),
     "approval_overdue": _l("Reminder of an overdue approval"),
+    "reply_received": _l("Notice of a reply to the lead's owner"),
 }
 MAIL_STATUS = {
     "queued": _l("Waiting to be sent"),
@@ -314,7 +316,7 @@ def _mails_and_activities(lead_ids: list[int]) -> list[Entry]:
 def build(lead: Lead) -> list[Entry]:
     """Everything that happened to the lead (and to leads merged into it), newest first."""
     lead_ids = [lead.id, *db.session.scalars(select(Lead.id).where(Lead.merged_into_id == lead.id))]
-    entries = _inquiries(lead) + _mails_and_activities(lead_ids)
+    entries = _inquiries(lead) + _mails_and_activities(lead_ids) + received_mails(lead_ids)
     changed = _changes(lead, lead_ids)
     entries += _touches(lead_ids, changed) + changed + _list_exports(lead_ids)
     return sorted(entries, key=lambda e: (e.at, e.order), reverse=True)
