@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The lead list's optional columns this person chose to see, in order; None: all of them.
+    lead_columns: Mapped[list | None] = mapped_column(JSON)
 
     team: Mapped[Team | None] = relationship()
 

@@ -15,6 +15,7 @@ from crm.leads import (  # noqa: E402,F401  (registers the views)
     aliases,
     audit_trail,
     bulk,
+    columns,
     detail,
     export,
     listing,

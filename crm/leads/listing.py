@@ -19,6 +19,7 @@ from core.models import Contact, Event, Lead, ListItem, SavedFilter, Team, User
 from core.stages import LEAD_STAGE_LABELS
 from crm.leads import bp, filters
 from crm.leads.bulk_actions import ACTION_PERMISSIONS, ACTIONS
+from crm.leads.columns import COLUMNS, chosen_columns
 from crm.permissions import allowed, require, visible_leads
 
 MAX_SAVED_NAME = 80
@@ -165,6 +166,8 @@ def leads():
         can_export=allowed("lead.export"),
         bulk_actions=bulk_actions_for_user(),
         lead_url=lead_url,
+        column_labels=COLUMNS,
+        columns=chosen_columns(current_user),
         sees_name=lambda lead: sees_name(lead, current_user),
         industry_name=industry_name,
         **_filter_choices(),

@@ -1,33 +1,38 @@
-"""The pipeline board: a column per stage with its count and sum, the newest cards in each."""
+"""The pipeline board: a column per stage with its count and sum, the newest cards in each,
+narrowed by a quick filter (owner, team, event, text) given as GET parameters."""
 
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import func, select, union_all
+from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
+from core.code_names import named_leads
 from core.extensions import db
-from core.i18n import money, number
-from core.models import LEAD_STAGES, Lead, Team
+from core.i18n import current_language, money, money_compact, number
+from core.models import LEAD_STAGES, Event, Lead, Team
 from core.models.base import utcnow
 from core.stages import lead_stage_label
 from crm.permissions import allowed, require, visible_leads
 from crm.pipeline import bp
 from crm.pipeline.shared import active_staff, optional_url, parse_int
 
-# Cards shown per column; the rest are one click away in the filtered lead list.
+# Cards shown per column; "show all" opens one column up to the larger cap (a fair brings
+# about 200 leads at once), and the lead list holds the rest.
 CARDS_PER_COLUMN = 25
+CARDS_WHEN_EXPANDED = 500
+MAX_TEXT = 100
 estimate = func.coalesce(Lead.planned_investment, Lead.investment_min)
 
 
 def board_filters(args: MultiDict) -> tuple[list, dict, list[str]]:
-    """WHERE clauses for the chosen owner and team, the choices to show, and any problems."""
+    """WHERE clauses for the chosen owner, team, event and text, the choices, and any problems."""
     clauses = [visible_leads(), Lead.merged_into_id.is_(None)]
-    chosen = {"owner": "", "team": ""}
+    chosen = {"owner": "", "team": "", "event": "", "q": ""}
     problems = []
     owner = args.get("owner", "")
     if owner == "me":
@@ -51,7 +56,41 @@ def board_filters(args: MultiDict) -> tuple[list, dict, list[str]]:
         else:
             clauses.append(Lead.team_id == team_id)
             chosen["team"] = str(team_id)
+    event = args.get("event", "")
+    if event:
+        event_id = parse_int(event)
+        if event_id is None:
+            problems.append(gettext("The event filter was not understood and was ignored."))
+        else:
+            clauses.append(Lead.event_id == event_id)
+            chosen["event"] = str(event_id)
+    text = " ".join(args.get("q", "").split())
+    if len(text) > MAX_TEXT:
+        problems.append(
+            gettext(
+                "The search text is longer than %(count)d characters and was ignored.",
+                count=MAX_TEXT,
+            )
+        )
+    elif text:
+        clauses.append(_text_clause(text))
+        chosen["q"] = text
     return clauses, chosen, problems
+
+
+def _text_clause(text: str):
+    """Part of a name or code name, any case; a company's name only where the user sees it
+    (a name search must not tell whose code name is whose)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    by_name = or_(
+        func.lower(Lead.company_name).like(pattern, escape="\\"),
+        func.lower(Lead.company_name_latin).like(pattern, escape="\\"),
+    )
+    named = named_leads(current_user)
+    if named is not None:
+        by_name = and_(by_name, named)
+    return or_(by_name, func.lower(Lead.code_name).like(pattern, escape="\\"))
 
 
 def filters_from_url(url: str) -> list:
@@ -74,18 +113,20 @@ def column_summary(clauses: list) -> dict[str, dict]:
         summary[stage] = {
             "count": count,
             "count_text": ngettext("%(shown)s lead", "%(shown)s leads", count, shown=number(count)),
-            "total_text": money(total or 0),
+            "total_text": money_compact(total or 0),
+            "total_exact": money(total or 0),
         }
     return summary
 
 
-def column_cards(clauses: list) -> dict[str, list[Lead]]:
-    """The newest leads of every stage (CARDS_PER_COLUMN each), fetched in one statement."""
+def column_cards(clauses: list, expanded: str = "") -> dict[str, list[Lead]]:
+    """The newest leads of every stage (CARDS_PER_COLUMN each, more in the expanded column),
+    fetched in one statement."""
     newest = [
         select(Lead.id)
         .where(*clauses, Lead.stage == stage)
         .order_by(Lead.created_at.desc(), Lead.id.desc())
-        .limit(CARDS_PER_COLUMN)
+        .limit(CARDS_WHEN_EXPANDED if stage == expanded else CARDS_PER_COLUMN)
         .subquery()
         for stage in LEAD_STAGES
     ]
@@ -119,20 +160,30 @@ def response_overdue(lead: Lead, now) -> bool:
 @require("lead.view")
 def board():
     clauses, chosen, problems = board_filters(request.args)
+    expanded = request.args.get("show", "")
+    if expanded and expanded not in LEAD_STAGES:
+        problems.append(gettext("There is no such column; the board shows its usual cards."))
+        expanded = ""
     summary = column_summary(clauses)
-    cards = column_cards(clauses)
+    cards = column_cards(clauses, expanded)
     # The lead list knows owners and teams by id only.
     list_filters = {
         "owner": current_user.id if chosen["owner"] == "me" else chosen["owner"],
         "team": current_user.team_id if chosen["team"] == "mine" else chosen["team"],
+        "event": chosen["event"],
+        "q": chosen["q"],
     }
     list_filters = {key: value for key, value in list_filters.items() if value}
+    board_args = {key: value for key, value in chosen.items() if value}
     columns = [
         {
             "stage": stage,
             "label": lead_stage_label(stage),
             "cards": cards[stage],
             "hidden": summary[stage]["count"] - len(cards[stage]),
+            "expanded": stage == expanded,
+            "show_all_url": url_for("crm.pipeline.board", show=stage, **board_args)
+            + f"#column-{stage}",
             "more_url": optional_url("crm.leads.leads", stage=stage, **list_filters),
             **summary[stage],
         }
@@ -141,6 +192,7 @@ def board():
     teams = (
         db.session.scalars(select(Team).order_by(Team.name)).all() if allowed("lead.assign") else []
     )
+    events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
     return render_template(
         "crm/pipeline/board.html",
         columns=columns,
@@ -148,6 +200,8 @@ def board():
         problems=problems,
         officers=active_staff("officer") if allowed("lead.assign") else [],
         teams=teams,
+        events=[(event.id, event.text("name", current_language())) for event in events],
+        filtered=bool(board_args),
         now=utcnow(),
         days_in_stage=days_in_stage,
         response_overdue=response_overdue,

@@ -12,7 +12,7 @@ from tests.factories import make_lead, signed_in
 
 def companies(client, term: str) -> list[str]:
     page = client.get("/crm/leads", query_string={"q": term}).get_data(as_text=True)
-    return re.findall(r'<th scope="row">\s*<a href="[^"]*">([^<]*)</a>', page)
+    return re.findall(r'<th scope="row"[^>]*>\s*<a href="[^"]*">([^<]*)</a>', page)
 
 
 def aliases(lead_id: int) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ def cast(app):
 
 def companies(html: str) -> list[str]:
     """The company (or code name) in each row of the list, in order."""
-    return re.findall(r'<th scope="row">\s*<a href="[^"]*">([^<]*)</a>', html)
+    return re.findall(r'<th scope="row"[^>]*>\s*<a href="[^"]*">([^<]*)</a>', html)
 
 
 def page(client, query: str = "") -> str:

@@ -10,7 +10,7 @@ from tests.factories import make_lead, signed_in
 
 
 def companies(html: str) -> list[str]:
-    return sorted(re.findall(r'<th scope="row">\s*<a href="[^"]*">([^<]*)</a>', html))
+    return sorted(re.findall(r'<th scope="row"[^>]*>\s*<a href="[^"]*">([^<]*)</a>', html))
 
 
 @pytest.fixture

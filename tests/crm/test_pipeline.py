@@ -66,8 +66,8 @@ def test_board_counts_and_sums_every_stage_in_one_view(app, client, cast):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     found = columns(html)
-    assert found["new"] == ("3", "CN¥100,000,000")
-    assert found["qualified"] == ("1", "CN¥300,000,000")
+    assert found["new"] == ("3", "CN¥100M")
+    assert found["qualified"] == ("1", "CN¥300M")
     assert found["lost"] == ("0", "CN¥0")
     assert "Merged" not in html and "Alpha" in html and "Gamma" in html
     # Every movable card carries a keyboard-usable form, and the board loads only our own files.
@@ -143,16 +143,19 @@ def test_board_queries_do_not_grow_with_the_cards(app, client, cast, reasons):
 
 def test_board_shows_the_newest_cards_and_links_to_the_rest(app, client, cast, monkeypatch):
     monkeypatch.setattr(board_module, "CARDS_PER_COLUMN", 2)
+    monkeypatch.setattr(board_module, "CARDS_WHEN_EXPANDED", 3)
     with app.app_context():
-        for name in ("First", "Second", "Third"):
+        for name in ("First", "Second", "Third", "Fourth"):
             new_lead(cast.officer, company=f"{name} Co")
         sign_in_as(client, cast.manager)
+    assert columns(client.get("/crm/board").get_data(as_text=True))["new"][0] == "4"
     html = client.get("/crm/board").get_data(as_text=True)
-    assert "First Co" not in html and "Third Co" in html
-    assert columns(html)["new"][0] == "3"
-    assert "1 more in the list" in html
-    if "crm.leads.leads" in app.view_functions:
-        assert 'href="/crm/leads?stage=new"' in html
+    assert "Second Co" not in html and "Fourth Co" in html
+    assert 'href="/crm/board?show=new#column-new">Show all 4' in html
+    # Shown all (up to the larger cap), the column links to the list for what is left.
+    html = client.get("/crm/board?show=new").get_data(as_text=True)
+    assert "Second Co" in html and "First Co" not in html
+    assert "1 more in the list" in html and 'href="/crm/leads?stage=new"' in html
 
 
 def test_board_filter_that_makes_no_sense_is_named_and_ignored(app, client, cast):
@@ -339,7 +342,7 @@ def test_board_script_moves_with_json_and_gets_fresh_totals(app, client, cast, r
     assert moved.json["message"] == "Moved Müller Präzisionstechnik GmbH to Contacted."
     assert moved.json["version"] == version + 1 and moved.json["stage"] == "contacted"
     assert moved.json["columns"]["contacted"]["count"] == 1
-    assert moved.json["columns"]["contacted"]["total_text"] == "CN¥50,000,000"
+    assert moved.json["columns"]["contacted"]["total_text"] == "CN¥50M"
     assert moved.json["columns"]["new"]["count"] == 0
 
 
@@ -451,5 +454,5 @@ def test_signed_column_sums_the_planned_investment(app, client, cast):
         assert move(client, lead_id, "signed").status_code == 302
     assert columns(client.get("/crm/board").get_data(as_text=True))["signed"] == (
         "1",
-        "CN¥123,000,000",
+        "CN¥123M",
     )

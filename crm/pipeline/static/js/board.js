@@ -17,12 +17,35 @@
     window.setTimeout(function () { status.textContent = message; }, 50);
   }
 
+  // A refused move is shown on its card for everyone, not only read out: the sentence says why.
+  function showRefusal(form, message) {
+    var card = form.closest(".board-card");
+    var note = card.querySelector(".card-refusal");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "card-refusal";
+      card.appendChild(note);
+    }
+    note.textContent = message;
+    card.classList.add("card-refused");
+  }
+
+  function clearRefusal(form) {
+    var card = form.closest(".board-card");
+    var note = card.querySelector(".card-refusal");
+    if (note) { note.parentNode.removeChild(note); }
+    card.classList.remove("card-refused");
+  }
+
   function updateColumns(columns) {
     Object.keys(columns || {}).forEach(function (stage) {
       var count = board.querySelector('[data-column-count="' + stage + '"]');
       var total = board.querySelector('[data-column-total="' + stage + '"]');
       if (count) { count.textContent = columns[stage].count_text; }
-      if (total) { total.textContent = columns[stage].total_text; }
+      if (total) {
+        total.textContent = columns[stage].total_text;
+        total.title = columns[stage].total_exact;
+      }
     });
   }
 
@@ -52,14 +75,16 @@
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("application/json") === -1) {
         announce(fallbackMessage);
+        showRefusal(form, fallbackMessage);
         return false;
       }
       return response.json().then(function (data) {
         announce(data.message);
         if (!data.ok) {
-          if (data.field === "lost_reason") { askForLostReason(form); }
+          if (data.field === "lost_reason") { askForLostReason(form); } else { showRefusal(form, data.message); }
           return false;
         }
+        clearRefusal(form);
         form.querySelector('input[name="version"]').value = data.version;
         var card = form.closest(".board-card");
         placeCard(card, data.stage);
