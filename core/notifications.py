@@ -48,8 +48,7 @@ def leads_assigned(by_owner: dict[User, list[Lead]], by: User | None) -> None:
             to=owner.email,
             language=owner.language or "zh",
             subject=subject,
-            body=body,
-            lead_id=leads[0].id if len(leads) == 1 else None,
+            body=body,  # not on the lead's timeline (no lead_id): it is the bureau's own news
         )
 
 
@@ -75,5 +74,4 @@ def liaison_named(lead: Lead, leader: User, by: User | None) -> None:
         language=leader.language or "zh",
         subject=subject,
         body=body,
-        lead_id=lead.id,
     )
