@@ -146,5 +146,9 @@ class FirmIndex:
             verdict = compare(firm, other, known_different=self.known_different)
             if verdict.outcome is not None:
                 found.append((other, verdict))
-        found.sort(key=lambda pair: -pair[1].score)
+        # Best first; between equals the oldest (the lead a later copy was flagged against, the
+        # earlier row), so a tie never depends on the order candidates were found in.
+        found.sort(
+            key=lambda pair: (-pair[1].score, pair[0].ref if isinstance(pair[0].ref, int) else 0)
+        )
         return found[:limit] if limit else found
