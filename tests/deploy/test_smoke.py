@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -82,6 +83,8 @@ def server(production_env, tmp_path_factory):
         try:
             urllib.request.urlopen(base + "/robots.txt", timeout=2)  # noqa: S310
             break
+        except urllib.error.HTTPError:
+            break  # an answer (400: the probe names no trusted host): the workers are up
         except OSError:
             if process.poll() is not None:
                 pytest.fail(log.read_text())
