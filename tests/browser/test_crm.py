@@ -79,6 +79,7 @@ def test_inquiry_is_found_assigned_worked_and_signed(new_page, bureau):
     expect(officer.locator(".lead-timeline")).to_contain_text(CALL_SUBJECT)
 
     officer.get_by_role("navigation").get_by_role("link", name=t("Pipeline"), exact=True).click()
+    officer.locator(".board[data-in-place]").wait_for(state="attached")  # board.js is ready
     card = officer.locator(".board-card", has_text=COMPANY)
     announcer = officer.locator("#board-status")
     for stage in STAGES:

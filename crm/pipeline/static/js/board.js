@@ -108,6 +108,8 @@
       if (moved) { select.focus(); }
     });
   });
+  // Moves happen in place from here on (before this, a move is a normal page load).
+  board.setAttribute("data-in-place", "");
 
   if (!window.Sortable) { return; }
   board.querySelectorAll(".board-cards").forEach(function (list) {
