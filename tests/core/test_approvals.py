@@ -112,7 +112,9 @@ def test_overdue_step_escalates_to_the_agent_then_department_and_liaison(app, st
     assert escalations(app, date(2026, 10, 20)) == []
     with app.app_context():
         emails = db.session.scalars(
-            select(OutboxEmail).where(OutboxEmail.kind == "approval_overdue")
+            select(OutboxEmail)
+            .where(OutboxEmail.kind == "approval_overdue")
+            .order_by(OutboxEmail.id)
         ).all()
         assert [e.to_address for e in emails] == [
             officer,
@@ -150,7 +152,7 @@ def test_without_an_agent_the_second_level_says_nobody_was_told(app, step):
         (2, ["sw@qingyuan-county.example", "chen@bureau.example"])
     ]
     with app.app_context():
-        body = db.session.scalars(select(OutboxEmail.body_text)).first()
+        body = db.session.scalars(select(OutboxEmail.body_text).order_by(OutboxEmail.id)).first()
         with app.test_request_context(), force_locale("zh"):
             from flask_babel import gettext
 
