@@ -18,6 +18,10 @@ from core.matching.segmenting import PLACE_WORDS, fold_german, is_trade_word
 MAX_BLOCK = 15
 # A mail domain of more firms than this is a host's or an agency's, no one firm's.
 MAX_DOMAIN = 10
+# A whole brand shared by more firms than this ("Walk Firm 00001 … 50000", a fair's export of
+# numbered booths) names a pattern, not a firm: comparing each with all made an import of 50,000
+# rows quadratic (hours). Such firms are still found by a shared e-mail, phone or domain.
+MAX_BRAND = 200
 
 
 def _brands_could_agree(a: Firm, b: Firm) -> bool:
@@ -125,7 +129,10 @@ class FirmIndex:
         _, wanted, loose = blocking_keys(firm)
         seen: set[int] = {id(firm)}
         for key in wanted:
-            for other in self.blocks.get(key, ()):
+            block = self.blocks.get(key, ())
+            if key[0] == "b" and len(block) > MAX_BRAND:
+                continue
+            for other in block:
                 if id(other) not in seen:
                     seen.add(id(other))
                     yield other

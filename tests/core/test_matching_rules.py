@@ -131,3 +131,18 @@ def test_the_corpus_has_no_wrong_default_merge_and_finds_the_true_pairs():
     assert whole.precision() == 1.0
     assert whole.merge_recall() >= 0.9
     assert whole.suggestion_recall() >= 0.98
+
+
+def test_a_brand_shared_by_hundreds_of_rows_is_not_compared_with_each():
+    """A fair's export of numbered booths ("Walk Firm 00001 … GmbH") named one brand 50,000
+    times: comparing each row with every other made the import quadratic. Past MAX_BRAND firms
+    a whole brand stops being a block; a shared contact still is."""
+    from core.matching.candidates import MAX_BRAND, FirmIndex
+    from core.matching.scoring import Firm
+
+    index = FirmIndex()
+    for n in range(MAX_BRAND + 50):
+        index.add(Firm(name=f"Walk Firm {n:05d} GmbH", emails=(f"p{n}@firm{n}.example",), ref=n))
+    late = Firm(name="Walk Firm 99999 GmbH", emails=("p7@firm7.example",), ref=99999)
+    found = [other.ref for other in index.candidates(late)]
+    assert found == [7]  # only the firm sharing its e-mail
