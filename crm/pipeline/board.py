@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import render_template, request, url_for
 from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import joinedload
@@ -29,6 +30,23 @@ MAX_TEXT = 100
 estimate = func.coalesce(Lead.planned_investment, Lead.investment_min)
 
 
+FILTER_PROBLEMS = {
+    "owner": _l("The owner filter was not understood and was ignored."),
+    "team": _l("The team filter was not understood and was ignored."),
+    "event": _l("The event filter was not understood and was ignored."),
+}
+
+
+def _by_id(raw: str, column, key: str, clauses: list, chosen: dict, problems: list) -> None:
+    """One filter by a record's number (owner, team, event); a value that is none is named."""
+    number = parse_int(raw)
+    if number is None:
+        problems.append(str(FILTER_PROBLEMS[key]))
+        return
+    clauses.append(column == number)
+    chosen[key] = str(number)
+
+
 def board_filters(args: MultiDict) -> tuple[list, dict, list[str]]:
     """WHERE clauses for the chosen owner, team, event and text, the choices, and any problems."""
     clauses = [visible_leads(), Lead.merged_into_id.is_(None)]
@@ -39,31 +57,15 @@ def board_filters(args: MultiDict) -> tuple[list, dict, list[str]]:
         clauses.append(Lead.owner_id == current_user.id)
         chosen["owner"] = "me"
     elif owner:
-        owner_id = parse_int(owner)
-        if owner_id is None:
-            problems.append(gettext("The owner filter was not understood and was ignored."))
-        else:
-            clauses.append(Lead.owner_id == owner_id)
-            chosen["owner"] = str(owner_id)
+        _by_id(owner, Lead.owner_id, "owner", clauses, chosen, problems)
     team = args.get("team", "")
     if team == "mine" and current_user.team_id is not None:
         clauses.append(Lead.team_id == current_user.team_id)
         chosen["team"] = "mine"
     elif team:
-        team_id = parse_int(team)
-        if team_id is None:
-            problems.append(gettext("The team filter was not understood and was ignored."))
-        else:
-            clauses.append(Lead.team_id == team_id)
-            chosen["team"] = str(team_id)
-    event = args.get("event", "")
-    if event:
-        event_id = parse_int(event)
-        if event_id is None:
-            problems.append(gettext("The event filter was not understood and was ignored."))
-        else:
-            clauses.append(Lead.event_id == event_id)
-            chosen["event"] = str(event_id)
+        _by_id(team, Lead.team_id, "team", clauses, chosen, problems)
+    if event := args.get("event", ""):
+        _by_id(event, Lead.event_id, "event", clauses, chosen, problems)
     text = " ".join(args.get("q", "").split())
     if len(text) > MAX_TEXT:
         problems.append(
