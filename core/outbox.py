@@ -2,6 +2,7 @@
 with backoff (the periodic send-outbox is the safety net)."""
 
 import logging
+import re
 import secrets
 import smtplib
 from datetime import timedelta
@@ -133,6 +134,29 @@ def _headers(email: OutboxEmail) -> dict[str, str]:
     return headers
 
 
+class _Message(Message):
+    """Flask-Mail's message; an invitation's text/calendar part carries its METHOD (RFC 6047),
+    which Outlook and Apple Mail read to offer Accept / Decline."""
+
+    calendar_method: str | None = None
+
+    def _message(self):
+        msg = super()._message()
+        for part in msg.walk():
+            if self.calendar_method and part.get_content_type() == "text/calendar":
+                part.set_param("method", self.calendar_method)
+        return msg
+
+
+def _with_calendar(msg: _Message, calendar: str) -> None:
+    """The invitation both as the alternative part (clients show it inline) and as a file
+    invite.ics (clients that ignore the part still import it)."""
+    method = re.search(r"^METHOD:(\w+)", calendar, re.M)
+    msg.calendar_method = method.group(1) if method else None
+    msg.alts = {"calendar": calendar}
+    msg.attach("invite.ics", "application/ics", calendar.encode())
+
+
 def _deliver(email: OutboxEmail) -> None:
     # Mail a person can answer comes from the bureau's address; the rest from the no-reply sender.
     sender = (
@@ -140,7 +164,7 @@ def _deliver(email: OutboxEmail) -> None:
         if email.reply_to or not email.automatic
         else current_app.config["MAIL_DEFAULT_SENDER"]
     )
-    msg = Message(
+    msg = _Message(
         subject=email.subject,
         recipients=[email.to_address],
         body=email.body_text,
@@ -148,6 +172,8 @@ def _deliver(email: OutboxEmail) -> None:
         extra_headers=_headers(email),
     )
     msg.msgId = _message_id(email)
+    if email.calendar:
+        _with_calendar(msg, email.calendar)
     with _Connection(current_app.extensions["mail"]) as connection:
         connection.send(msg)
 

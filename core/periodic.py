@@ -123,6 +123,15 @@ def apply_retention(dry_run: bool = False) -> list[str]:
     return lines
 
 
+def remind_appointments() -> list[str]:
+    """Email the owner and the liaison leader of each visit or meeting the day before it."""
+    from core.appointments.reminders import send_reminders
+
+    lines = send_reminders()
+    db.session.commit()
+    return lines
+
+
 def reap_imports() -> list[str]:
     """Mark failed the imports whose worker stopped reporting (IMPORT_STALE_MINUTES)."""
     from core.imports.running import reap_stale
@@ -175,6 +184,8 @@ JOBS = (
         ),
     ),
     Job("reap-imports", reap_imports, "*/5 * * * *", "every 5 minutes"),
+    # Late afternoon, so a visit moved during the day is still reminded of before it.
+    Job("remind-appointments", remind_appointments, "0 16 * * *", "daily at 16:00"),
 )
 
 

@@ -3,6 +3,7 @@
 from core.models.account import RecoveryCode
 from core.models.activity import ACTIVITY_KINDS, Activity
 from core.models.alias import ALIAS_KINDS, LeadAlias
+from core.models.appointment import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, Appointment, Attendee
 from core.models.audit import AuditEntry
 from core.models.consent import CONSENT_PURPOSES, ConsentRecord
 from core.models.enterprise import ZONES, Enterprise, EnterpriseContact, PortalLink, enterprise_plot
@@ -60,6 +61,10 @@ from core.models.touch import FirmPair, LeadTouch
 from core.models.user import ROLES, Team, User
 
 __all__ = [
+    "APPOINTMENT_KINDS",
+    "APPOINTMENT_STATUSES",
+    "Appointment",
+    "Attendee",
     "INBOUND_STATUSES",
     "InboundMail",
     "MailboxState",

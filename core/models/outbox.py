@@ -39,3 +39,5 @@ class OutboxEmail(db.Model):
     references: Mapped[str | None] = mapped_column(Text)
     # Auto-Submitted: auto-generated only on mail no person wrote or chose to send.
     automatic: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # An iCalendar invitation or cancellation sent as the mail's text/calendar part (METHOD inside).
+    calendar: Mapped[str | None] = mapped_column(Text)

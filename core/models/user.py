@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The lead list's optional columns this person chose to see, in order; None: all of them.
     lead_columns: Mapped[list | None] = mapped_column(JSON)
+    # The personal calendar feed's secret, hashed (SHA-256): the address shows it once; None: off.
+    calendar_feed_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     team: Mapped[Team | None] = relationship()
 
