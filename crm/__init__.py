@@ -19,6 +19,7 @@ STAFF_LANG_COOKIE = "staff_lang"
 NAV = (
     ("crm.dashboard.dashboard", _l("Dashboard")),
     ("crm.activities.my_day", _l("My day")),
+    ("crm.appointments.week", _l("My week")),
     ("crm.leads.leads", _l("Leads")),
     ("crm.imports.import_new", _l("Import")),
     ("crm.pipeline.board", _l("Pipeline")),
@@ -39,6 +40,7 @@ def create_blueprint() -> Blueprint:
     from crm import (
         activities,
         admin,
+        appointments,
         auth,
         capture,
         dashboard,
@@ -66,6 +68,7 @@ def create_blueprint() -> Blueprint:
         home,
         dashboard,
         activities,
+        appointments,
         leads,
         inbox,
         imports,

@@ -17,6 +17,11 @@ def kind_label(kind: str) -> str:
     return gettext("Site visit") if kind == "site_visit" else gettext("Meeting")
 
 
+def kind_word(kind: str) -> str:
+    """The kind inside a sentence ("the site visit below")."""
+    return gettext("site visit") if kind == "site_visit" else gettext("meeting")
+
+
 def summary(appointment: Appointment, company: str) -> str:
     return gettext(
         "%(kind)s: %(title)s (%(company)s)",

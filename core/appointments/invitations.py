@@ -38,7 +38,7 @@ def _mail(appointment: Appointment, purpose: str, *, to: str, language: str, use
             "mail/appointment.txt",
             purpose=purpose,
             appointment=appointment,
-            kind=ics.kind_label(appointment.kind),
+            kind=ics.kind_word(appointment.kind),
             title=appointment.title,
             company=company,
             when=when,

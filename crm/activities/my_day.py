@@ -1,4 +1,5 @@
-"""My day: an officer's overdue and due tasks, unanswered new leads and leads gone quiet."""
+"""My day: an officer's visits and meetings today, overdue and due tasks, unanswered new leads
+and leads gone quiet."""
 
 from datetime import datetime, time, timedelta
 
@@ -7,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core.appointments import calendar_of
 from core.extensions import db
 from core.models import Activity, Lead, User
 from core.models.base import utcnow
@@ -88,7 +90,7 @@ def day_bounds(user: User, now: datetime) -> tuple[datetime, datetime]:
 @require("crm.use")
 def my_day():
     now = utcnow()
-    _, end_of_day = day_bounds(current_user, now)
+    start_of_day, end_of_day = day_bounds(current_user, now)
     due = open_tasks_of(current_user, end_of_day)
     overdue_tasks = [(task, lead) for task, lead in due if task.due_at < now]
     today_tasks = [(task, lead) for task, lead in due if task.due_at >= now]
@@ -116,6 +118,7 @@ def my_day():
     return render_template(
         "crm/activities/my_day.html",
         now=now,
+        appointments=calendar_of(current_user, start_of_day, end_of_day),
         overdue_tasks=overdue_tasks,
         today_tasks=today_tasks,
         unanswered=unanswered_leads_of(current_user),

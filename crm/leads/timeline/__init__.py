@@ -13,6 +13,7 @@ from core.extensions import db
 from core.i18n import current_language, datetime_text
 from core.models import (
     Activity,
+    Appointment,
     AuditEntry,
     Contact,
     Export,
@@ -24,6 +25,8 @@ from core.models import (
     export_lead,
 )
 from crm.leads.forms import SOURCE_LABELS
+from crm.leads.timeline.appointments import MAIL_KINDS as APPOINTMENT_MAIL_KINDS
+from crm.leads.timeline.appointments import appointment_entries
 from crm.leads.timeline.changes import told
 from crm.leads.timeline.entry import KINDS, Entry, folded
 from crm.leads.timeline.received import received_mails
@@ -44,6 +47,7 @@ MAIL_KINDS = {
     "inquiry_notification": _l("Notice of a new inquiry to the bureau"),
     "approval_overdue": _l("Reminder of an overdue approval"),
     "reply_received": _l("Notice of a reply to the lead's owner"),
+    **APPOINTMENT_MAIL_KINDS,
 }
 MAIL_STATUS = {
     "queued": _l("Waiting to be sent"),
@@ -313,12 +317,24 @@ def _mails_and_activities(lead_ids: list[int]) -> list[Entry]:
     return entries
 
 
+def _appointment_actors(lead_ids: list[int]) -> set[str]:
+    appointments = select(Appointment.id).where(Appointment.lead_id.in_(lead_ids))
+    return set(
+        db.session.scalars(
+            select(AuditEntry.actor).where(
+                AuditEntry.entity_type == "Appointment", AuditEntry.entity_id.in_(appointments)
+            )
+        )
+    )
+
+
 def build(lead: Lead) -> list[Entry]:
     """Everything that happened to the lead (and to leads merged into it), newest first."""
     lead_ids = [lead.id, *db.session.scalars(select(Lead.id).where(Lead.merged_into_id == lead.id))]
     entries = _inquiries(lead) + _mails_and_activities(lead_ids) + received_mails(lead_ids)
     changed = _changes(lead, lead_ids)
     entries += _touches(lead_ids, changed) + changed + _list_exports(lead_ids)
+    entries += appointment_entries(lead_ids, _who(_appointment_actors(lead_ids)))
     return sorted(entries, key=lambda e: (e.at, e.order), reverse=True)
 
 
