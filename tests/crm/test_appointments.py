@@ -55,7 +55,8 @@ def form_for(app, lead_id, when: datetime, **fields) -> dict:
         staff = [lead.owner_id, lead.liaison_id]
         contacts = [c.id for c in lead.contacts]
     return {
-        "kind": "site_visit", "title": "Plot A-03 and the test hall", "day": when.date().isoformat(),
+        "kind": "site_visit", "title": "Plot A-03 and the test hall",
+        "day": when.date().isoformat(),
         "start": when.strftime("%H:%M"), "timezone": "Europe/Berlin", "minutes": "120",
         "place": "Park service centre, 1 Qingyuan Road", "agenda": "1. Plot A-03\n2. Lunch",
         "staff": staff, "contacts": contacts, **fields,
@@ -147,7 +148,7 @@ def test_moving_and_cancelling_keep_the_uid_and_raise_the_sequence(
     data = {**form_for(app, lead_id, later), "csrf_token": token, "version_id": version}
     response = client.post(f"/crm/appointments/{aid}/edit", data=data)
     assert response.status_code == 302
-    updates = [r for r in smtp_server.to("anna@mueller.example")]
+    updates = smtp_server.to("anna@mueller.example")
     assert len(updates) == 2
     method, calendar = calendar_part(updates[-1])
     (event,) = calendar.walk("VEVENT")
@@ -160,8 +161,8 @@ def test_moving_and_cancelling_keep_the_uid_and_raise_the_sequence(
                         data={"csrf_token": token, "version_id": version - 1})  # fmt: skip
     assert stale.status_code == 302
     assert len(smtp_server.to("anna@mueller.example")) == 2
-    response = client.post(f"/crm/appointments/{aid}/cancel",
-                           data={"csrf_token": token, "version_id": version, "reason": "Flight"})  # fmt: skip
+    cancel = {"csrf_token": token, "version_id": version, "reason": "Flight"}
+    response = client.post(f"/crm/appointments/{aid}/cancel", data=cancel)
     assert response.status_code == 302
     method, calendar = calendar_part(smtp_server.to("anna@mueller.example")[-1])
     (event,) = calendar.walk("VEVENT")
@@ -221,8 +222,8 @@ def test_outcome_once_it_happened_on_the_same_record_and_the_timeline(app, clien
         appointment = db.session.scalar(select(Appointment))
         aid = appointment.id
     # Not yet: it lies in the future.
-    response = client.post(f"/crm/appointments/{aid}/outcome",
-                           data={"csrf_token": token, "version_id": 1, "outcome": "Good"})  # fmt: skip
+    early = {"csrf_token": token, "version_id": 1, "outcome": "Good"}
+    response = client.post(f"/crm/appointments/{aid}/outcome", data=early)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "once the visit or meeting has begun" in page
     with app.app_context():
