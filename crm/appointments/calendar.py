@@ -61,7 +61,7 @@ def feed_settings():
     only as a hash, so it is rendered here rather than carried in the session to a redirect)."""
     address = None
     if request.method == "POST":
-        token = feeds.new_token(current_user)
+        token = feeds.new_token(current_user._get_current_object())  # the User: audited by type
         address = external_url(FEED_ENDPOINT, token=token)
     return render_template(
         "crm/appointments/feed.html",
@@ -73,7 +73,7 @@ def feed_settings():
 @bp.route("/calendar/feed/off", methods=["POST"])
 @require("crm.use")
 def feed_off():
-    feeds.revoke(current_user)
+    feeds.revoke(current_user._get_current_object())
     return redirect(url_for("crm.appointments.feed_settings"))
 
 

@@ -12,7 +12,14 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from core.appointments import BEIJING, COUNTRY_ZONES, MINUTES_MAX, MINUTES_MIN
 from core.forms import Form
@@ -52,6 +59,11 @@ class AppointmentForm(Form):
         _l("The investor's contacts invited"), coerce=int, validators=[Optional()]
     )
     version_id = HiddenField()
+
+    def validate_day(self, field):
+        # Years far off cannot be moved between time zones (datetime overflows at 1 and 9999).
+        if field.data and not 2000 <= field.data.year <= 2999:
+            raise ValidationError(_l("Choose a date between the years 2000 and 2999."))
 
 
 class CancelForm(Form):

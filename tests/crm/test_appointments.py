@@ -194,6 +194,7 @@ def test_a_removed_attendee_gets_a_cancellation(app, client, cast, lead_id, smtp
     [
         ({"day": "2020-01-01"}, "in the future"),
         ({"day": "not a date"}, "Date"),
+        ({"day": "9999-12-31"}, "between the years 2000 and 2999"),
         ({"start": "25:99"}, "Start time"),
         ({"timezone": "Mars/Olympus"}, "Not a valid choice"),
         ({"minutes": "5"}, "Length in minutes"),

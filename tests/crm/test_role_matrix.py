@@ -1,7 +1,7 @@
 """Every CRM route × method × role (anonymous included) against the rules table."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from core.extensions import db
 from core.models import (
     ActionItem,
     Activity,
+    Appointment,
     Enterprise,
     EnterpriseContact,
     Event,
@@ -22,6 +23,7 @@ from core.models import (
     Referral,
     User,
 )
+from core.models.base import utcnow
 from crm.permissions import RULES, declared_permission, is_public
 from tests.conftest import assert_security_headers
 from tests.factories import make_cast, make_lead, sign_in_as
@@ -101,6 +103,11 @@ def world(app):
         plot = db.session.scalar(select(Plot).where(Plot.status == "available"))
         plot.status, plot.reserved_for_id, plot.reserved_until = "reserved", lead.id, today
         db.session.add_all([meeting, issue])
+        visit = Appointment(
+            lead_id=lead.id, kind="site_visit", title="Plot tour", uid="matrix@test",
+            starts_at=utcnow() + timedelta(days=3), organiser_id=officer.id,
+        )  # fmt: skip
+        db.session.add(visit)
         db.session.commit()
         ids = {
             "project_id": project.id,
@@ -119,6 +126,7 @@ def world(app):
             "user_id": cast.officer,
             "activity_id": task.id,
             "event_id": event.id,
+            "appointment_id": visit.id,
         }
         return cast, ids
 

@@ -25,6 +25,13 @@ TARGETS = [
     ("manager", "/crm/leads/{lead}/contacts/new", "/crm/leads/{lead}/contacts/new", "POST"),
     ("manager", "/crm/leads/{lead}", "/crm/leads/{lead}/activities", "POST"),
     ("manager", "/crm/leads/{lead}", "/crm/leads/{lead}/move", "POST"),
+    (
+        "manager",
+        "/crm/leads/{lead}/appointments/new",
+        "/crm/leads/{lead}/appointments/new",
+        "POST",
+    ),
+    ("officer", "/crm/calendar/week", "/crm/calendar/week", "GET"),
     ("officer", "/crm/leads/{lead}/email", "/crm/leads/{lead}/email", "POST"),
     ("officer", "/crm/capture/{event}", "/crm/capture/{event}", "POST"),
     ("officer", "/crm/imports/new", "/crm/imports/new", "POST"),
