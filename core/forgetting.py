@@ -31,7 +31,7 @@ PERSONAL_FIELDS = frozenset(
         "name", "email", "phone", "position", "company_name", "company_name_latin", "message",
         "utm", "referral_code", "lost_note", "subject", "body", "note", "to_address",
         "card_photo", "contact", "contact_name", "contact_email", "contact_phone", "plans",
-        "how_known", "decline_message",
+        "how_known", "decline_message", "title", "place", "agenda", "outcome", "reason",
     }
 )  # fmt: skip
 _SEPARATORS = re.compile(r"[\s_.\-]+")

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from core.appointments.privacy import appointment_rows, forget_appointments
 from core.audit import record
 from core.exports import write_csv
 from core.extensions import db
@@ -119,6 +120,7 @@ def person_data(lead: Lead, contact: Contact | None = None) -> dict:
         "stage_changes": [_row(c, STAGE_FIELDS) for c in stages],
         "referrals": [_row(r, REFERRAL_FIELDS) for r in referrals],
         "emails": [_row(e, EMAIL_FIELDS) for e in emails],
+        "appointments": appointment_rows(lead_ids) if contact is None else [],
         "files": [_row(f, FILE_FIELDS) for f in _files(lead_ids)] if contact is None else [],
         "import_rows": [
             {k: _plain(v) for k, v in row.items()} for row in import_rows(lead_ids, person)
@@ -235,6 +237,7 @@ def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = No
             body_text="",
             last_error=None,
             reply_to=None,  # the bureau's notification answers the investor: their address
+            calendar=None,  # an invitation names its attendees and their addresses
         )
     )
     # The matcher's reasons quote both sides' names and mail domains: only the codes stay.
@@ -256,6 +259,7 @@ def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = No
             body_text="", raw=None, in_reply_to="", references="",
         )
     )  # fmt: skip
+    appointment_ids = forget_appointments(lead_ids)
     _forget_files(lead_ids)
     forget_in_imports(person, lead_ids, actor=actor, files=files)
     scrub_elsewhere(person, lead_ids)
@@ -277,6 +281,7 @@ def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = No
             "Contact": contact_ids,
             "Activity": activity_ids,
             "Referral": referral_ids,
+            "Appointment": appointment_ids,
         },
     )
     record("anonymise", lead, {"anonymised_at": [None, now]}, actor=actor)

@@ -282,3 +282,25 @@ def test_a_leader_sees_the_visit_but_cannot_schedule(app, client, cast, lead_id)
     as_user(app, other, cast.other_officer)
     assert other.get(f"/crm/appointments/{aid}").status_code == 404
     assert other.get("/crm/appointments/987654").status_code == 404
+
+
+def test_anonymising_the_lead_writes_its_visits_out(app, client, cast, lead_id, smtp_server):
+    from core.privacy import anonymise, person_data
+
+    token = as_user(app, client, cast.officer)
+    schedule(app, client, token, lead_id, in_days(5), agenda="Anna Müller brings her CFO")
+    with app.app_context():
+        lead = db.session.get(Lead, lead_id)
+        (row,) = person_data(lead)["appointments"]
+        assert row["agenda"] == "Anna Müller brings her CFO"
+        anonymise(lead, actor="system")
+        db.session.commit()
+        appointment = db.session.scalar(select(Appointment))
+        assert (appointment.title, appointment.agenda, appointment.place) == (
+            "(anonymised)",
+            "",
+            "",
+        )
+        assert all(m.calendar is None for m in db.session.scalars(select(OutboxEmail)))
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Appointment"))
+        assert "Müller" not in str(entry.changes)
