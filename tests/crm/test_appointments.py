@@ -304,3 +304,21 @@ def test_anonymising_the_lead_writes_its_visits_out(app, client, cast, lead_id, 
         assert all(m.calendar is None for m in db.session.scalars(select(OutboxEmail)))
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "Appointment"))
         assert "Müller" not in str(entry.changes)
+
+
+def test_the_pages_read_in_chinese(app, client, cast, lead_id):
+    with app.app_context():
+        db.session.get(User, cast.officer).language = "zh"
+        db.session.commit()
+    token = as_user(app, client, cast.officer)
+    form = client.get(f"/crm/leads/{lead_id}/appointments/new").get_data(as_text=True)
+    assert "安排考察或会议" in form and "保存并发送邀请" in form
+    schedule(app, client, token, lead_id, in_days(3))
+    with app.app_context():
+        aid = db.session.scalar(select(Appointment.id))
+    page = client.get(f"/crm/appointments/{aid}").get_data(as_text=True)
+    assert "北京时间" in page and "记录结果" in page
+    week = client.get(f"/crm/calendar/week?start={in_days(3).date().isoformat()}")
+    assert "本周日程" in week.get_data(as_text=True)
+    assert "实地考察" in week.get_data(as_text=True)
+    assert "开启订阅" in client.get("/crm/calendar/feed").get_data(as_text=True)
