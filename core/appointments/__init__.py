@@ -114,9 +114,9 @@ def schedule(lead: Lead, organiser: User, *, user_ids, contact_ids, **fields) ->
     return appointment
 
 
-def change(appointment: Appointment, *, user_ids, contact_ids, **fields) -> tuple[dict, list]:
-    """Move or edit a scheduled appointment: (changes, removed attendees). A change that reaches
-    the calendars raises SEQUENCE, so invitations already accepted are updated in place."""
+def change(appointment: Appointment, *, user_ids, contact_ids, **fields) -> tuple[dict, list, list]:
+    """Move or edit a scheduled appointment: (changes, added, removed attendees). A change that
+    reaches the calendars raises SEQUENCE, so invitations already accepted are updated in place."""
     if appointment.status != "scheduled":
         raise Refused(gettext("Only a scheduled visit or meeting can be changed."))
     if fields["starts_at"] != appointment.starts_at or fields["minutes"] != appointment.minutes:
@@ -134,7 +134,7 @@ def change(appointment: Appointment, *, user_ids, contact_ids, **fields) -> tupl
     if added or removed:
         changes["attendees"] = [before, _attendee_names(appointment)]
     if not changes:
-        return {}, []
+        return {}, [], []
     for name, (_, value) in changes.items():
         if name != "attendees":
             setattr(appointment, name, value)
@@ -142,7 +142,7 @@ def change(appointment: Appointment, *, user_ids, contact_ids, **fields) -> tupl
     if "starts_at" in changes:
         appointment.reminded_at = None  # a moved visit is reminded of again the day before it
     record("update", appointment, changes)
-    return changes, removed
+    return changes, added, removed
 
 
 def cancel(appointment: Appointment, reason: str = "") -> None:

@@ -172,7 +172,7 @@ def appointment_edit(appointment_id: int):
             form.form_errors.append(_stale())
         else:
             try:
-                changes, removed = appointments.change(
+                changes, added, removed = appointments.change(
                     appointment, user_ids=form.staff.data, contact_ids=form.contacts.data,
                     **_fields(form),
                 )  # fmt: skip
@@ -180,7 +180,11 @@ def appointment_edit(appointment_id: int):
                 _refusal_on(form, refusal)
             else:
                 if changes:
-                    invitations.send(appointment, "update")
+                    # Newcomers are invited; the others updated; those taken off get a CANCEL.
+                    kept = [a for a in appointment.attendees if a not in added]
+                    if set(changes) - {"attendees"}:
+                        invitations.send(appointment, "update", kept)
+                    invitations.send(appointment, "invite", added)
                     invitations.cancel_for(appointment, removed)
                 if not saved():
                     flash(_stale(), "error")

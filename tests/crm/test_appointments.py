@@ -174,19 +174,25 @@ def test_moving_and_cancelling_keep_the_uid_and_raise_the_sequence(
         assert db.session.get(Appointment, aid).status == "cancelled"
 
 
-def test_a_removed_attendee_gets_a_cancellation(app, client, cast, lead_id, smtp_server):
+def test_attendees_taken_off_are_cancelled_newcomers_invited(
+    app, client, cast, lead_id, smtp_server
+):
     token = as_user(app, client, cast.officer)
     schedule(app, client, token, lead_id, in_days(5))
     with app.app_context():
         appointment = db.session.scalar(select(Appointment))
         aid, version, owner = appointment.id, appointment.version_id, appointment.lead.owner_id
-    data = {**form_for(app, lead_id, in_days(5)), "staff": [owner], "csrf_token": token,
-            "version_id": version}  # fmt: skip
+    data = {**form_for(app, lead_id, in_days(5)), "staff": [owner, cast.teammate],
+            "csrf_token": token, "version_id": version}  # fmt: skip
     assert client.post(f"/crm/appointments/{aid}/edit", data=data).status_code == 302
-    method, _ = calendar_part(smtp_server.to("chen@bureau.example")[-1])
+    method, calendar = calendar_part(smtp_server.to("chen@bureau.example")[-1])
     assert method == "CANCEL"
-    method, _ = calendar_part(smtp_server.to("anna@mueller.example")[-1])
-    assert method == "REQUEST"
+    assert int(calendar.walk("VEVENT")[0]["SEQUENCE"]) == 1
+    (newcomer,) = smtp_server.to("wu@bureau.example")
+    assert calendar_part(newcomer)[0] == "REQUEST"
+    assert newcomer.subject.startswith("邀请") or newcomer.subject.startswith("Invitation")
+    # Nothing changed for the investor: no mail.
+    assert len(smtp_server.to("anna@mueller.example")) == 1
 
 
 @pytest.mark.parametrize(
