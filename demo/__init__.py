@@ -4,6 +4,7 @@ and pipeline. Loaded by `flask load-demo` outside production; never installed in
 from collections.abc import Callable
 
 from demo.accounts import load_demo_accounts
+from demo.appointments import load_demo_appointments
 from demo.enterprises import load_demo_referrals
 from demo.events import staff_demo_fair
 from demo.leads import load_demo_leads
@@ -22,3 +23,4 @@ def load_demo(echo: Callable[[str], None]) -> None:
     echo(f"demo referrals: {load_demo_referrals()} created")
     echo(f"demo projects: {load_demo_projects()} created")
     echo(f"demo pipeline: {load_demo_pipeline()} created")
+    echo(f"demo visits and meetings: {load_demo_appointments()} created")
