@@ -199,7 +199,6 @@ def calendar_of(user: User, start: datetime, end: datetime, *, cancelled: bool =
             Appointment.status.in_(statuses),
             Appointment.starts_at >= start,
             Appointment.starts_at < end,
-            Lead.merged_into_id.is_(None),
             Lead.anonymised_at.is_(None),
         )
         .order_by(Appointment.starts_at, Appointment.id)
@@ -208,8 +207,10 @@ def calendar_of(user: User, start: datetime, end: datetime, *, cancelled: bool =
 
 
 def of_lead(lead: Lead) -> list[Appointment]:
+    """The lead's visits and meetings, and those of leads merged into it, latest first."""
+    merged = select(Lead.id).where(Lead.merged_into_id == lead.id)
     return db.session.scalars(
         select(Appointment)
-        .where(Appointment.lead_id == lead.id)
+        .where(or_(Appointment.lead_id == lead.id, Appointment.lead_id.in_(merged)))
         .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
     ).all()

@@ -123,7 +123,8 @@ def _appointment_for(appointment_id: int, permission: str):
     appointment = db.session.get(Appointment, appointment_id)
     if appointment is None:
         abort(404)
-    lead = get_lead_or_404(appointment.lead_id, permission)
+    # A lead merged into another lives on as that one (its visits stay on their first lead).
+    lead = get_lead_or_404(appointment.lead.merged_into_id or appointment.lead_id, permission)
     return appointment, lead
 
 

@@ -328,3 +328,18 @@ def test_the_pages_read_in_chinese(app, client, cast, lead_id):
     assert "本周日程" in week.get_data(as_text=True)
     assert "实地考察" in week.get_data(as_text=True)
     assert "开启订阅" in client.get("/crm/calendar/feed").get_data(as_text=True)
+
+
+def test_a_merged_leads_visit_lives_on_with_the_lead_it_went_into(app, client, cast, lead_id):
+    token = as_user(app, client, cast.officer)
+    schedule(app, client, token, lead_id, in_days(5))
+    with app.app_context():
+        officer = db.session.get(User, cast.officer)
+        survivor = make_lead("Müller Präzisionstechnik AG", owner=officer, email="a@m.example")
+        db.session.get(Lead, lead_id).merged_into_id = survivor.id
+        db.session.commit()
+        aid, survivor_id = db.session.scalar(select(Appointment.id)), survivor.id
+    assert client.get(f"/crm/appointments/{aid}").status_code == 200
+    assert "Plot A-03 and the test hall" in client.get(f"/crm/leads/{survivor_id}").get_data(
+        as_text=True
+    )
