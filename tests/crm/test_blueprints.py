@@ -10,6 +10,7 @@ CRM = Path(__file__).resolve().parents[2] / "crm"
 AREAS = {
     "activities",
     "admin",
+    "appointments",
     "auth",
     "capture",
     "dashboard",
@@ -31,6 +32,8 @@ PUBLIC_VIEWS = {
     "crm.auth.password_forgot",
     "crm.auth.password_reset",
     "crm.home.set_language",
+    # A calendar app fetches it with no session: the secret in its address is the key.
+    "crm.appointments.feed",
 }
 
 
