@@ -67,7 +67,7 @@ class AppointmentForm(Form):
 
 
 class CancelForm(Form):
-    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2_000)])
+    reason = TextAreaField(_l("Why it is cancelled"), validators=[Optional(), Length(max=2_000)])
     version_id = HiddenField()
 
 

@@ -13,6 +13,7 @@ from core import appointments
 from core.appointments import clock, invitations
 from core.extensions import db
 from core.models import Appointment
+from core.models.base import utcnow
 from core.refusals import Refused
 from core.unit_of_work import saved
 from crm.activities.records import lead_url
@@ -139,6 +140,7 @@ def appointment(appointment_id: int):
     return render_template(
         "crm/appointments/page.html", appointment=appointment, lead=lead, may_change=may_change,
         cancel_form=cancel_form, outcome_form=outcome_form,
+        begun=appointment.starts_at <= utcnow() + appointments.SLACK,
     )  # fmt: skip
 
 
