@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time
 from flask_babel import get_locale, gettext
 
 from core.appointments import BEIJING, valid_zone
@@ -11,6 +11,9 @@ from core.i18n import DATETIME_PATTERNS
 # Weekday first: "Tue" or "周二" settles a visit's day better than the date alone.
 WEEKDAY = {"zh": "y年M月d日 EEE HH:mm", "en": "EEE d MMM y, HH:mm", "de": "EEE dd.MM.y, HH:mm",
            "fr": "EEE dd/MM/y HH:mm"}  # fmt: skip
+
+
+DAY = {"zh": "M月d日 EEEE", "en": "EEEE d MMMM", "de": "EEEE, d. MMMM", "fr": "EEEE d MMMM"}
 
 
 def _language() -> str:
@@ -46,3 +49,9 @@ def until(appointment, language: str | None = None) -> str:
     return format_time(
         appointment.ends_at, "HH:mm", tzinfo=ZoneInfo(BEIJING), locale=language or _language()
     )
+
+
+def day_heading(value, language: str | None = None) -> str:
+    """A day of the week view: "Friday 11 December", "12月11日 星期五"."""
+    language = language or _language()
+    return format_date(value, DAY.get(language, "full"), locale=language)

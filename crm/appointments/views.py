@@ -29,6 +29,7 @@ from crm.appointments.forms import (
 from crm.permissions import can, get_lead_or_404, require
 
 bp.add_app_template_global(clock.side_by_side, "appointment_time")
+bp.add_app_template_global(clock.day_heading, "appointment_day")
 bp.add_app_template_global(KIND_LABELS, "appointment_kinds")
 bp.add_app_template_global(STATUS_LABELS, "appointment_statuses")
 
