@@ -251,6 +251,9 @@ def test_outcome_once_it_happened_on_the_same_record_and_the_timeline(app, clien
     assert "scheduled a site visit: Plot A-03 and the test hall" in timeline
     assert "logged the outcome of the site visit" in timeline
     assert "They want plot A-03." in timeline
+    # The investor's invitation is a mail on their timeline; the staff's copies are not.
+    assert "anna@mueller.example" in timeline
+    assert "li@bureau.example" not in timeline and "chen@bureau.example" not in timeline
 
 
 def test_my_day_and_the_week_show_visits_and_meetings(app, client, cast, lead_id):

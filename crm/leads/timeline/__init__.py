@@ -253,8 +253,20 @@ def _mails_and_activities(lead_ids: list[int]) -> list[Entry]:
     emails = db.session.scalars(
         select(OutboxEmail).where(OutboxEmail.lead_id.in_(lead_ids)).order_by(OutboxEmail.id)
     ).all()
+    # A visit's invitations and reminders to staff are the bureau talking to itself: the visit's
+    # own entry tells it; only what went to the investor is a mail on their timeline.
+    staff = {
+        address.lower()
+        for address in db.session.scalars(
+            select(User.email).where(
+                User.email.in_({e.to_address for e in emails if e.kind in APPOINTMENT_MAIL_KINDS})
+            )
+        )
+    }
     entries, logged = [], {a.id: a for a in activities}
     for email in emails:
+        if email.kind in APPOINTMENT_MAIL_KINDS and email.to_address.lower() in staff:
+            continue
         twin = next(
             (
                 a
