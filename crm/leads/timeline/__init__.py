@@ -247,7 +247,10 @@ def _mails_and_activities(lead_ids: list[int]) -> list[Entry]:
         .order_by(Activity.occurred_at)
     ).all()
     emails = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.lead_id.in_(lead_ids)).order_by(OutboxEmail.id)
+        select(OutboxEmail)
+        .where(OutboxEmail.lead_id.in_(lead_ids))
+        .options(selectinload(OutboxEmail.attachments))
+        .order_by(OutboxEmail.id)
     ).all()
     entries, logged = [], {a.id: a for a in activities}
     for email in emails:
@@ -271,6 +274,9 @@ def _mails_and_activities(lead_ids: list[int]) -> list[Entry]:
         ]
         if email.sent_at:
             facts[-1] = gettext("Sent %(at)s", at=datetime_text(email.sent_at, "short"))
+        if email.attachments:
+            names = ", ".join(kept.filename for kept in email.attachments)
+            facts.append(gettext("Attachments: %(names)s", names=names))
         entries.append(
             Entry(
                 at=email.created_at,
