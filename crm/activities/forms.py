@@ -75,7 +75,7 @@ class ActivityForm(Form):
 
 
 class EmailForm(Form):
-    contact_id = SelectField(_l("To"), coerce=int, validators=[InputRequired()])
+    contact_id = SelectField(_l("Recipient"), coerce=int, validators=[InputRequired()])
     template = SelectField(
         _l("Template"),
         choices=[SelectChoice(k, v) for k, v in TEMPLATE_LABELS.items()],

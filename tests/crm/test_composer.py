@@ -372,3 +372,30 @@ def test_storage_down_keeps_nothing_and_says_so(app, cast, lead, monkeypatch):
     )
     with app.app_context():
         assert count(LeadFile) == count(OutboxEmail) == 0
+
+
+def test_a_file_erased_before_sending_parks_the_mail(app, cast, lead, smtp_server):
+    """Anonymising the person takes their files and the links to them; a mail still queued with
+    a file whose bytes are gone is parked rather than sent without it."""
+    from core import outbox, privacy
+    from core.uploads import remove_after_commit
+
+    lead_id, _ = lead
+    client, html = composer(app, cast.officer, lead_id)
+    smtp_server.refuse_with = "451 Try again later"  # the mail stays queued
+    assert post(client, lead_id, html, [("Broschüre.pdf", PDF)]).status_code == 302
+    with app.app_context():
+        email = db.session.scalar(select(OutboxEmail))
+        assert email.status == "queued" and len(email.attachments) == 1
+        path = email.attachments[0].path
+        remove_after_commit([path])  # the bytes go (a person removed them by hand)
+        db.session.commit()
+        smtp_server.refuse_with = None
+        assert outbox.attempt(email) is False
+        assert email.status == "parked" and "AttachmentGone" in email.last_error
+        db.session.commit()
+        privacy.anonymise(db.session.get(Lead, lead_id))
+        db.session.commit()
+        assert count(LeadFile) == 0
+        assert db.session.get(OutboxEmail, email.id).attachments == []
+    assert smtp_server.to("anna@mueller.example") == []
