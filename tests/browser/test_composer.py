@@ -64,9 +64,7 @@ def test_an_officer_answers_from_the_composer(new_page, bureau, mailbox, axe, la
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Answer an email"))
     subject, body = page.get_by_label(t("Subject")), page.get_by_label(t("Message"))
     expect(subject).to_have_value("Re: Grundstück B-12")
-    expect(body).to_have_value(
-        re.compile(r"schrieb Anna Müller:\n> Guten Tag,\n>\n> wie groß")
-    )
+    expect(body).to_have_value(re.compile(r"schrieb Anna Müller:\n> Guten Tag,\n>\n> wie groß"))
     axe(page, f"composer answering a mail ({lang})")
 
     # The template loads in place: the page is not loaded again (the mark survives).
