@@ -14,6 +14,7 @@ from core.extensions import db
 from core.mail_in.addresses import SUBJECT_TAG_RE
 from core.mail_in.attachments import TYPES
 from core.models import InboundMail, Lead, LeadFile
+from core.models.base import MAX_ID
 
 # Prefixes mail programs put before an answered subject: English, German, French, Chinese.
 REPLY_PREFIX = re.compile(
@@ -46,6 +47,8 @@ def answered_mail(lead, mail_id) -> InboundMail | None:
     try:
         mail_id = int(mail_id)
     except (TypeError, ValueError):
+        return None
+    if not 1 <= mail_id <= MAX_ID:  # PostgreSQL refuses a number past its integer column
         return None
     return db.session.scalar(
         select(InboundMail).where(

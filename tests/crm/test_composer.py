@@ -399,3 +399,45 @@ def test_a_file_erased_before_sending_parks_the_mail(app, cast, lead, smtp_serve
         assert count(LeadFile) == 0
         assert db.session.get(OutboxEmail, email.id).attachments == []
     assert smtp_server.to("anna@mueller.example") == []
+
+
+def test_the_investors_next_reply_finds_the_lead_again(app, cast, lead, smtp_server):
+    """The done-when of issue 16: the officer answers from the composer and the thread goes on.
+    The investor answers our answer (to its Reply-To, In-Reply-To its Message-ID, from a
+    colleague's address the CRM does not know): it lands on the same lead, answerable again."""
+    from email.message import EmailMessage
+
+    from core.mail_in.thread import store
+
+    lead_id, _ = lead
+    mail_id = received(app, lead_id)
+    client, html = composer(app, cast.officer, lead_id, f"?reply={mail_id}")
+    assert post(client, lead_id, html, template="", reply=str(mail_id)).status_code == 302
+    (ours,) = smtp_server.to("anna@mueller.example")
+    answer = EmailMessage()
+    answer["From"] = "Jens Weber <jens.weber@gmx.example>"
+    answer["To"] = str(ours.message["Reply-To"])
+    answer["Subject"] = f"AW: {ours.subject}"
+    answer["Message-ID"] = "<next@gmx.example>"
+    answer["In-Reply-To"] = str(ours.message["Message-ID"])
+    answer["References"] = f"{ours.message['References']} {ours.message['Message-ID']}"
+    answer.set_content("Danke, wir kommen am Montag.")
+    with app.app_context():
+        stored = store(answer.as_bytes(), "INBOX", 1, 99)
+        db.session.commit()
+        assert (stored.status, stored.lead_id) == ("threaded", lead_id)
+        next_id = stored.id
+    lead_page = client.get(f"/crm/leads/{lead_id}").get_data(as_text=True)
+    assert "Danke, wir kommen am Montag." in lead_page
+    assert f'href="/crm/leads/{lead_id}/email?reply={next_id}"' in lead_page
+    again = client.get(f"/crm/leads/{lead_id}/email?reply={next_id}").get_data(as_text=True)
+    assert 'value="Re: Ihre Unterlagen"' in again  # "AW: Re: …" folded to one "Re:"
+
+
+@pytest.mark.parametrize("reply", ["abc", "0", "-1", "9" * 30, "1e3", ""])
+def test_an_odd_reply_number_is_a_new_letter(app, cast, lead, reply):
+    lead_id, _ = lead
+    client, html = composer(app, cast.officer, lead_id, f"?reply={reply}")
+    assert "Guten Tag Anna Müller" in html and "Re: " not in html
+    response = post(client, lead_id, html, reply=reply, action="preview")
+    assert response.status_code == 200
