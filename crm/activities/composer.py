@@ -4,8 +4,9 @@
 import re
 from dataclasses import dataclass
 
+from babel.units import format_unit
 from flask import request
-from flask_babel import force_locale, format_datetime, gettext
+from flask_babel import force_locale, format_datetime, get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -15,6 +16,7 @@ from core.mail_in.addresses import SUBJECT_TAG_RE
 from core.mail_in.attachments import TYPES
 from core.models import InboundMail, Lead, LeadFile
 from core.models.base import MAX_ID
+from crm.activities import bp
 
 # Prefixes mail programs put before an answered subject: English, German, French, Chinese.
 REPLY_PREFIX = re.compile(
@@ -138,3 +140,12 @@ def keep_uploads(lead, checked) -> list[LeadFile]:
     return [
         attaching.keep(lead.id, data, kind, name, current_user.id) for data, kind, name in checked
     ]
+
+
+@bp.app_template_filter("file_size")
+def file_size(size: int) -> str:
+    """A file's size as the reader writes it: 45 B, 350 kB, 1,2 Mo."""
+    for unit, factor in (("digital-megabyte", 1024 * 1024), ("digital-kilobyte", 1024)):
+        if size >= factor:
+            return format_unit(size / factor, unit, "short", "#,##0.#", get_locale())
+    return format_unit(size, "digital-byte", "short", locale=get_locale())

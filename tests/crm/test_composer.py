@@ -160,7 +160,7 @@ def test_preview_keeps_the_uploads_and_send_carries_them(app, cast, lead, smtp_s
         assert kept.filename == "Broschüre.pdf" and count(OutboxEmail) == 0
         assert db.session.get(Lead, lead_id).first_response_at is None
     assert f'checked id="attach-0" name="attach" type="checkbox" value="{kept.id}"' in page
-    assert "<li>Broschüre.pdf (" in page  # in the preview's list of attachments
+    assert "<li>Broschüre.pdf (45 B)</li>" in page  # in the preview, its size as zh writes it
     response = post(client, lead_id, page, attach=str(kept.id))
     assert response.status_code == 302
     (mail,) = smtp_server.to("anna@mueller.example")
