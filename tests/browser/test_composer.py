@@ -99,3 +99,61 @@ def test_an_officer_answers_from_the_composer(new_page, bureau, mailbox, axe, la
     (mail,) = mailbox.to("anna@mueller.example")
     assert mail.message["In-Reply-To"] == "<question-browser@mueller.example>"
     assert [p.get_filename() for p in mail.message.iter_attachments()] == ["Brochure Qingyuan.pdf"]
+
+
+def test_the_composer_works_without_javascript(browser, live_server, bureau, mailbox):
+    """Script off: "Load template" loads it (a page load), Enter in the subject previews and
+    never sends, a file goes along through the preview, Send sends. (axe-core needs script: the
+    same page is checked in the test above.)"""
+    from playwright.sync_api import expect
+
+    server, cast, _ = bureau
+    set_staff_language(server.app, [cast.officer], "en")
+    with server.app.app_context():
+        from core.extensions import db
+        from core.models import User
+        from tests.factories import make_lead
+
+        lead_id = make_lead(owner=db.session.get(User, cast.officer), language="fr").id
+        db.session.commit()
+        db.session.remove()
+
+    def t(msgid, **variables):
+        return server.translate("en", msgid, **variables)
+
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.context.add_cookies(
+            [{"name": "staff_lang", "value": "en", "url": server.url + "/crm"}]
+        )
+        sign_in(page, t, "li@bureau.example")
+        page.goto(f"/crm/leads/{lead_id}/email")
+        body = page.get_by_label(t("Message"))
+        expect(body).to_have_value(re.compile(r"^Bonjour Anna Müller,"))
+        page.get_by_label(t("Template")).select_option(label=t("Request for documents"))
+        page.get_by_label(t("Language of the email")).select_option("de")
+        page.get_by_role("button", name=t("Load template")).click()
+        expect(body).to_have_value(re.compile(r"^Guten Tag Anna Müller,"))
+
+        page.get_by_label(t("Add files")).set_input_files(
+            {"name": "Grundstück B-12.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
+        page.get_by_label(t("Subject")).press("Enter")  # the form's first button: Preview
+        expect(page.locator("#letter-preview")).to_contain_text("Grundstück B-12.pdf")
+        expect(page.get_by_role("checkbox", name="Grundstück B-12.pdf")).to_be_checked()
+        assert mailbox.received == []
+
+        page.get_by_role("button", name=t("Send"), exact=True).click()
+        expect(page.locator(".flashes")).to_contain_text(
+            t("Email to %(name)s queued for sending.", name="Anna Müller")
+        )
+        (mail,) = mailbox.to("anna@mueller.example")
+        assert mail.message["Content-Language"] == "de"
+        assert [p.get_filename() for p in mail.message.iter_attachments()] == [
+            "Grundstück B-12.pdf"
+        ]
+    finally:
+        context.close()
