@@ -18,6 +18,7 @@ from core.jobs import enqueue, task
 from core.mail_in import addresses
 from core.models import OutboxEmail
 from core.models.base import utcnow
+from core.uploads import read_upload
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def queue(
     officer_name: str | None = None,
     reply_to: str | None = None,
     answering=None,
+    attachments=(),
 ):
     """Add an email to the outbox in the current transaction; nothing is sent yet.
 
@@ -49,6 +51,7 @@ def queue(
     officer_name, and its Reply-To is the lead's reply address, so the answer finds the lead.
     reply_to: an explicit Reply-To (the bureau's notification answers the investor).
     answering: the InboundMail this one answers (In-Reply-To and References).
+    attachments: LeadFile rows of the lead to send with it (read from storage when sent).
     """
     if answerable_by_lead and lead_id is not None:
         subject = addresses.tagged_subject(subject, lead_id)
@@ -64,6 +67,7 @@ def queue(
         automatic=automatic,
         sender_name=officer_name if answerable_by_lead else None,
         reply_to=reply_to,
+        attachments=list(attachments),
     )
     if answering is not None and answering.message_id.startswith("<"):
         email.in_reply_to = answering.message_id
@@ -174,8 +178,19 @@ def _deliver(email: OutboxEmail) -> None:
     msg.msgId = _message_id(email)
     if email.calendar:
         _with_calendar(msg, email.calendar)
+    for kept in email.attachments:
+        try:
+            data = read_upload(kept.path)
+        except FileNotFoundError as exc:
+            raise AttachmentGone(kept.filename) from exc
+        msg.attach(kept.filename, kept.content_type, data)
     with _Connection(current_app.extensions["mail"]) as connection:
         connection.send(msg)
+
+
+class AttachmentGone(Exception):
+    """A file the mail promises is no longer stored (erased with its person, removed by hand):
+    sending the letter without it would be wrong, and retrying will not bring it back."""
 
 
 def _permanent(exc: Exception) -> bool:
@@ -184,7 +199,7 @@ def _permanent(exc: Exception) -> bool:
         return all(500 <= code < 600 for code, _ in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPResponseException):
         return 500 <= exc.smtp_code < 600
-    return isinstance(exc, flask_mail.BadHeaderError)
+    return isinstance(exc, flask_mail.BadHeaderError | AttachmentGone)
 
 
 def attempt(email: OutboxEmail) -> bool:

@@ -9,7 +9,8 @@ from core.extensions import db
 from core.models.base import UTCDateTime, utcnow
 from core.models.user import User
 
-LEAD_FILE_KINDS = ("business_card", "mail_attachment")
+# mail_attachment: came with a received mail; sent_attachment: an officer attached it to a mail.
+LEAD_FILE_KINDS = ("business_card", "mail_attachment", "sent_attachment")
 
 
 class LeadFile(db.Model):

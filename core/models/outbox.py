@@ -1,14 +1,34 @@
-"""OutboxEmail: mail written in the same transaction as its record, sent after commit."""
+"""OutboxEmail: mail written in the same transaction as its record, sent after commit; the lead's
+files it carries (outbox_attachment)."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models.base import UTCDateTime, utcnow
+from core.models.lead_file import LeadFile
 
 OUTBOX_STATUSES = ("queued", "sent", "parked")
+
+# The files a mail carries: kept with the lead (LeadFile), read from storage at each attempt.
+# A file erased with its person takes the link with it, and the mail is then parked unsent.
+outbox_attachment = Table(
+    "outbox_attachment",
+    db.metadata,
+    Column(
+        "outbox_email_id",
+        ForeignKey("outbox_email.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "lead_file_id",
+        ForeignKey("lead_file.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
 
 
 class OutboxEmail(db.Model):
@@ -41,3 +61,7 @@ class OutboxEmail(db.Model):
     automatic: Mapped[bool] = mapped_column(default=True, server_default=true())
     # An iCalendar invitation or cancellation sent as the mail's text/calendar part (METHOD inside).
     calendar: Mapped[str | None] = mapped_column(Text)
+
+    attachments: Mapped[list[LeadFile]] = relationship(
+        secondary=outbox_attachment, order_by=LeadFile.id
+    )

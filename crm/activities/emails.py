@@ -1,4 +1,6 @@
-"""Emails to an investor from the lead file: a template per language, edited, previewed, sent."""
+"""The composer: one page per lead to write to an investor: a template loaded in place (htmx, or
+"Load template" without script) in the investor's language, the lead's files and uploads attached,
+a preview beside the letter, and an answer to a received mail that continues its thread."""
 
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext
@@ -6,12 +8,13 @@ from flask_login import current_user
 from jinja2 import TemplateNotFound
 from wtforms.fields.choices import SelectChoice
 
-from core import outbox
+from core import attaching, outbox
 from core.content import get_content
 from core.i18n import LANGUAGES, translated
 from core.mail_in import thread
 from core.unit_of_work import saved
-from crm.activities import bp
+from core.uploads import StorageUnavailable
+from crm.activities import bp, composer
 from crm.activities.forms import TEMPLATE_LABELS, EmailForm
 from crm.activities.records import lead_url, log_activity
 from crm.permissions import get_lead_or_404, require
@@ -49,59 +52,130 @@ def _int(value) -> int | None:
         return None
 
 
-def _form_for(lead, contacts) -> EmailForm:
-    form = EmailForm()
-    form.contact_id.choices = [SelectChoice(c.id, f"{c.name} <{c.email}>") for c in contacts]
-    return form
+class _Letter:
+    """One composition: the lead, whom it may go to, the mail it answers, the files it may carry."""
+
+    def __init__(self, lead, reply_id):
+        self.lead = lead
+        self.answering = composer.answered_mail(lead, reply_id)
+        self.recipients = composer.recipients(lead, self.answering)
+        self.files = composer.sendable_files(lead)
+        self.form = EmailForm()
+        self.form.contact_id.choices = [SelectChoice(r.value, r.label) for r in self.recipients]
+        self.form.attach.choices = [SelectChoice(f.id, f.filename) for f in self.files]
+        self.form.reply.data = str(self.answering.id) if self.answering else ""
+        if self.answering is not None:
+            self.form.template.choices = [
+                SelectChoice("", gettext("No template: the answer alone")),
+                *self.form.template.choices,
+            ]
+
+    def recipient(self, value):
+        return next((r for r in self.recipients if r.value == value), None)
+
+    def page(self, status: int = 200, problems=()):
+        chosen = set(self.form.attach.data or ())
+        return (
+            render_template(
+                "crm/activities/email.html",
+                lead=self.lead,
+                form=self.form,
+                answering=self.answering,
+                recipient=self.recipient(self.form.contact_id.data),
+                attached=[f for f in self.files if f.id in chosen],
+                problems=list(problems),
+                limits={
+                    "mb": attaching.MAX_TOTAL_MB,
+                    "file_mb": attaching.MAX_FILE_MB,
+                    "count": attaching.MAX_COUNT,
+                },
+            ),
+            status,
+        )
 
 
 @bp.route("/leads/<id:lead_id>/email", methods=["GET", "POST"])
 @require("activity.create")
 def lead_email(lead_id: int):
     lead = get_lead_or_404(lead_id, "activity.create")
-    contacts = [c for c in lead.contacts if c.email]
-    if not contacts:
-        return render_template("crm/activities/email.html", lead=lead, form=None, step="none")
-    form = _form_for(lead, contacts)
     if request.method == "GET":
-        return _compose(lead, contacts, form)
-    action = request.form.get("action", "preview")
-    if not form.validate():
-        return _page(lead, form, "compose"), 400
-    contact = next(c for c in contacts if c.id == form.contact_id.data)
-    if action == "send":
-        return _send(lead, contact, form)
-    return _page(lead, form, "compose" if action == "edit" else "preview", contact=contact)
+        letter = _Letter(lead, request.args.get("reply"))
+        if not letter.recipients:
+            return render_template("crm/activities/email.html", lead=lead, form=None)
+        return _compose(letter)
+    letter = _Letter(lead, request.form.get("reply"))
+    if not letter.recipients:
+        return render_template("crm/activities/email.html", lead=lead, form=None)
+    return _submit(letter, request.form.get("action", "preview"))
 
 
-def _compose(lead, contacts, form: EmailForm):
-    """A fresh letter from the chosen template, in the chosen or the investor's language."""
-    contact_id = _int(request.args.get("contact"))
-    contact = next((c for c in contacts if c.id == contact_id), contacts[0])
-    key = request.args.get("template")
-    key = key if key in TEMPLATE_LABELS else DEFAULT_TEMPLATE
-    lang = request.args.get("language")
-    lang = lang if lang in LANGUAGES else letter_language(contact, lead)
-    try:
-        subject, body = render_letter(key, lang, lead, contact)
-    except TemplateNotFound:
-        abort(404)
-    form.contact_id.data, form.template.data, form.language.data = contact.id, key, lang
-    form.subject.data, form.body.data = subject, body
-    return _page(lead, form, "compose")
-
-
-def _page(lead, form, step, contact=None):
-    return render_template(
-        "crm/activities/email.html", lead=lead, form=form, step=step, contact=contact
+def _compose(letter: _Letter):
+    """A fresh letter from the chosen template, in the chosen or the investor's language; an
+    answer to a received mail starts from "Re: …" and the quoted text."""
+    args, form, lead = request.args, letter.form, letter.lead
+    value = _int(args.get("contact_id", args.get("contact")))
+    recipient = letter.recipient(value) or composer.recipient_for(
+        letter.recipients, letter.answering
     )
+    recipient = recipient or letter.recipients[0]
+    lang = args.get("language")
+    lang = lang if lang in LANGUAGES else letter_language(recipient, lead)
+    key = args.get("template")
+    if key not in TEMPLATE_LABELS:
+        key = None if letter.answering and not key else DEFAULT_TEMPLATE
+    subject = body = ""
+    if key is not None:
+        try:
+            subject, body = render_letter(key, lang, lead, recipient)
+        except TemplateNotFound:
+            abort(404)
+    if letter.answering is not None:
+        subject = composer.reply_subject(letter.answering.subject)
+        body = body + composer.quoted(letter.answering, lang)
+    chosen = {_int(v) for v in args.getlist("attach")}
+    form.contact_id.data, form.template.data, form.language.data = recipient.value, key, lang
+    form.subject.data, form.body.data = subject, body
+    form.attach.data = [f.id for f in letter.files if f.id in chosen]
+    return letter.page()
 
 
-def _send(lead, contact, form: EmailForm):
+def _submit(letter: _Letter, action: str):
+    """Preview (and keep the files uploaded so far) or send; the page again on any problem."""
+    form = letter.form
+    valid = form.validate()
+    files = composer.uploads()
+    checked, problems = composer.read_uploads(files)
+    chosen = [f for f in letter.files if f.id in set(form.attach.data or ())]
+    try:
+        attaching.check_together([f.size for f in chosen] + [len(d) for d, _, _ in checked])
+    except attaching.AttachmentRefused as refused:
+        problems.append(str(refused))
+    if problems or not valid:
+        if files and not problems:
+            problems.append(
+                gettext("Choose the files again: nothing is kept from a letter with mistakes.")
+            )
+        return letter.page(400, problems)
+    try:
+        new = composer.keep_uploads(letter.lead, checked)
+    except StorageUnavailable as failed:
+        return letter.page(503, [failed.message])
+    if new:
+        letter.files += new
+        form.attach.choices += [SelectChoice(f.id, f.filename) for f in new]
+        form.attach.data = [*(form.attach.data or ()), *(f.id for f in new)]
+    if action == "send":
+        return _send(letter, chosen + new)
+    return letter.page()
+
+
+def _send(letter: _Letter, files):
+    form, lead = letter.form, letter.lead
+    recipient = letter.recipient(form.contact_id.data)
     subject, body = form.subject.data.strip(), form.body.data
     outbox.queue(
         kind="crm",
-        to=contact.email,
+        to=recipient.address,
         language=form.language.data,
         subject=subject,
         body=body,
@@ -109,11 +183,12 @@ def _send(lead, contact, form: EmailForm):
         automatic=False,
         answerable_by_lead=True,
         officer_name=current_user.name,
-        answering=thread.last_mail_from(lead.id, contact.email),
+        answering=letter.answering or thread.last_mail_from(lead.id, recipient.address),
+        attachments=files,
     )
     log_activity(lead, kind="email", direction="out", subject=subject, body=body)
     if not saved():
         flash(gettext("This lead was changed by someone else just now. Please try again."), "error")
-        return _page(lead, form, "preview", contact=contact), 409
-    flash(gettext("Email to %(name)s queued for sending.", name=contact.name), "success")
+        return letter.page(409)
+    flash(gettext("Email to %(name)s queued for sending.", name=recipient.name), "success")
     return redirect(lead_url(lead.id))

@@ -1,9 +1,18 @@
 """The forms for logging an activity and composing an email to an investor."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.forms import Form
 from core.i18n import LANGUAGES
@@ -66,9 +75,11 @@ class ActivityForm(Form):
 
 
 class EmailForm(Form):
-    contact_id = SelectField(_l("To"), coerce=int, validators=[InputRequired()])
+    contact_id = SelectField(_l("Recipient"), coerce=int, validators=[InputRequired()])
     template = SelectField(
-        _l("Template"), choices=[SelectChoice(k, v) for k, v in TEMPLATE_LABELS.items()]
+        _l("Template"),
+        choices=[SelectChoice(k, v) for k, v in TEMPLATE_LABELS.items()],
+        validate_choice=False,  # an answer may have none: validate_template
     )
     language = SelectField(
         _l("Language of the email"),
@@ -78,3 +89,24 @@ class EmailForm(Form):
         _l("Subject"), validators=[DataRequired(), Length(max=SUBJECT_MAX), single_line]
     )
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=EMAIL_BODY_MAX)])
+    # The lead's files that go along (new uploads join them once stored), as ticked boxes.
+    attach = SelectMultipleField(
+        _l("Files of this lead to attach"),
+        coerce=int,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    attachments = MultipleFileField(_l("Add files"))
+    # The received mail being answered (In-Reply-To, References); empty for a new letter.
+    reply = HiddenField()
+
+    def validate_template(self, field):
+        if field.data and field.data not in TEMPLATE_LABELS:
+            raise ValidationError(_l("Choose one of the templates offered."))
+
+    def validate_attach(self, field):
+        # Checked here, not by WTForms' choice check: an id that is not (or no longer) the
+        # lead's gets a sentence of its own.
+        if field.data and not set(field.data) <= {value for value, *_ in field.choices}:
+            raise ValidationError(_l("A file chosen is no longer with this lead; choose again."))

@@ -113,6 +113,7 @@ def lead(lead_id: int):
         timeline_kind=kind,
         timeline_kinds=timeline.KINDS,
         may_audit=can("lead.audit", lead),
+        may_answer=can("activity.create", lead),
         source_labels=SOURCE_LABELS,
         now=utcnow(),
         country_name=country_name,

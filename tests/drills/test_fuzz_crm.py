@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.events import load_events
 from core.extensions import db, limiter
-from core.models import Event
+from core.models import Event, InboundMail
 from tests.drills.fuzz import FUZZ, assert_no_server_error, assert_no_traceback, cases, read_form
 from tests.drills.fuzz import send as send_case
 from tests.factories import make_cast, sign_in_as, two_signed_projects
@@ -33,6 +33,8 @@ TARGETS = [
     ),
     ("officer", "/crm/calendar/week", "/crm/calendar/week", "GET"),
     ("officer", "/crm/leads/{lead}/email", "/crm/leads/{lead}/email", "POST"),
+    # The composer answering a received mail: its thread, a sender who is no contact, files.
+    ("officer", "/crm/leads/{lead}/email?reply={mail}", "/crm/leads/{lead}/email", "POST"),
     ("officer", "/crm/capture/{event}", "/crm/capture/{event}", "POST"),
     ("officer", "/crm/imports/new", "/crm/imports/new", "POST"),
     ("manager", "/crm/enterprises/new", "/crm/enterprises/new", "POST"),
@@ -57,11 +59,18 @@ def world(app, monkeypatch, caplog):
         load_events()
         cast = make_cast()
         project = two_signed_projects(cast)["a"]
+        mail = InboundMail(
+            message_id="<fuzz@investor.example>", from_address="cfo@investor.example",
+            subject="Re: plots", body_text="How large is B-12?", imap_folder="INBOX",
+            imap_uidvalidity=1, imap_uid=1, status="threaded", lead_id=project.lead_id,
+        )  # fmt: skip
+        db.session.add(mail)
         db.session.commit()
         ids = {
             "lead": project.lead_id,
             "project": project.id,
             "event": db.session.scalar(select(Event.id).order_by(Event.id)),
+            "mail": mail.id,
         }
     yield app, cast, ids
     assert_no_traceback(caplog)

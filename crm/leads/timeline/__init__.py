@@ -251,7 +251,10 @@ def _mails_and_activities(lead_ids: list[int]) -> list[Entry]:
         .order_by(Activity.occurred_at)
     ).all()
     emails = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.lead_id.in_(lead_ids)).order_by(OutboxEmail.id)
+        select(OutboxEmail)
+        .where(OutboxEmail.lead_id.in_(lead_ids))
+        .options(selectinload(OutboxEmail.attachments))
+        .order_by(OutboxEmail.id)
     ).all()
     # A visit's invitations and reminders to staff are the bureau talking to itself: the visit's
     # own entry tells it; only what went to the investor is a mail on their timeline.
@@ -287,6 +290,9 @@ def _mails_and_activities(lead_ids: list[int]) -> list[Entry]:
         ]
         if email.sent_at:
             facts[-1] = gettext("Sent %(at)s", at=datetime_text(email.sent_at, "short"))
+        if email.attachments:
+            names = ", ".join(kept.filename for kept in email.attachments)
+            facts.append(gettext("Attachments: %(names)s", names=names))
         entries.append(
             Entry(
                 at=email.created_at,

@@ -29,6 +29,8 @@ class Entry:
     facts: list[str] = field(default_factory=list)
     # The import whose row this entry records: folded into the meeting that import recorded.
     touch_job: int | None = None
+    # The received mail this entry shows, which the composer can answer (its "Reply" link).
+    reply_id: int | None = None
     # Breaks ties between entries of the same second: an inquiry before what followed it.
     order: int = 0
 

@@ -41,6 +41,7 @@ def received_mails(lead_ids: list[int]) -> list[Entry]:
                 text=mail.body_text,
                 facts=facts,
                 order=3,
+                reply_id=mail.id if mail.status == "threaded" else None,
             )
         )
     return entries
