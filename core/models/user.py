@@ -15,6 +15,8 @@ ROLES = ("admin", "manager", "officer", "leader")
 class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # The team's WeCom group robot (new inquiries, replies); None: WECOM_WEBHOOK_URL, if set.
+    wecom_webhook_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class User(UserMixin, db.Model):
@@ -38,6 +40,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The lead list's optional columns this person chose to see, in order; None: all of them.
     lead_columns: Mapped[list | None] = mapped_column(JSON)
+    # Per notification kind, whether it also comes by e-mail; a kind not in it: the default.
+    notify_by_mail: Mapped[dict | None] = mapped_column(JSON)
 
     team: Mapped[Team | None] = relationship()
 
