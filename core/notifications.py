@@ -11,12 +11,12 @@ from collections.abc import Callable
 from flask import render_template
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from core import outbox
 from core.code_names import shown_name
 from core.extensions import db
-from core.models import Lead, Notification, Referral, User
+from core.models import Lead, Notification, Project, Referral, User
 from core.models.base import utcnow
 from core.permissions import can
 from core.urls import CRM_PATH, staff_base_url, staff_lead_url
@@ -162,6 +162,23 @@ def mark_read(user: User, notice_id: int | None = None) -> int:
     if notice_id is not None:
         query = query.where(Notification.id == notice_id)
     return db.session.execute(query.values(read_at=utcnow())).rowcount
+
+
+def forget(lead_ids: list[int], referral_ids: list[int]) -> None:
+    """An anonymised lead's notices go: they name the firm (its projects' and referrals' too)."""
+    projects = select(Project.id).where(Project.lead_id.in_(lead_ids))
+    db.session.execute(
+        delete(Notification).where(
+            or_(
+                and_(Notification.record_type == "lead", Notification.record_id.in_(lead_ids)),
+                and_(
+                    Notification.record_type == "referral",
+                    Notification.record_id.in_(referral_ids),
+                ),
+                and_(Notification.record_type == "project", Notification.record_id.in_(projects)),
+            )
+        )
+    )
 
 
 # -- the events ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import case, select, update
 
 from core.code_names import code_name
 from core.extensions import db
@@ -56,6 +56,18 @@ def reply_received(lead: Lead) -> WebhookMessage | None:
     with force_locale(STAFF_LANGUAGE):
         text = gettext("The investor replied on %(company)s", company=_company(lead))
     return _announce("reply_received", lead, f"{text}\n{staff_lead_url(lead.id)}")
+
+
+def forget(lead_ids: list[int]) -> None:
+    """An anonymised lead's messages not yet posted are dropped; posted ones keep no text."""
+    db.session.execute(
+        update(WebhookMessage)
+        .where(WebhookMessage.lead_id.in_(lead_ids))
+        .values(
+            text="",
+            status=case((WebhookMessage.status == "queued", "parked"), else_=WebhookMessage.status),
+        )
+    )
 
 
 def _post(message: WebhookMessage) -> None:
