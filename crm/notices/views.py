@@ -107,9 +107,10 @@ def notification_preferences():
         if not errors:
             wanted = {kind: value == "mail" for kind, value in chosen.items()}
             if wanted != current:
-                before = dict(current_user.notify_by_mail or {})
-                current_user.notify_by_mail = wanted
-                audit.record("update", current_user, {"notify_by_mail": [before, wanted]})
+                person = current_user._get_current_object()  # the record, not its proxy
+                before = dict(person.notify_by_mail or {})
+                person.notify_by_mail = wanted
+                audit.record("update", person, {"notify_by_mail": [before, wanted]})
             flash(gettext("Your notification settings are saved."), "success")
             return redirect(url_for("crm.notices.notification_preferences"))
         current = {k: chosen[k] == "mail" if k not in errors else current[k] for k in kinds}
