@@ -13,7 +13,7 @@ from core import outbox
 from core.extensions import db
 from core.mail_in import addresses
 from core.mail_in.fetch import fetch_mail
-from core.models import Contact, InboundMail, LeadFile, OutboxEmail
+from core.models import Contact, InboundMail, LeadFile, Notification, OutboxEmail
 from tests.conftest import translated
 from tests.factories import make_lead, make_user, signed_in
 
@@ -83,6 +83,10 @@ def test_a_reply_to_the_reply_address_lands_on_the_lead_and_tells_the_owner(
     [note] = notifications(app)
     assert note.to_address == "li@bureau.example" and "Anna Müller" in note.subject
     assert f"/crm/leads/{world['lead']}" in note.body_text
+    with app.app_context():  # and in the CRM, under the owner's bell
+        [notice] = db.session.scalars(select(Notification)).all()
+        assert (notice.recipient_id, notice.kind) == (world["owner"], "reply_received")
+        assert (notice.record_type, notice.record_id) == ("lead", world["lead"])
     # Fetched once: the next run asks only for newer UIDs.
     assert len(fetched(app)) == 1 and len(notifications(app)) == 1
 

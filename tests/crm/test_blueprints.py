@@ -20,6 +20,7 @@ AREAS = {
     "inbox",
     "jobs",
     "leads",
+    "notices",
     "pipeline",
     "privacy",
     "projects",
