@@ -167,3 +167,21 @@ def test_anonymising_a_lead_removes_the_notices_that_name_it(app):
         db.session.commit()
         privacy.anonymise(db.session.get(Lead, lead.id), actor="test")
         assert [n.record_id for n in notices(officer.id)] == [kept.id]
+
+
+def test_an_inquiry_the_rules_assign_tells_its_new_owner(app, client):
+    from core.models import AssignmentRule
+    from tests.forms import open_form, send
+
+    with app.app_context():
+        cast = make_cast()
+        db.session.add(
+            AssignmentRule(position=1, kind="language", match="de", user_id=cast.officer)
+        )
+        db.session.commit()
+    assert send(client, open_form(client, "de"), "de").status_code in (200, 302, 303)
+    with app.test_request_context():
+        [notice] = notices(cast.officer)
+        lead = db.session.get(Lead, notice.record_id)
+        assert lead.owner_id == cast.officer and said(notice).endswith("Schmidt Sensorik GmbH")
+        assert len(mails("lead_assigned")) == 1
