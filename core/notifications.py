@@ -291,7 +291,11 @@ def approval_overdue(step, people: list[User], days: int) -> None:
     for person in dict.fromkeys(people):
         notify(
             person, "approval_overdue", record=("project", project.id),
-            params={"company": project.lead.company_name, "step": step.kind, "days": days},
+            params={
+                "company": shown_name(project.lead, person),
+                "step": step.kind,
+                "days": days,
+            },
         )  # fmt: skip
 
 
