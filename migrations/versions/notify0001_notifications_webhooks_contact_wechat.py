@@ -35,7 +35,7 @@ def upgrade():
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_unread', ['recipient_id', 'read_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_notification_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_notification_list', ['recipient_id', 'created_at'], unique=False)
 
     op.create_table(
         'webhook_message',
@@ -79,6 +79,6 @@ def downgrade():
         batch_op.drop_index('ix_webhook_message_due')
     op.drop_table('webhook_message')
     with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_notification_created_at'))
+        batch_op.drop_index('ix_notification_list')
         batch_op.drop_index('ix_notification_unread')
     op.drop_table('notification')
