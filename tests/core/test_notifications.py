@@ -152,6 +152,9 @@ def test_mentions_by_name_or_username_reach_only_those_who_may_see_the_lead(app)
         assert [u.id for u in told] == [cast.teammate]  # zhao cannot see it; li wrote it
         [notice] = notices(cast.teammate)
         assert said(notice) == "li mentioned you on Bianchi S.p.A."
+        [mail] = mails("mentioned")  # by e-mail too, in the teammate's language (zh)
+        assert mail.subject == "li 在 Bianchi S.p.A. 中提到了您"
+        assert f"/crm/leads/{lead.id}" in mail.body_text and "我的账户" in mail.body_text
         assert notifications.mentioned_in("no one here, mail@x.example", lead, officer) == []
         told = notifications.mentioned_in("@manager: your view?", lead, officer)
         assert [u.id for u in told] == [cast.manager]
