@@ -175,6 +175,7 @@ def thread_onto(
         owner = lead.owner
         if owner is not None and owner.active and (by is None or by.id != owner.id):
             notifications.reply_received(owner, lead, mail, len(kept), by=by)
+        if by is None:  # threaded as it came in (not attached from triage later): the group hears
             webhooks.reply_received(lead)
 
 
