@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core import audit, outbox
+from core import audit, notifications, outbox
 from core.content import get_content
 from core.extensions import db
 from core.i18n import translated
@@ -170,6 +170,14 @@ def _recipients(step: ApprovalStep, level: int) -> list[str]:
     return list(dict.fromkeys(people))
 
 
+def _people(step: ApprovalStep, level: int) -> list[User]:
+    """The staff among the recipients, told in the CRM too (a department is only an address)."""
+    people = [step.agent] if step.agent else []
+    if level >= 2:
+        people.append(step.project.liaison or step.project.lead.liaison)
+    return [person for person in people if person is not None]
+
+
 def _subject(step: ApprovalStep) -> str:
     with force_locale(STAFF_LANGUAGE):
         name = step_name(step.kind, STAFF_LANGUAGE)
@@ -226,6 +234,7 @@ def escalate(today: date) -> list[Escalation]:
         recipients = _recipients(step, level)
         for address in recipients:
             _queue(step, level, address, today, told_on=told_on if agent_told else None)
+        notifications.approval_overdue(step, _people(step, level), days_overdue(step, today))
         audit.record(
             "escalate", step, {"escalation_level": [step.escalation_level, level]}, actor="system"
         )

@@ -141,6 +141,12 @@ def _production(config, judge) -> None:
         f"IMAP_SSL=0 to {imap_host}: the mailbox password and investors' mail cross the network "
         "unencrypted",
     )
+    wecom = config.get("WECOM_WEBHOOK_URL") or ""
+    judge(
+        not wecom or wecom.startswith("https://"),
+        "WeCom robot: off or over HTTPS",
+        "WECOM_WEBHOOK_URL must start with https://: the robot's key is in the address",
+    )
     judge(
         config.get("FILE_STORAGE") != "disk",
         "uploads stored in the database",

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from core import backup, periodic, storage
+from core import backup, periodic, storage, webhooks
 from core.audit import record
 from core.content import get_content
 from core.enterprises import load_enterprises
@@ -66,6 +66,7 @@ def init_app(app) -> None:
     _register_user_commands(app)
     _register_file_commands(app)
     periodic.init_app(app)
+    webhooks.init_app(app)  # send-webhooks beside the other periodic jobs
     backup.register(app)
     from core.imports import command as import_command  # import-leads lives beside the import
 

@@ -83,6 +83,8 @@ def from_env() -> dict:
         "CRM_BASE_URL": os.environ.get("CRM_BASE_URL", "").rstrip("/"),
         "TRUSTED_HOSTS": trusted_hosts or None,
         "BUREAU_EMAIL": os.environ.get("BUREAU_EMAIL", "invest@qingyuan-port.example"),
+        # The WeCom group robot told of new inquiries and replies (a team's own URL wins).
+        "WECOM_WEBHOOK_URL": os.environ.get("WECOM_WEBHOOK_URL", ""),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "" if production else "localhost"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "8025" if not production else "25")),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),

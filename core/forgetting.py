@@ -31,7 +31,8 @@ PERSONAL_FIELDS = frozenset(
         "name", "email", "phone", "position", "company_name", "company_name_latin", "message",
         "utm", "referral_code", "lost_note", "subject", "body", "note", "to_address",
         "card_photo", "contact", "contact_name", "contact_email", "contact_phone", "plans",
-        "how_known", "decline_message", "title", "place", "agenda", "outcome", "reason",
+        "how_known", "decline_message", "title", "place", "agenda", "outcome", "reason", "mobile",
+        "wechat_id",
     }
 )  # fmt: skip
 _SEPARATORS = re.compile(r"[\s_.\-]+")
@@ -57,11 +58,16 @@ class Person:
         words: set[str] = {c for c in companies if c}
         for contact in contacts:
             words |= {contact.name or "", contact.email or "", contact.phone or ""}
+            words |= {
+                getattr(contact, "wechat_id", None) or "",
+                getattr(contact, "mobile", None) or "",
+            }
             words |= set((contact.name or "").split())
             # A mailbox name long enough to be a person's, for their address mistyped elsewhere.
             mailbox = (contact.email or "").partition("@")[0]
             words |= {mailbox} if len(mailbox) >= 6 else set()
             words |= set(_phone_forms(contact.phone, country))
+            words |= set(_phone_forms(getattr(contact, "mobile", None), country))
         self.needles = sorted(
             {w.strip() for w in words if w and _long_enough(w.strip()) and w != ANONYMISED},
             key=len,

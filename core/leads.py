@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from core import search
+from core import notifications, search
 from core.code_names import assign_code_name
 from core.extensions import db
 from core.firm_pairs import all_known_different
@@ -301,6 +301,7 @@ def on_create(lead: Lead, *, user: User | None = None, response_hours: int | Non
     change.user_id = user.id if user is not None else None
     db.session.add(change)
     start_response_clock(lead, hours=response_hours)
-    if lead.owner_id is None:
-        auto_assign(lead)
+    if lead.owner_id is None and (owner := auto_assign(lead)) is not None:
+        # The rules gave it an owner: they hear of it as of any assignment (the clock runs).
+        notifications.lead_assigned(lead, owner, user)
     flag_duplicates(lead)

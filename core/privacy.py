@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from core import notifications, webhooks
 from core.appointments.privacy import appointment_rows, forget_appointments
 from core.audit import record
 from core.exports import write_csv
@@ -52,7 +53,9 @@ LEAD_FIELDS = (
     "investment_currency", "land_need_min_mu", "land_need_max_mu", "last_contact_at",
     "anonymised_at", "legal_hold",
 )  # fmt: skip
-CONTACT_FIELDS = ("id", "created_at", "name", "email", "phone", "language", "position")
+CONTACT_FIELDS = (
+    "id", "created_at", "name", "email", "phone", "mobile", "wechat_id", "language", "position",
+)  # fmt: skip
 INQUIRY_FIELDS = (
     "id", "contact_id", "created_at", "form", "language", "page", "plot_id", "message", "utm",
     "referral_code",
@@ -213,6 +216,7 @@ def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = No
     for number, contact in enumerate(contacts, start=1):
         contact.name = f"{ANONYMISED} {number}"
         contact.email = contact.phone = contact.position = None
+        contact.mobile = contact.wechat_id = None
     db.session.execute(
         update(Inquiry)
         .where(Inquiry.lead_id.in_(lead_ids))
@@ -263,6 +267,8 @@ def anonymise(lead: Lead, actor: str | None = None, files: KeptFiles | None = No
     _forget_files(lead_ids)
     forget_in_imports(person, lead_ids, actor=actor, files=files)
     scrub_elsewhere(person, lead_ids)
+    notifications.forget(lead_ids, referral_ids)  # staff notices name the firm
+    webhooks.forget(lead_ids)
     # The firm's other names would name it as plainly as the company name does.
     db.session.execute(delete(LeadAlias).where(LeadAlias.lead_id.in_(lead_ids)))
     for each in leads:

@@ -6,7 +6,7 @@ inbox every officer works from (the rule is in docs/ROLES.md, its scope in core/
 from flask_babel import gettext
 from sqlalchemy import select
 
-from core import audit, leads
+from core import audit, leads, notifications
 from core.extensions import db
 from core.models import Referral, Team, User
 from core.refusals import Refused
@@ -28,7 +28,7 @@ def team_for(referral: Referral) -> int | None:
     return leads.rule_team(referral.contact_language, referral.industry)
 
 
-def route(referral: Referral, team: Team | None) -> None:
+def route(referral: Referral, team: Team | None, by: User | None = None) -> None:
     """A manager sends an undecided referral to a team, or back to the shared inbox (None)."""
     if referral.decision != "submitted":
         raise Refused(gettext("This referral was already decided."))
@@ -37,6 +37,7 @@ def route(referral: Referral, team: Team | None) -> None:
         raise Refused(gettext("Nothing changed: the referral already waits there."))
     audit.record("route", referral, {"team": [referral.team_id, team_id]})
     referral.team_id = team_id
+    notifications.referral_to_decide(referral, by=by)
 
 
 def take_on(referral: Referral, user: User) -> dict:

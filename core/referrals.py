@@ -14,7 +14,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from core import audit, leads, outbox, referral_routing
+from core import audit, leads, notifications, outbox, referral_routing
 from core.countries import country_name
 from core.enterprises import matching_enterprise, normalise_address
 from core.extensions import db
@@ -129,6 +129,7 @@ def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
         subject=subject,
         body=body,
     )
+    notifications.referral_to_decide(referral)
 
 
 def attribute_inquiry(lead: Lead, inquiry: Inquiry, code: str | None, shared: bool) -> None:

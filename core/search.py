@@ -104,6 +104,8 @@ def lead_search_text(lead: Lead) -> str:
     """The search text of a lead as loaded (contacts and aliases through the session)."""
     names = [lead.company_name, lead.company_name_latin, *(a.name for a in lead.aliases)]
     people = [(c.name, c.email, c.phone) for c in lead.contacts]
+    # A contact's WeChat ID is found as a name is, the mobile as a phone.
+    people += [(c.wechat_id, None, c.mobile) for c in lead.contacts if c.wechat_id or c.mobile]
     return search_text(names, people, lead.code_name, lead.country)
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core import notifications
 from core.errors import register_error_page
 from core.i18n import STAFF_LANGUAGES
 from core.logs import security_event
@@ -51,6 +52,7 @@ def create_blueprint() -> Blueprint:
         inbox,
         jobs,
         leads,
+        notices,
         pipeline,
         privacy,
         projects,
@@ -81,6 +83,7 @@ def create_blueprint() -> Blueprint:
         admin,
         jobs,
         privacy,
+        notices,
     ):
         bp.register_blueprint(area.bp)
     return bp
@@ -113,7 +116,17 @@ def navigation():
             )
         ]
 
-    return {"crm_nav": crm_nav, "staff_warnings": staff_warnings}
+    def unread_notifications() -> int:
+        """The bell's count: one indexed count per page for the signed-in person."""
+        if not current_user.is_authenticated:
+            return 0
+        return notifications.unread_count(current_user)
+
+    return {
+        "crm_nav": crm_nav,
+        "staff_warnings": staff_warnings,
+        "unread_notifications": unread_notifications,
+    }
 
 
 def staff_language() -> str:

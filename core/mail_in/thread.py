@@ -5,18 +5,15 @@ owner told of a real reply; a bounce marks the contact's address."""
 import logging
 import re
 
-from flask import render_template
-from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core import audit, outbox
+from core import audit, notifications, webhooks
 from core.extensions import db
 from core.mail_in import addresses, attachments
 from core.mail_in.parse import TEXT_MAX, ParsedMail, Unparseable, digest_id, parse
 from core.models import Contact, InboundMail, Lead, OutboxEmail, User
 from core.models.base import utcnow
-from core.urls import staff_lead_url
 
 log = logging.getLogger(__name__)
 MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
@@ -177,31 +174,9 @@ def thread_onto(
     if mail.status == "threaded":
         owner = lead.owner
         if owner is not None and owner.active and (by is None or by.id != owner.id):
-            _tell_owner(owner, lead, mail, len(kept))
-
-
-def _tell_owner(owner: User, lead: Lead, mail: InboundMail, files: int) -> None:
-    with force_locale(owner.language or "zh"):
-        subject = gettext(
-            "Reply from %(sender)s: %(subject)s",
-            sender=mail.from_name or mail.from_address,
-            subject=mail.subject or gettext("(no subject)"),
-        )
-        body = render_template(
-            "mail/reply_received.txt",
-            lead=lead,
-            mail=mail,
-            files=files,
-            url=staff_lead_url(lead.id),
-        )
-    outbox.queue(
-        kind="reply_received",
-        to=owner.email,
-        language=owner.language or "zh",
-        subject=subject,
-        body=body,
-        lead_id=lead.id,
-    )
+            notifications.reply_received(owner, lead, mail, len(kept), by=by)
+        if by is None:  # threaded as it came in (not attached from triage later): the group hears
+            webhooks.reply_received(lead)
 
 
 def _mark_bounced(mail: InboundMail, parsed: ParsedMail) -> None:

@@ -31,6 +31,12 @@ from core.models.lead import (
 )
 from core.models.lead_file import LEAD_FILE_KINDS, LeadFile
 from core.models.lead_import import ImportJob, ImportMapping, ImportMerge, ImportReview
+from core.models.notification import (
+    NOTIFICATION_KINDS,
+    WEBHOOK_STATUSES,
+    Notification,
+    WebhookMessage,
+)
 from core.models.outbox import OutboxEmail
 from core.models.pipeline import (
     LIST_KINDS,
@@ -127,6 +133,10 @@ __all__ = [
     "LeadFile",
     "LEAD_FILE_KINDS",
     "OutboxEmail",
+    "NOTIFICATION_KINDS",
+    "WEBHOOK_STATUSES",
+    "Notification",
+    "WebhookMessage",
     "Plot",
     "RecoveryCode",
     "StoredFile",

@@ -173,6 +173,9 @@ class Contact(db.Model):
     name: Mapped[str] = mapped_column(String(200), index=True)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
+    # Staff in China reach investors by mobile and WeChat as often as by mail.
+    mobile: Mapped[str | None] = mapped_column(String(40))
+    wechat_id: Mapped[str | None] = mapped_column(String(60))
     language: Mapped[str] = mapped_column(String(5))
     position: Mapped[str | None] = mapped_column(String(120))
     # A delivery failure report came back for this address (core/mail_in): mail to it bounces.

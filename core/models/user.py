@@ -15,6 +15,8 @@ ROLES = ("admin", "manager", "officer", "leader")
 class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # The team's WeCom group robot (new inquiries, replies); None: WECOM_WEBHOOK_URL, if set.
+    wecom_webhook_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class User(UserMixin, db.Model):
@@ -40,6 +42,8 @@ class User(UserMixin, db.Model):
     lead_columns: Mapped[list | None] = mapped_column(JSON)
     # The personal calendar feed's secret, hashed (SHA-256): the address shows it once; None: off.
     calendar_feed_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Per notification kind, whether it also comes by e-mail; a kind not in it: the default.
+    notify_by_mail: Mapped[dict | None] = mapped_column(JSON)
 
     team: Mapped[Team | None] = relationship()
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import notifications
 from core.audit import record
 from core.extensions import db
 from core.models import Activity, Lead, User
@@ -94,4 +95,8 @@ def log_activity(lead: Lead, **fields) -> Activity:
             lead.first_response_at = when
     db.session.flush()
     record("create", activity, changes)
+    # A note or other activity naming a colleague (@name) tells them; a mail's text is the
+    # investor's conversation, not a message to colleagues.
+    if activity.kind != "email":
+        notifications.mentioned_in(f"{activity.subject}\n{activity.body}", lead, current_user)
     return activity

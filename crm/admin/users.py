@@ -256,3 +256,35 @@ def admin_team(team_id: int):
         db.session.flush()
         flash(gettext("Team %(name)s is saved.", name=name), "info")
     return redirect(url_for("crm.admin.admin_users"))
+
+
+WECOM_PREFIX = "https://"  # the robot's key travels in the address: never over plain http
+WECOM_MAX = 500
+
+
+@bp.route("/admin/teams/<id:team_id>/wecom", methods=["POST"])
+@require("admin.users")
+def admin_team_wecom(team_id: int):
+    """A team's WeCom group robot (its webhook address, key included), or none (the default)."""
+    team = db.session.get(Team, team_id)
+    if team is None:
+        abort(404)
+    url = None if request.form.get("action") == "remove" else request.form.get("url", "").strip()
+    if url is not None and (
+        not url.startswith(WECOM_PREFIX) or len(url) > WECOM_MAX or any(c.isspace() for c in url)
+    ):
+        flash(
+            gettext(
+                "Paste the group robot's webhook address as WeCom shows it: it starts with "
+                "https:// and has at most %(max)d characters.",
+                max=WECOM_MAX,
+            ),
+            "error",
+        )
+    elif url != team.wecom_webhook_url:
+        # The key is a secret: the audit trail says that it changed, not what it is.
+        record("update", team, {"wecom_webhook_url": [bool(team.wecom_webhook_url), bool(url)]})
+        team.wecom_webhook_url = url
+        db.session.flush()
+        flash(gettext("The WeCom group robot of %(name)s is saved.", name=team.name), "info")
+    return redirect(url_for("crm.admin.admin_users"))

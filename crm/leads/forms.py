@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from core.choices import country_choices, industry_choices
 from core.extensions import db
@@ -39,7 +39,10 @@ LEAD_FIELDS = (
     "land_need_min_mu",
     "land_need_max_mu",
 )
-CONTACT_FIELDS = ("name", "email", "phone", "language", "position")
+CONTACT_FIELDS = ("name", "email", "phone", "mobile", "wechat_id", "language", "position")
+# WeChat's own rule for an ID (6 to 20 letters, digits, _ or -), starting with a letter or, for
+# old accounts, a digit.
+WECHAT_ID = r"^[A-Za-z0-9][-_A-Za-z0-9]{5,19}$"
 
 
 def single_line(form, field) -> None:
@@ -223,19 +226,36 @@ class ContactFieldsMixin:
     name = contact_name_field(_l("Name"))
     email = email_field()
     phone = phone_field()
+    mobile = StringField(
+        _l("Mobile"), validators=[Optional(), single_line, Length(max=40, message=TOO_LONG)]
+    )
+    wechat_id = StringField(
+        _l("WeChat ID"),
+        validators=[
+            Optional(),
+            Regexp(
+                WECHAT_ID,
+                message=_l("A WeChat ID has 6 to 20 letters, digits, _ or -, like wxid_li2024."),
+            ),
+        ],
+    )
     contact_language = SelectField(_l("Contact's language"), validators=[DataRequired()])
     position = StringField(
         _l("Position"), validators=[Optional(), single_line, Length(max=120, message=TOO_LONG)]
     )
 
     def check_phone(self, country: str | None) -> bool:
-        return check_phone(self.phone, country)
+        """Both numbers checked, so both errors show at once."""
+        phone_ok = check_phone(self.phone, country)
+        return check_phone(self.mobile, country) and phone_ok
 
     def contact_values(self) -> dict:
         return {
             "name": self.name.data.strip(),
             "email": (self.email.data or "").strip().lower() or None,
             "phone": self.phone.e164,
+            "mobile": self.mobile.e164,
+            "wechat_id": (self.wechat_id.data or "").strip() or None,
             "language": self.contact_language.data,
             "position": (self.position.data or "").strip() or None,
         }

@@ -351,7 +351,7 @@ def _route(referral: Referral, form: RouteForm) -> Outcome:
         if team is None:
             form.team.errors.append(gettext("Choose a team or the shared inbox."))
             return None
-    referral_routing.route(referral, team)
+    referral_routing.route(referral, team, by=current_user)
     if team is None:
         message = gettext("The referral waits in the shared inbox now: any officer may take it on.")
     else:

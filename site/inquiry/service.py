@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, leads, referrals
+from core import audit, leads, referrals, webhooks
 from core.choices import Band
 from core.content import get_content
 from core.extensions import db
@@ -125,6 +125,7 @@ def store(sub: Submission) -> None:
         referrals.attribute_inquiry(lead, inquiry, sub.referral_code, sub.share_with_referrer)
         audit.record("create", lead)
         queue_emails(inquiry, consent)
+        webhooks.new_inquiry(lead)
         # The same form sent twice at once: the second flush meets the first's submission key.
         db.session.flush()
     except IntegrityError:

@@ -32,6 +32,7 @@ NAMES = [
     "HUEY_STORAGE",
     "HUEY_IMMEDIATE",
     "METRICS_TOKEN",
+    "WECOM_WEBHOOK_URL",
 ]
 
 
@@ -76,6 +77,7 @@ def test_a_safe_production_environment_passes(environment):
         ("HUEY_STORAGE", "sqlite", "HUEY_STORAGE"),
         ("HUEY_IMMEDIATE", "1", "HUEY_IMMEDIATE"),
         ("METRICS_TOKEN", "CHANGE-ME", "METRICS_TOKEN"),
+        ("WECOM_WEBHOOK_URL", "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", "https://"),
     ],
 )
 def test_each_unsafe_setting_is_refused(environment, name, value, words):

@@ -13,7 +13,14 @@ from core import outbox
 from core.extensions import db
 from core.mail_in import addresses
 from core.mail_in.fetch import fetch_mail
-from core.models import Contact, InboundMail, LeadFile, OutboxEmail
+from core.models import (
+    Contact,
+    InboundMail,
+    LeadFile,
+    Notification,
+    OutboxEmail,
+    WebhookMessage,
+)
 from tests.conftest import translated
 from tests.factories import make_lead, make_user, signed_in
 
@@ -75,14 +82,26 @@ def test_a_reply_to_the_reply_address_lands_on_the_lead_and_tells_the_owner(
         reply_to = addresses.reply_address(world["lead"])
     assert reply_to.startswith("invest+L") and reply_to.endswith("@qingyuan-port.example")
     imap_server.append(mail(to=reply_to).as_bytes())
+    app.config["WECOM_WEBHOOK_URL"] = "https://robot.example/cgi-bin/webhook/send?key=k"
     [received] = fetched(app)
     assert (received.status, received.lead_id, received.matched_by) == (
         "threaded", world["lead"], "token"
     )  # fmt: skip
+    with app.app_context():  # the WeCom group hears too (tests/core/test_webhooks.py posts it)
+        [robot] = db.session.scalars(select(WebhookMessage)).all()
+        assert (robot.kind, robot.lead_id, robot.status) == (
+            "reply_received",
+            world["lead"],
+            "queued",
+        )
     assert received.body_text == "Danke, wir kommen gern."
     [note] = notifications(app)
     assert note.to_address == "li@bureau.example" and "Anna Müller" in note.subject
     assert f"/crm/leads/{world['lead']}" in note.body_text
+    with app.app_context():  # and in the CRM, under the owner's bell
+        [notice] = db.session.scalars(select(Notification)).all()
+        assert (notice.recipient_id, notice.kind) == (world["owner"], "reply_received")
+        assert (notice.record_type, notice.record_id) == ("lead", world["lead"])
     # Fetched once: the next run asks only for newer UIDs.
     assert len(fetched(app)) == 1 and len(notifications(app)) == 1
 

@@ -21,6 +21,7 @@ AREAS = {
     "inbox",
     "jobs",
     "leads",
+    "notices",
     "pipeline",
     "privacy",
     "projects",

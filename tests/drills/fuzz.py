@@ -122,9 +122,17 @@ class FormReader(HTMLParser):
             if kind == "file":
                 self.file_fields.add(a["name"])
                 self.fields.append((a["name"], File(b"Company\nFuzz GmbH\n", "fuzz.csv")))
-            elif kind in ("checkbox", "radio"):
-                if "checked" in a or kind == "checkbox" or not self._has(a["name"]):
-                    self.fields.append((a["name"], a.get("value", "y")))
+            elif kind == "checkbox":
+                self.fields.append((a["name"], a.get("value", "y")))
+            elif kind == "radio":
+                # One value per group, as a browser sends: the checked one, else the first. The
+                # form's shape stays the same whichever is checked (hypothesis needs that).
+                value = (a["name"], a.get("value", "y"))
+                at = next((i for i, (n, _) in enumerate(self.fields) if n == a["name"]), None)
+                if at is None:
+                    self.fields.append(value)
+                elif "checked" in a:
+                    self.fields[at] = value
             elif kind in ("hidden",) or a.get("tabindex") == "-1":  # as served; a honeypot
                 self.fields.append((a["name"], a.get("value") or ""))
             elif kind not in ("submit", "button", "image", "reset"):

@@ -1,5 +1,6 @@
 """Fuzz drill, CRM: a representative set of staff forms (sign-in, leads, contacts, activities,
-stage moves, email, booth capture, import upload, enterprises, events, projects, admin),
+stage moves, email, booth capture, import upload, enterprises, events, projects, admin, team
+robots, notifications and their settings),
 hundreds of hostile cases each; no case may give a 5xx or log a traceback."""
 
 import pytest
@@ -7,9 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from core import notifications
 from core.events import load_events
 from core.extensions import db, limiter
-from core.models import Event, InboundMail
+from core.models import Event, InboundMail, User
 from tests.drills.fuzz import FUZZ, assert_no_server_error, assert_no_traceback, cases, read_form
 from tests.drills.fuzz import send as send_case
 from tests.factories import make_cast, sign_in_as, two_signed_projects
@@ -47,6 +49,9 @@ TARGETS = [
         "POST",
     ),
     ("admin", "/crm/admin/users/new", "/crm/admin/users/new", "POST"),
+    ("admin", "/crm/admin/users", "/crm/admin/teams/{team}/wecom", "POST"),
+    ("officer", "/crm/account/notifications", "/crm/account/notifications", "POST"),
+    ("officer", "/crm/notifications", "/crm/notifications/{notice}/open", "POST"),
     ("officer", "/crm/leads", "/crm/leads", "GET"),
 ]
 
@@ -65,12 +70,16 @@ def world(app, monkeypatch, caplog):
             imap_uidvalidity=1, imap_uid=1, status="threaded", lead_id=project.lead_id,
         )  # fmt: skip
         db.session.add(mail)
+        officer = db.session.get(User, cast.officer)
+        notice = notifications.notify(officer, "lead_assigned", record=("lead", project.lead_id))
         db.session.commit()
         ids = {
             "lead": project.lead_id,
             "project": project.id,
             "event": db.session.scalar(select(Event.id).order_by(Event.id)),
             "mail": mail.id,
+            "team": cast.team_a,
+            "notice": notice.id,
         }
     yield app, cast, ids
     assert_no_traceback(caplog)
