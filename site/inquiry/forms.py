@@ -2,11 +2,20 @@
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import choices
 from core.forms import Form
+from public_site.inquiry import wishes
 from public_site.inquiry.labels import LABELS
 
 CONSENT_LEGEND = _l("Your consent")
@@ -108,6 +117,17 @@ class InquiryForm(Form):
         LABELS["message"],
         validators=[Length(max=5000, message=TOO_LONG), no_control_characters],
     )
+    # Only on an event's form, while the fair is to come: when the visitor would like to meet.
+    meeting_days = SelectMultipleField(
+        _l("Days that suit you"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,  # days no longer offered are dropped, not refused (wishes.collect)
+    )
+    meeting_time = SelectField(
+        _l("Time of day"),
+        validate_choice=False,
+    )
     processing = BooleanField(
         _l(
             "I agree that the investment bureau stores and uses the details in this form "
@@ -133,6 +153,8 @@ class InquiryForm(Form):
     ref = HiddenField()
     # The slug of the event whose landing page the form was sent from (attribution).
     event = HiddenField()
+    # A land search that found no plot (land page's query string), checked again when read.
+    need = HiddenField()
     # The incentive estimator's signed inputs (public_site/estimator.py); figures are recomputed.
     estimate = HiddenField()
 
@@ -144,6 +166,12 @@ class InquiryForm(Form):
         self.investment.choices = choices.investment_choices()
         self.land_need.choices = choices.land_need_choices()
         self.language.choices = choices.language_choices()
+        self.meeting_days.choices = []
+        self.meeting_time.choices = wishes.meeting_time_choices()
+
+    def offer_meeting(self, event) -> None:
+        """Offer the fair's remaining days to choose from (none: the fields are not shown)."""
+        self.meeting_days.choices = wishes.meeting_day_choices(event)
 
     @property
     def phone_e164(self) -> str | None:

@@ -16,7 +16,7 @@ from core.metrics import INQUIRIES
 from core.models import Enterprise, Event, Plot
 from core.settings import promised_working_days
 from public_site import bp, estimator, estimator_words  # modules: they import this package
-from public_site.inquiry import service, spam, tracking
+from public_site.inquiry import service, spam, tracking, wishes
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
 from public_site.rendering import render_page
 
@@ -95,6 +95,7 @@ def initial_data(event: Event | None = None) -> dict:
         "language": g.lang,
         "form_token": spam.issue_token(),
         "plot": plot.code if plot else "",
+        "need": wishes.clean_need(args.get("need")),
         "page": tracking.page_from_referrer() or "",
         "ref": tracking.clean_referral_code(args.get("ref")) or "",
         **tracking.clean_utm(args),
@@ -115,6 +116,8 @@ def _render(
         form.event.data = event.slug if event else ""
         firm = referrer(form.ref.data)
         form.set_referrer(firm.display_name(g.lang) if firm else None)
+        form.offer_meeting(event)
+    form.need.data = wishes.clean_need(form.need.data)
     estimate = _estimate_notice(form)
     response = make_response(
         render_template(
@@ -125,6 +128,7 @@ def _render(
             event=event,
             referrer=firm,
             estimate=estimate,
+            need_url=form.need.data and url_for("site.land") + "?" + form.need.data,
             notice=get_content().privacy_notice(g.lang),
             consent_legend=CONSENT_LEGEND,
             consent_hint=CONSENT_HINT,
@@ -181,6 +185,12 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
         referral_code=tracking.clean_referral_code(form.ref.data),
         share_with_referrer=bool(form.share.data and form.share.label.text),
         event=published_event(form.event.data),
+        wishes=wishes.collect(
+            wishes.clean_need(form.need.data),
+            published_event(form.event.data),
+            form.meeting_days.data or [],
+            form.meeting_time.data or "",
+        ),
         estimate_inputs=estimator.inputs_from_token(form.estimate.data),
     )
 
