@@ -164,6 +164,8 @@ def queue_emails(inquiry: Inquiry, consent: ConsentRecord) -> list[OutboxEmail]:
     """
     limit = current_app.config["INQUIRY_CONFIRMATION_LIMIT"]
     emails = []
-    if throttle.hit(limit, "inquiry-confirmations", inquiry.contact.email.lower()):
+    email = inquiry.contact.email
+    # A mobile number instead of an address (the Chinese form): the bureau phones or texts.
+    if email and throttle.hit(limit, "inquiry-confirmations", email.lower()):
         emails.append(_confirmation(inquiry))
     return [*emails, _notification(inquiry, consent)]

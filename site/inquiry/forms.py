@@ -10,7 +10,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from flask import g
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import choices
@@ -53,6 +61,40 @@ def valid_phone(form, field) -> None:
     field.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Mobile numbers as phonenumbers types them; a fixed line cannot receive a text message.
+MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def mobile_number(form) -> str | None:
+    """The phone field as an E.164 mobile number, else None (checked again by valid_phone)."""
+    region = form.country.data if form.country.data in phonenumbers.SUPPORTED_REGIONS else "CN"
+    try:
+        number = phonenumbers.parse(form.phone.data or "", region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in MOBILE_TYPES:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_or_mobile(form, field) -> None:
+    """An email address is needed, except on the Chinese form, where a mobile number will do:
+    many domestic investors reach the bureau by phone and WeChat, not by email."""
+    if field.data:
+        return
+    if g.get("lang") != "zh":
+        raise StopValidation(_l("Enter your email address."))
+    if mobile_number(form) is None:
+        raise StopValidation(_l("Enter your email address, or a mobile number in the phone field."))
+    field.errors[:] = []
+    raise StopValidation()
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -72,7 +114,7 @@ class InquiryForm(Form):
         LABELS["email"],
         filters=[_strip],
         validators=[
-            DataRequired(_l("Enter your email address.")),
+            email_or_mobile,
             single_line,
             Length(max=254, message=TOO_LONG),
             Email(_l("Enter an email address like name@example.com.")),

@@ -31,7 +31,7 @@ class Submission:
     name: str
     company: str
     country: str
-    email: str
+    email: str | None  # None only on the Chinese form, with a mobile number instead
     phone: str | None
     industry: str
     investment: Band | None

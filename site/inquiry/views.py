@@ -141,8 +141,10 @@ def _render(
     return response
 
 
-def _thanks():
-    return redirect(url_for("site.inquiry_thanks"), code=303)
+def _thanks(by_phone: bool = False):
+    # Without an email address there is no confirmation mail: the thanks page says so.
+    args = {"by": "phone"} if by_phone else {}
+    return redirect(url_for("site.inquiry_thanks", **args), code=303)
 
 
 def _token_problem(form: InquiryForm) -> tuple[spam.FillToken | None, str | None]:
@@ -170,7 +172,7 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
         name=form.name.data,
         company=form.company.data,
         country=form.country.data,
-        email=form.email.data,
+        email=form.email.data or None,
         phone=form.phone_e164,
         industry=form.industry.data,
         investment=choices.band_for(form.investment.data, choices.investment_bands()),
@@ -227,7 +229,8 @@ def _receive(form: InquiryForm):
     form.set_referrer(firm.display_name(g.lang) if firm else None)
     token, token_problem = _token_problem(form)
     if token and service.find_inquiry(token.submission_key):
-        return _thanks()  # this very form was stored already: same answer, no second lead
+        # this very form was stored already: same answer, no second lead
+        return _thanks(by_phone=not form.email.data)
     problems = [token_problem] if token_problem else []
     valid = form.validate()
     csrf_refused = bool(form.csrf_token.errors)
@@ -264,10 +267,14 @@ def _receive(form: InquiryForm):
     with contextlib.suppress(service.AlreadySubmitted):
         service.store(_submission(form, token))
         INQUIRIES.inc()
-    return _thanks()
+    return _thanks(by_phone=not form.email.data)
 
 
 @bp.route("/inquiry/thanks")
 def inquiry_thanks():
     """The same for everyone: what happens next, never what somebody sent."""
-    return render_page("site/inquiry_thanks.html", days=promised_working_days())
+    return render_page(
+        "site/inquiry_thanks.html",
+        days=promised_working_days(),
+        by_phone=request.args.get("by") == "phone",
+    )

@@ -236,3 +236,46 @@ def test_meeting_choice_out_of_the_list_is_ignored_not_a_500(app, client, fair):
     assert client.post("/en/inquiry", data=data).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(Inquiry)).wishes is None
+
+
+# -- a mobile number instead of an email address (the Chinese form) -----------------------------
+
+
+def test_chinese_form_takes_a_mobile_number_instead_of_an_email(app, client):
+    hidden = {k: html_lib.unescape(v) for k, v in HIDDEN.findall(page(client.get("/zh/inquiry")))}
+    data = {**hidden, **answers(email="", phone="138 0028 5555", country="CN", language="zh")}
+    response = client.post("/zh/inquiry", data=data)
+    assert response.status_code == 303 and response.headers["Location"].endswith("by=phone")
+    thanks = page(client.get(response.headers["Location"]))
+    assert "我们将通过该号码与您联系" in thanks
+    with app.app_context():
+        inquiry = db.session.scalar(select(Inquiry))
+        assert inquiry.contact.email is None and inquiry.contact.phone == "+8613800285555"
+        kinds = [m.kind for m in db.session.scalars(select(OutboxEmail))]
+        assert kinds == ["inquiry_notification"]  # no address to confirm to; the bureau is told
+
+
+@pytest.mark.parametrize(
+    "lang, phone, message",
+    [
+        ("zh", "", "请填写电子邮箱，或在电话一栏填写手机号码。"),
+        ("zh", "028 5555 0100", "请填写电子邮箱，或在电话一栏填写手机号码。"),  # a fixed line
+        ("en", "138 0028 5555", "Enter your email address."),  # only the Chinese form
+    ],
+)
+def test_without_email_a_mobile_number_is_needed(app, client, lang, phone, message):
+    hidden = {
+        k: html_lib.unescape(v) for k, v in HIDDEN.findall(page(client.get(f"/{lang}/inquiry")))
+    }
+    data = {**hidden, **answers(email="", phone=phone, country="CN")}
+    response = client.post(f"/{lang}/inquiry", data=data)
+    assert response.status_code == 422
+    assert message in html_lib.unescape(page(response))
+    with app.app_context():
+        assert db.session.scalar(select(Inquiry)) is None
+
+
+def test_sitemap_lists_the_location_page_in_every_language(client):
+    sitemap = page(client.get("/sitemap.xml"))
+    for lang in LANGS:
+        assert f"http://localhost/{lang}/location</loc>" in sitemap
