@@ -1,6 +1,7 @@
 """The inquiry form: fields, limits and per-field checks, with messages in the page's language."""
 
 import phonenumbers
+from flask import g
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -10,7 +11,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from flask import g
 from wtforms.validators import (
     DataRequired,
     Email,

@@ -131,12 +131,11 @@ def test_chinese_investor_sees_wechat_and_enquires_with_a_mobile_number(new_page
     page.get_by_role("checkbox", name=t(PROCESSING_CONSENT)).check()
     page.get_by_role("button", name=t("Send inquiry")).click()
     page.wait_for_url(re.compile(r"/zh/inquiry/thanks\?by=phone"))
-    assert (
-        t(
-            "You gave us a mobile number instead of an email address, so we will call or text you on it."
-        )
-        in page.content()
+    by_phone = (
+        "You gave us a mobile number instead of an email address, "
+        "so we will call or text you on it."
     )
+    assert t(by_phone) in page.content()
     axe(page, "thanks page for a mobile number (zh)")
     with park.app.app_context():
         contact = db.session.scalar(select(Contact))
