@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.i18n import LANGUAGES
-from core.models import Inquiry, OutboxEmail
+from core.models import Inquiry, OutboxEmail, Plot
 from tests.factories import make_event
 from tests.forms import HIDDEN, answers, page
 from tests.site.test_content import ROOT as CONTENT_ROOT
@@ -279,3 +279,28 @@ def test_sitemap_lists_the_location_page_in_every_language(client):
     sitemap = page(client.get("/sitemap.xml"))
     for lang in LANGS:
         assert f"http://localhost/{lang}/location</loc>" in sitemap
+
+
+# -- the page cache stays right -----------------------------------------------------------------
+
+
+def similar_on(html: str) -> list[str]:
+    found = re.search(r'<ul class="similar-plots".*?</ul>', html, re.S)
+    return re.findall(r'href="/\w+/land/([^"]+)"', found.group(0)) if found else []
+
+
+def test_cached_plot_page_stops_pointing_to_a_plot_once_it_is_allocated(app, cached, visitor):
+    first = similar_on(page(visitor.get("/en/land/N-01")))
+    assert first and page(visitor.get("/en/land/N-01")) and len(cached) == 1
+    with app.app_context():
+        db.session.scalar(select(Plot).where(Plot.code == first[0])).status = "allocated"
+        db.session.commit()
+    again = similar_on(page(visitor.get("/en/land/N-01")))
+    assert first[0] not in again and len(again) == len(first)
+
+
+def test_cached_location_and_contact_pages_are_served_again(cached, visitor):
+    for url in ("/zh/location", "/zh/contact", "/zh/one-stop-service"):
+        assert visitor.get(url).get_data() == visitor.get(url).get_data()
+    assert len(cached) == 3
+    assert visitor.get("/zh/contact/wechat-china.svg").headers["Cache-Control"].startswith("public")
