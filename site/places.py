@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 
 import phonenumbers
 import segno
+from babel.lists import format_list
 from flask import abort, current_app, g, request
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 
 from core import choices
 from core.content import get_content
@@ -134,7 +135,11 @@ def desks() -> list[dict]:
         out.append(
             {
                 **desk,
-                "language_names": [choices.language_name(code) for code in desk["languages"]],
+                # "German, English, and Chinese"; "德语、英语和中文".
+                "languages_text": format_list(
+                    [choices.language_name(code) for code in desk["languages"]],
+                    locale=get_locale(),
+                ),
                 "phone_shown": format_phone(desk["phone"]),
             }
         )
