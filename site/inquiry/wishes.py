@@ -10,9 +10,11 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from core.content import get_content
+from core.i18n import current_language
 from core.i18n import date as format_date
 from core.models import Event, Inquiry
 from core.urls import external_url
+from public_site import bp
 from public_site.land_filters import as_args, parse_filters
 
 # A land search is a short query string; anything longer is not one of ours.
@@ -85,6 +87,13 @@ def rows(inquiry: Inquiry, lang: str) -> list[tuple[str, str]]:
             (gettext("Preferred time of day"), str(time) if time else gettext("No preference"))
         )
     return out
+
+
+@bp.app_template_global("inquiry_wish_rows")
+def staff_rows(inquiry: Inquiry) -> list[tuple[str, str]]:
+    """The wishes on the lead's page in the CRM, in the staff member's language."""
+    lang = current_language()
+    return rows(inquiry, lang if lang in ("zh", "en", "de", "fr") else "zh")
 
 
 def event_rows(event: Event | None, lang: str) -> list[tuple[str, str]]:

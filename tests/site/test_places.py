@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.i18n import LANGUAGES
 from core.models import Inquiry, OutboxEmail, Plot
-from tests.factories import make_event
+from tests.factories import english_cast, make_event, signed_in
 from tests.forms import HIDDEN, answers, page
 from tests.site.test_content import ROOT as CONTENT_ROOT
 from tests.site.test_land import listed, notes
@@ -304,3 +304,14 @@ def test_cached_location_and_contact_pages_are_served_again(cached, visitor):
         assert visitor.get(url).get_data() == visitor.get(url).get_data()
     assert len(cached) == 3
     assert visitor.get("/zh/contact/wechat-china.svg").headers["Cache-Control"].startswith("public")
+
+
+def test_the_lead_page_in_the_crm_shows_the_meeting_wish(app, client, fair):
+    hidden = dict(HIDDEN.findall(page(client.get(f"/en/events/{fair['slug']}"))))
+    data = {**hidden, **answers(), "meeting_days": fair["days"][0], "meeting_time": "morning"}
+    assert client.post("/en/inquiry", data=data).status_code == 303
+    with app.app_context():
+        cast = english_cast()
+        lead_id = db.session.scalar(select(Inquiry)).lead_id
+    html = page(signed_in(app, cast.manager).get(f"/crm/leads/{lead_id}"))
+    assert "<dt>Preferred meeting days</dt>" in html and "<dd>Morning</dd>" in html
