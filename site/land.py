@@ -132,6 +132,7 @@ def _lay_out(plan: dict) -> dict:
     for item in lines:
         del item["coords"]
     return {
+        "top": plan.get("top", 0),
         "width": plan["width"],
         "height": plan["height"],
         "zones": zones,
