@@ -20,6 +20,15 @@ from core.models import ROLES, UTILITIES, Plot, PlotUtility, Team, User
 from core.passwords import hash_password, policy_problem
 from core.units import mu_to_m2
 
+# Planning conditions read as single figures (the plot ratio is a [min, max] pair).
+PLANNING_FIELDS = (
+    "building_density_min",
+    "green_ratio_max",
+    "height_limit_m",
+    "investment_intensity_min",
+    "tax_per_mu_min",
+)
+
 
 def _as_date(value) -> date | None:
     if value is None or isinstance(value, date):
@@ -27,10 +36,24 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _set_planning(plot: Plot, defaults: dict, own: dict) -> None:
+    """The plot's planning conditions: its land use's defaults, then what the plot itself says."""
+    spec = {**defaults.get(plot.land_use, {}), **(own or {})}
+    low, high = (spec.get("plot_ratio") or [None, None])[:2]
+    plot.plot_ratio_min, plot.plot_ratio_max = _decimal(low), _decimal(high)
+    for name in PLANNING_FIELDS:
+        setattr(plot, name, _decimal(spec.get(name)))
+
+
 def load_plots() -> tuple[int, int]:
     """Create or refresh the plots of content/data/plots.yaml; statuses set in the CRM are kept."""
     created = updated = 0
     existing = {p.code: p for p in db.session.scalars(select(Plot))}
+    planning_defaults = get_content()["plots"].get("planning_defaults") or {}
     for item in get_content()["plots"]["plots"]:
         plot = existing.get(item["code"])
         if plot is None:
@@ -45,6 +68,7 @@ def load_plots() -> tuple[int, int]:
         plot.price_per_mu = Decimal(str(item["price_per_mu"]))
         plot.outline = item["outline"]
         plot.notes = item.get("notes", {})
+        _set_planning(plot, planning_defaults, item.get("planning"))
         by_name = {u.utility: u for u in plot.utilities}
         for position, name in enumerate(UTILITIES):
             spec = item["utilities"][name]

@@ -14,7 +14,7 @@ from core.i18n import FALLBACK, PUBLIC_LANGUAGES
 SECTIONS = ("pages", "policies", "news", "privacy")
 DATA_FILES = (
     "site", "plots", "infrastructure", "events", "enterprises", "holidays", "approvals",
-    "targets",
+    "targets", "places",
 )  # fmt: skip
 
 

@@ -43,6 +43,7 @@ def event(slug: str):
     event = published_or_404(slug)
     counts = dict(db.session.execute(select(Plot.status, func.count()).group_by(Plot.status)).all())
     form = InquiryForm(data=initial_data(event))
+    form.offer_meeting(event)
     response = make_response(
         render_template(
             "site/event.html",

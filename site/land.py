@@ -17,8 +17,8 @@ from core.content import get_content
 from core.extensions import db
 from core.models import Plot
 from core.units import M2_PER_MU
-from public_site import bp
-from public_site.land_filters import parse_filters
+from public_site import bp, plot_planning
+from public_site.land_filters import as_args, parse_filters
 from public_site.page_cache import LRU
 from public_site.rendering import render_page
 
@@ -132,6 +132,7 @@ def _lay_out(plan: dict) -> dict:
     for item in lines:
         del item["coords"]
     return {
+        "top": plan.get("top", 0),
         "width": plan["width"],
         "height": plan["height"],
         "zones": zones,
@@ -263,8 +264,29 @@ def land():
         plots=plots,
         total=total,
         site_plan=svg,
+        planning_choices=plot_planning.filter_choices(),
+        planning_terms=[str(text) for text in plot_planning.EXPLAIN.values()],
+        # Nothing matched: what is coming, and an inquiry that carries the search.
+        coming=[] if plots else coming_plots(),
+        need_args=as_args(filters),
         **labels,
     )
+
+
+def coming_plots(limit: int = 3) -> list[Plot]:
+    """Available plots not serviced yet, the soonest serviceable first: what is coming."""
+    upcoming = (
+        db.session.scalars(
+            select(Plot)
+            .where(Plot.status == "available")
+            .options(selectinload(Plot.utilities))
+            .order_by(Plot.code)
+        )
+        .unique()
+        .all()
+    )
+    later = [p for p in upcoming if not p.fully_serviced]
+    return sorted(later, key=lambda p: (p.ready_on is None, p.ready_on or today(), p.code))[:limit]
 
 
 @bp.route("/land/<code>")
@@ -285,5 +307,8 @@ def plot(code: str):
         plot=found,
         total_price=total_price(found),
         site_plan=site_plan(matching=None, current=found.code)[0],
+        planning=plot_planning.conditions(found),
+        # A plot no longer on offer points to ones that are, instead of inviting questions.
+        similar=plot_planning.similar_available(found) if found.status == "allocated" else [],
         **_labels(),
     )

@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from core.i18n import area, number
 from core.models import PLOT_STATUSES, Plot, PlotUtility
 from core.units import M2_PER_MU
+from public_site.plot_planning import HEIGHT_CHOICES, INTENSITY_CHOICES, TAX_CHOICES
 
 M2_PER_HA = Decimal(10000)
 M2_PER_UNIT = {"mu": M2_PER_MU, "ha": M2_PER_HA}
@@ -36,6 +37,16 @@ CHOICE_NOTES = {
     ),
     "status": _l("“%(value)s” is not a status, so plots of every status are shown."),
     "sort": _l("“%(value)s” is not a sort order, so plots are sorted by code."),
+    "intensity": _l(
+        "“%(value)s” is not one of the investment amounts, so plots are shown whatever "
+        "investment they ask for."
+    ),
+    "tax": _l(
+        "“%(value)s” is not one of the tax amounts, so plots are shown whatever tax they ask for."
+    ),
+    "height": _l(
+        "“%(value)s” is not one of the heights, so plots of every height limit are shown."
+    ),
 }
 AREA_NOTES = {
     ("min", "nan"): _l(
@@ -111,6 +122,10 @@ class LandFilter:
     ready: str = ""
     status: str = ""
     sort: str = "code"
+    # Planning conditions: the most the investor commits per mu (万元), the height they need (m).
+    intensity: str = ""
+    tax: str = ""
+    height: str = ""
     min_m2: Decimal | None = None
     max_m2: Decimal | None = None
     area_text: dict[str, str] = field(default_factory=lambda: {"min": "", "max": ""})
@@ -118,7 +133,15 @@ class LandFilter:
 
     @property
     def active(self) -> bool:
-        chosen = (self.zone, self.land_use, self.ready, self.status)
+        chosen = (
+            self.zone,
+            self.land_use,
+            self.ready,
+            self.status,
+            self.intensity,
+            self.tax,
+            self.height,
+        )
         return any(chosen) or self.min_m2 is not None or self.max_m2 is not None
 
     def note(self, name: str, message: str) -> None:
@@ -136,6 +159,16 @@ class LandFilter:
             conditions.append(Plot.area_m2 >= self.min_m2)
         if self.max_m2 is not None:
             conditions.append(Plot.area_m2 <= self.max_m2)
+        # A plot without the figure sets no such condition, so it matches.
+        if self.intensity:
+            limit = Plot.investment_intensity_min
+            conditions.append(or_(limit.is_(None), limit <= Decimal(self.intensity)))
+        if self.tax:
+            limit = Plot.tax_per_mu_min
+            conditions.append(or_(limit.is_(None), limit <= Decimal(self.tax)))
+        if self.height:
+            limit = Plot.height_limit_m
+            conditions.append(or_(limit.is_(None), limit >= Decimal(self.height)))
         if self.ready:
             months = READINESS[self.ready]
             conditions.append(ready_by(add_months(today, months) if months else None))
@@ -196,6 +229,19 @@ def _bound(args, which: str, result: LandFilter) -> Decimal | None:
     return exact.quantize(Decimal("0.01"), rounding=rounding)
 
 
+def as_args(result: LandFilter) -> dict[str, str]:
+    """The corrected filter as GET parameters: what an inquiry carries, the link back to it."""
+    args = {
+        name: getattr(result, name)
+        for name in ("zone", "land_use", "ready", "status", "intensity", "tax", "height")
+        if getattr(result, name)
+    }
+    for which in ("min", "max"):
+        if result.area_text[which] and getattr(result, f"{which}_m2") is not None:
+            args[f"{which}_{result.unit}"] = result.area_text[which]
+    return args
+
+
 def parse_filters(args, lang: str, zones, land_uses) -> LandFilter:
     """Read the land page's GET parameters; never fails, whatever the visitor or a bot sends."""
     result = LandFilter(unit=page_unit(lang))
@@ -204,6 +250,9 @@ def parse_filters(args, lang: str, zones, land_uses) -> LandFilter:
     result.ready = _choice(args, "ready", READINESS, result)
     result.status = _choice(args, "status", PLOT_STATUSES, result)
     result.sort = _choice(args, "sort", SORTS, result) or "code"
+    result.intensity = _choice(args, "intensity", INTENSITY_CHOICES, result)
+    result.tax = _choice(args, "tax", TAX_CHOICES, result)
+    result.height = _choice(args, "height", HEIGHT_CHOICES, result)
     result.min_m2 = _bound(args, "min", result)
     result.max_m2 = _bound(args, "max", result)
     if result.min_m2 is not None and result.max_m2 is not None and result.min_m2 > result.max_m2:

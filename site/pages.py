@@ -5,11 +5,12 @@ from datetime import date
 from flask import abort, g, redirect, request, url_for
 from sqlalchemy import func, select
 
+from core import approvals
 from core.content import get_content
 from core.extensions import db
-from core.i18n import LANGUAGES
+from core.i18n import LANGUAGES, translated
 from core.models import Enterprise, Plot
-from public_site import bp
+from public_site import bp, places
 from public_site.events import published_slugs
 from public_site.rendering import render_page
 from public_site.seo import set_page_languages
@@ -53,7 +54,26 @@ def home():
 
 @bp.route("/<any(" + ", ".join(f'"{s}"' for s in STANDALONE) + "):slug>")
 def page(slug: str):
-    return _content_page("pages", slug, "site.page", "site/page.html")
+    extra = {}
+    if slug == "contact":
+        extra["desks"] = places.desks()
+    elif slug == "one-stop-service":
+        extra["approval_steps"] = approval_timeline()
+    return _content_page("pages", slug, "site.page", "site/page.html", **extra)
+
+
+def approval_timeline() -> list[dict]:
+    """The county's approval steps and time limits: the same list the CRM adds to each file."""
+    steps = get_content()["approvals"]["steps"]
+    return [
+        {
+            "name": translated(step["name"]),
+            "department": approvals.department_name(step["department"]),
+            "limit_days": step["limit_days"],
+            "always": step.get("default", False),
+        }
+        for step in steps
+    ]
 
 
 @bp.route("/policies")

@@ -95,6 +95,7 @@ def sitemap_entries():
         ("site.news", {}, all_langs),
         ("site.enterprises", {}, all_langs),
         ("site.inquiry", {}, all_langs),
+        ("site.location", {}, all_langs),
         ("site.privacy", {}, all_langs),
     ]
     for slug in ("one-stop-service", "contact"):

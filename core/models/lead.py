@@ -202,6 +202,9 @@ class Inquiry(db.Model):
     referral_code: Mapped[str | None] = mapped_column(String(64), index=True)
     # The incentive estimate the visitor made before enquiring (core/incentives.py), as shown.
     estimate: Mapped[dict | None] = mapped_column(JSON)
+    # What the visitor asked beyond the message: the land filter that found nothing
+    # ({"land_filter": {...}}), preferred meeting days and times at a fair ({"meeting": {...}}).
+    wishes: Mapped[dict | None] = mapped_column(JSON)
 
     lead: Mapped[Lead] = relationship(back_populates="inquiries")
     contact: Mapped["Contact | None"] = relationship()

@@ -31,6 +31,17 @@ class Plot(db.Model):
     )
     reserved_until: Mapped[date | None]
     notes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Planning conditions as Chinese land listings give them (None: not set for this plot).
+    # Plot ratio (容积率) bounds; building density (建筑密度) minimum and green ratio (绿地率)
+    # maximum in per cent; height limit in metres; investment intensity (投资强度) and yearly
+    # tax per mu (亩均税收) the buyer commits to, in 万元 (CNY 10,000) per mu.
+    plot_ratio_min: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    plot_ratio_max: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    building_density_min: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    green_ratio_max: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    height_limit_m: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    investment_intensity_min: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), index=True)
+    tax_per_mu_min: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column(default=1)

@@ -11,6 +11,7 @@ from core.models import ConsentRecord, Inquiry, OutboxEmail
 from core.settings import promised_working_days
 from core.urls import external_url, staff_lead_url
 from public_site import estimator_words  # the module: it imports this package as it loads
+from public_site.inquiry import wishes
 from public_site.inquiry.labels import LABELS
 
 # The bureau works in Chinese, whatever language the investor wrote in.
@@ -98,6 +99,8 @@ def _confirmation(inquiry: Inquiry) -> OutboxEmail:
             "site/email/inquiry_confirmation.txt",
             inquiry=inquiry,
             rows=confirmation_rows(inquiry),
+            event_rows=wishes.event_rows(lead.event, lang),
+            wish_rows=wishes.rows(inquiry, lang),
             park=park,
             bureau=site["bureau"],
             days=promised_working_days(),
@@ -128,6 +131,8 @@ def _notification(inquiry: Inquiry, consent: ConsentRecord) -> OutboxEmail:
             "site/email/inquiry_notification.txt",
             inquiry=inquiry,
             rows=summary_rows(inquiry) + _bureau_rows(inquiry, consent),
+            event_rows=wishes.event_rows(lead.event, BUREAU_LANGUAGE),
+            wish_rows=wishes.rows(inquiry, BUREAU_LANGUAGE),
             estimate=estimator_words.estimate_rows(inquiry.estimate) if inquiry.estimate else [],
             plot_url=inquiry.plot and _link("site.plot", BUREAU_LANGUAGE, code=inquiry.plot.code),
             days=promised_working_days(),
@@ -159,6 +164,8 @@ def queue_emails(inquiry: Inquiry, consent: ConsentRecord) -> list[OutboxEmail]:
     """
     limit = current_app.config["INQUIRY_CONFIRMATION_LIMIT"]
     emails = []
-    if throttle.hit(limit, "inquiry-confirmations", inquiry.contact.email.lower()):
+    email = inquiry.contact.email
+    # A mobile number instead of an address (the Chinese form): the bureau phones or texts.
+    if email and throttle.hit(limit, "inquiry-confirmations", email.lower()):
         emails.append(_confirmation(inquiry))
     return [*emails, _notification(inquiry, consent)]

@@ -1,12 +1,29 @@
 """The inquiry form: fields, limits and per-field checks, with messages in the page's language."""
 
 import phonenumbers
+from flask import g
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core import choices
 from core.forms import Form
+from public_site.inquiry import wishes
 from public_site.inquiry.labels import LABELS
 
 CONSENT_LEGEND = _l("Your consent")
@@ -44,6 +61,40 @@ def valid_phone(form, field) -> None:
     field.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Mobile numbers as phonenumbers types them; a fixed line cannot receive a text message.
+MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def mobile_number(form) -> str | None:
+    """The phone field as an E.164 mobile number, else None (checked again by valid_phone)."""
+    region = form.country.data if form.country.data in phonenumbers.SUPPORTED_REGIONS else "CN"
+    try:
+        number = phonenumbers.parse(form.phone.data or "", region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in MOBILE_TYPES:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_or_mobile(form, field) -> None:
+    """An email address is needed, except on the Chinese form, where a mobile number will do:
+    many domestic investors reach the bureau by phone and WeChat, not by email."""
+    if field.data:
+        return
+    if g.get("lang") != "zh":
+        raise StopValidation(_l("Enter your email address."))
+    if mobile_number(form) is None:
+        raise StopValidation(_l("Enter your email address, or a mobile number in the phone field."))
+    field.errors[:] = []
+    raise StopValidation()
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -63,7 +114,7 @@ class InquiryForm(Form):
         LABELS["email"],
         filters=[_strip],
         validators=[
-            DataRequired(_l("Enter your email address.")),
+            email_or_mobile,
             single_line,
             Length(max=254, message=TOO_LONG),
             Email(_l("Enter an email address like name@example.com.")),
@@ -108,6 +159,17 @@ class InquiryForm(Form):
         LABELS["message"],
         validators=[Length(max=5000, message=TOO_LONG), no_control_characters],
     )
+    # Only on an event's form, while the fair is to come: when the visitor would like to meet.
+    meeting_days = SelectMultipleField(
+        _l("Days that suit you"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,  # days no longer offered are dropped, not refused (wishes.collect)
+    )
+    meeting_time = SelectField(
+        _l("Time of day"),
+        validate_choice=False,
+    )
     processing = BooleanField(
         _l(
             "I agree that the investment bureau stores and uses the details in this form "
@@ -133,6 +195,8 @@ class InquiryForm(Form):
     ref = HiddenField()
     # The slug of the event whose landing page the form was sent from (attribution).
     event = HiddenField()
+    # A land search that found no plot (land page's query string), checked again when read.
+    need = HiddenField()
     # The incentive estimator's signed inputs (public_site/estimator.py); figures are recomputed.
     estimate = HiddenField()
 
@@ -144,6 +208,12 @@ class InquiryForm(Form):
         self.investment.choices = choices.investment_choices()
         self.land_need.choices = choices.land_need_choices()
         self.language.choices = choices.language_choices()
+        self.meeting_days.choices = []
+        self.meeting_time.choices = wishes.meeting_time_choices()
+
+    def offer_meeting(self, event) -> None:
+        """Offer the fair's remaining days to choose from (none: the fields are not shown)."""
+        self.meeting_days.choices = wishes.meeting_day_choices(event)
 
     @property
     def phone_e164(self) -> str | None:

@@ -31,7 +31,7 @@ class Submission:
     name: str
     company: str
     country: str
-    email: str
+    email: str | None  # None only on the Chinese form, with a mobile number instead
     phone: str | None
     industry: str
     investment: Band | None
@@ -48,6 +48,8 @@ class Submission:
     event: Event | None = None  # sent from this event's landing page: the lead is attributed
     # Checked inputs of the incentive estimator (never its figures: those are recomputed here).
     estimate_inputs: dict | None = None
+    # The land search that found nothing, preferred meeting days and times (inquiry/wishes.py).
+    wishes: dict | None = None
 
 
 def find_inquiry(submission_key: str) -> Inquiry | None:
@@ -106,6 +108,7 @@ def store(sub: Submission) -> None:
         utm=dict(sub.utm),
         referral_code=sub.referral_code,
         estimate=estimator.estimate_for(sub.estimate_inputs) if sub.estimate_inputs else None,
+        wishes=sub.wishes,
     )
     version, digest = notice_fingerprint(sub.consent_texts, sub.form_language)
     consent = ConsentRecord(

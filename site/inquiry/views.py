@@ -16,7 +16,7 @@ from core.metrics import INQUIRIES
 from core.models import Enterprise, Event, Plot
 from core.settings import promised_working_days
 from public_site import bp, estimator, estimator_words  # modules: they import this package
-from public_site.inquiry import service, spam, tracking
+from public_site.inquiry import service, spam, tracking, wishes
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
 from public_site.rendering import render_page
 
@@ -95,6 +95,7 @@ def initial_data(event: Event | None = None) -> dict:
         "language": g.lang,
         "form_token": spam.issue_token(),
         "plot": plot.code if plot else "",
+        "need": wishes.clean_need(args.get("need")),
         "page": tracking.page_from_referrer() or "",
         "ref": tracking.clean_referral_code(args.get("ref")) or "",
         **tracking.clean_utm(args),
@@ -115,6 +116,8 @@ def _render(
         form.event.data = event.slug if event else ""
         firm = referrer(form.ref.data)
         form.set_referrer(firm.display_name(g.lang) if firm else None)
+        form.offer_meeting(event)
+    form.need.data = wishes.clean_need(form.need.data)
     estimate = _estimate_notice(form)
     response = make_response(
         render_template(
@@ -125,6 +128,7 @@ def _render(
             event=event,
             referrer=firm,
             estimate=estimate,
+            need_url=form.need.data and url_for("site.land") + "?" + form.need.data,
             notice=get_content().privacy_notice(g.lang),
             consent_legend=CONSENT_LEGEND,
             consent_hint=CONSENT_HINT,
@@ -137,8 +141,10 @@ def _render(
     return response
 
 
-def _thanks():
-    return redirect(url_for("site.inquiry_thanks"), code=303)
+def _thanks(by_phone: bool = False):
+    # Without an email address there is no confirmation mail: the thanks page says so.
+    args = {"by": "phone"} if by_phone else {}
+    return redirect(url_for("site.inquiry_thanks", **args), code=303)
 
 
 def _token_problem(form: InquiryForm) -> tuple[spam.FillToken | None, str | None]:
@@ -166,7 +172,7 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
         name=form.name.data,
         company=form.company.data,
         country=form.country.data,
-        email=form.email.data,
+        email=form.email.data or None,
         phone=form.phone_e164,
         industry=form.industry.data,
         investment=choices.band_for(form.investment.data, choices.investment_bands()),
@@ -181,6 +187,12 @@ def _submission(form: InquiryForm, token: spam.FillToken) -> service.Submission:
         referral_code=tracking.clean_referral_code(form.ref.data),
         share_with_referrer=bool(form.share.data and form.share.label.text),
         event=published_event(form.event.data),
+        wishes=wishes.collect(
+            wishes.clean_need(form.need.data),
+            published_event(form.event.data),
+            form.meeting_days.data or [],
+            form.meeting_time.data or "",
+        ),
         estimate_inputs=estimator.inputs_from_token(form.estimate.data),
     )
 
@@ -217,7 +229,8 @@ def _receive(form: InquiryForm):
     form.set_referrer(firm.display_name(g.lang) if firm else None)
     token, token_problem = _token_problem(form)
     if token and service.find_inquiry(token.submission_key):
-        return _thanks()  # this very form was stored already: same answer, no second lead
+        # this very form was stored already: same answer, no second lead
+        return _thanks(by_phone=not form.email.data)
     problems = [token_problem] if token_problem else []
     valid = form.validate()
     csrf_refused = bool(form.csrf_token.errors)
@@ -254,10 +267,14 @@ def _receive(form: InquiryForm):
     with contextlib.suppress(service.AlreadySubmitted):
         service.store(_submission(form, token))
         INQUIRIES.inc()
-    return _thanks()
+    return _thanks(by_phone=not form.email.data)
 
 
 @bp.route("/inquiry/thanks")
 def inquiry_thanks():
     """The same for everyone: what happens next, never what somebody sent."""
-    return render_page("site/inquiry_thanks.html", days=promised_working_days())
+    return render_page(
+        "site/inquiry_thanks.html",
+        days=promised_working_days(),
+        by_phone=request.args.get("by") == "phone",
+    )

@@ -54,7 +54,9 @@ def visitor(fuzzed):
 @FUZZ
 @given(data=st.data(), lang=LANGS)
 def test_inquiry_form(visitor, data, lang):
-    fuzz_form(visitor(), data, f"/{lang}/inquiry?plot=N-01", f"/{lang}/inquiry")
+    # A plot asked about, or a land search that found nothing (the hidden need field).
+    query = data.draw(st.sampled_from(["plot=N-02", "need=zone%3Dsouth%26min_ha%3D50"]))
+    fuzz_form(visitor(), data, f"/{lang}/inquiry?{query}", f"/{lang}/inquiry")
 
 
 @pytest.mark.skipif(not EVENT, reason="set FUZZ_EVENT to an event published on the target")

@@ -51,6 +51,7 @@ def _translated_fields(node, where="") -> list[tuple[str, dict]]:
         "holidays",
         "approvals",
         "targets",
+        "places",
     ],
 )
 def test_every_translated_data_field_has_four_languages(name):

@@ -343,7 +343,7 @@ def test_site_plan_has_one_named_link_per_plot_and_a_legend(app, client):
         plots
     )
     assert svg.count("<title>Plot ") == len(plots)
-    assert 'role="group"' in svg and 'viewBox="0 0 ' in svg
+    assert 'role="group"' in svg and re.search(r'viewBox="0 -?\d+ ', svg)
     assert "style=" not in svg
     legend = re.search(r'<ul class="plan-legend".*?</ul>', html, re.S).group(0)
     for word in ("Available", "Reserved", "Allocated"):
@@ -357,14 +357,16 @@ def test_site_plan_dims_plots_that_do_not_match(app, client):
     links = plan_links(html)
     assert len(links) == len(all_plots(app))
     for code, classes in links.items():
-        assert ("is-dimmed" in classes) == code.startswith("N-"), code
+        assert ("is-dimmed" in classes) == (not code.startswith("S-")), code
     assert "Faded: does not match your filters" in html
 
 
 def test_plan_features_follow_the_content_file(client):
     data = yaml.safe_load((CONTENT_ROOT / "data" / "plots.yaml").read_text(encoding="utf-8"))
     svg = plan(page(client, "/fr/land"))
-    assert f'viewBox="0 0 {data["plan"]["width"]} {data["plan"]["height"]}"' in svg
+    top = data["plan"].get("top", 0)
+    height = data["plan"]["height"] - top
+    assert f'viewBox="0 {top} {data["plan"]["width"]} {height}"' in svg
     for feature in data["plan"]["features"]:
         assert f'points="{feature["points"]}"' in svg
         assert feature["name"]["fr"] in html_lib.unescape(svg)
@@ -382,7 +384,9 @@ def test_plot_page_in_every_language(app, client, lang):
     assert re.search(r"<title>[^<]*N-01[^<]*</title>", html)
     assert re.search(r'<meta name="description" content="[^"]*N-01[^"]*">', html)
     assert seed["notes"][lang] in html_lib.unescape(html)
-    assert f'href="/{lang}/inquiry?plot=N-01"' in html
+    # N-01 is allocated: no question about it, but the available plots most like it.
+    assert f'href="/{lang}/inquiry?plot=N-01"' not in html
+    assert re.search(r'<ul class="similar-plots"[^>]*>\s*<li><a href="/' + lang + r"/land/", html)
     table = re.search(r'<table class="table readiness-table">.*?</table>', html, re.S).group(0)
     assert len(re.findall(r'<th scope="row">', table)) == len(UTILITIES)
     assert seed["utilities"]["power"]["capacity"] in table
@@ -397,9 +401,16 @@ def test_plot_page_in_every_language(app, client, lang):
 
 def test_plot_page_facts_in_english(client):
     html = page(client, "/en/land/N-01")
-    for text in ("Ask about this plot", "North area", "Industrial", "CN¥190,000 per mu"):
+    for text in (
+        "This plot is no longer on offer",
+        "North area",
+        "Industrial",
+        "CN¥190,000 per mu",
+    ):
         assert text in html
-    assert "CN¥285.00 per m²" in html
+    assert "CN¥285.00 per m²" in html and "Ask about this plot" not in html
+    available = page(client, "/en/land/N-02")
+    assert "Ask about this plot" in available and 'href="/en/inquiry?plot=N-02"' in available
 
 
 @pytest.mark.parametrize(
