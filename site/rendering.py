@@ -8,7 +8,7 @@ from flask import current_app, make_response, render_template, request
 from flask_babel import force_locale, gettext, ngettext
 
 from core.content import get_content
-from core.i18n import current_language
+from core.i18n import LANGUAGES, current_language
 from core.incentive_words import percent, policy_status
 from core.incentives import current_policy
 from core.projects import park_today
@@ -60,8 +60,10 @@ def fallback_notice(missing_lang: str) -> str:
 
 
 def reply_languages(lang: str) -> str:
-    """The languages the bureau answers in (content/data/site.yaml), named in the reader's."""
-    codes = get_content().site.get("reply_languages") or ["zh", "en"]
+    """The languages the bureau answers in: those its desks speak (content/data/places.yaml),
+    in the site's order, named in the reader's."""
+    spoken = {code for desk in get_content()["places"]["desks"] for code in desk["languages"]}
+    codes = [code for code in LANGUAGES if code in spoken]
     names = [Locale.parse(code).get_display_name(lang) for code in codes]
     if lang == "fr":  # French writes a language's name in lower case inside a sentence
         names = [name.lower() for name in names]

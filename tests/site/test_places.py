@@ -79,7 +79,7 @@ def test_contact_names_the_desks_with_person_languages_phone_and_mail(client):
     html = get(client, "/en/contact")
     assert "Europe desk" in html and "China desk" in html
     assert "Anna Li" in html and "Wang Zhiqiang" in html
-    assert "Speaks German, English, and Chinese." in html
+    assert "Speaks German, French, English, and Chinese." in html
     assert 'href="tel:+862855550120"' in html and "+86 28 5555 0120" in html
     assert 'href="mailto:europe@qingyuan-port.example"' in html
     # WeChat's ID is said in every language; its QR code is for the Chinese page
@@ -89,7 +89,7 @@ def test_contact_names_the_desks_with_person_languages_phone_and_mail(client):
 def test_chinese_contact_shows_a_wechat_code_drawn_here(client):
     html = get(client, "/zh/contact")
     assert '<img class="wechat-qr" src="/zh/contact/wechat-china.svg"' in html
-    assert "工作语言：德语、英语和中文。" in html
+    assert "工作语言：德语、法语、英语和中文。" in html
     response = client.get("/zh/contact/wechat-china.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert b"<svg" in response.data and b"<script" not in response.data

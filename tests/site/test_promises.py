@@ -7,6 +7,7 @@ import re
 import pytest
 
 from core import settings
+from core.content import get_content
 from core.extensions import db
 from core.i18n import LANGUAGES
 from tests.conftest import PAGES
@@ -47,3 +48,13 @@ def test_the_contact_page_names_the_languages_the_form_offers(client, lang):
     html = client.get(f"/{lang}/contact").get_data(as_text=True)
     assert ALL_LANGUAGES[lang] in html
     assert "English or Chinese" not in html and "Englisch oder Chinesisch" not in html
+
+
+def test_the_languages_promised_are_the_ones_the_desks_speak(app, client, monkeypatch):
+    """One source: if no desk spoke French, no page would promise a reply in French."""
+    with app.app_context():
+        for desk in get_content()["places"]["desks"]:
+            monkeypatch.setitem(desk, "languages", [c for c in desk["languages"] if c != "fr"])
+    html = client.get("/en/contact").get_data(as_text=True)
+    assert "Chinese, English, or German" in html
+    assert ALL_LANGUAGES["en"] not in html
