@@ -230,7 +230,7 @@ def total_price(plot: Plot) -> Decimal:
 # -- views -----------------------------------------------------------------
 
 
-def _labels() -> dict:
+def plot_labels() -> dict:
     site = get_content().site
     return {
         "status_labels": STATUS_LABELS,
@@ -243,7 +243,7 @@ def _labels() -> dict:
 
 @bp.route("/land")
 def land():
-    labels = _labels()
+    labels = plot_labels()
     filters = parse_filters(request.args, g.lang, labels["zones"], labels["land_uses"])
     plots = (
         db.session.scalars(
@@ -285,5 +285,5 @@ def plot(code: str):
         plot=found,
         total_price=total_price(found),
         site_plan=site_plan(matching=None, current=found.code)[0],
-        **_labels(),
+        **plot_labels(),
     )
