@@ -163,7 +163,7 @@ class ImageLibrary:
             return None
         digest = hashlib.sha256(f"{source.largest.jpeg}|{title}".encode()).hexdigest()[:10]
         name = f"preview-{lang}-{digest}.jpg"
-        if self._previews.get(lang) == name:
+        if self._previews.get(lang) == name and (self.build_dir / name).exists():
             return name
         with self._lock:
             if not (self.build_dir / name).exists():

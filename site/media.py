@@ -27,6 +27,9 @@ def media(name: str):
         for key in library.entries:
             if name.startswith(f"{key}-"):
                 library.picture(key)
+        if name.startswith("preview-"):
+            for lang, title in get_content().site["park"]["name"].items():
+                library.preview(lang, title)
     if not (library.build_dir / name).is_file():
         abort(404)
     response = send_from_directory(library.build_dir, name, max_age=VERSIONED_MAX_AGE)

@@ -87,9 +87,11 @@ def test_a_fresh_server_builds_a_picture_when_it_is_first_asked_for(app, client)
     library = app.extensions["images"]
     html = client.get("/en/enterprises").get_data(as_text=True)
     url = re.search(r"(/media/enterprises-hall-[a-z0-9]+-480\.webp)", html).group(1)
+    preview = re.search(r'property="og:image" content="http://localhost(/media/[^"]+)"', html)
     shutil.rmtree(library.build_dir)
     library._built.clear()
     assert client.get(url).status_code == 200
+    assert client.get(preview.group(1)).status_code == 200
 
 
 def test_variants_are_made_once_and_again_when_the_source_changes(tmp_path):
