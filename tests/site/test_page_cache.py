@@ -129,6 +129,7 @@ def test_plot_status_change_shows_at_once(app, cached, visitor):
     set_status(app, code, "reserved")
     assert status_on_plot_page(visitor.get(url).get_data(as_text=True)) == "Reserved"
     assert visitor.get("/en/").get_data(as_text=True) != home  # one plot fewer available
+
     # The list alone: the site plan after it shows every plot, those not matching dimmed.
     def listed(html: str) -> str:
         return html.split('<ol class="plot-results"')[1].split("</ol>")[0]
