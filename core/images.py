@@ -17,6 +17,8 @@ DEFAULT_WIDTHS = (480, 960, 1440)
 # Open Graph and Twitter's large card both show 1.91:1; 1200 x 630 is what they recommend.
 PREVIEW_SIZE = (1200, 630)
 PREVIEW_SOURCE = "park-aerial"
+# Part of the preview's file name: raise it when the drawing below changes, so servers make it anew.
+PREVIEW_LAYOUT = 2
 # The preview names the park in its language: Chinese needs a CJK font (Debian's fonts-noto-cjk).
 PREVIEW_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
@@ -161,7 +163,8 @@ class ImageLibrary:
         source = self.picture(PREVIEW_SOURCE)
         if source is None:
             return None
-        digest = hashlib.sha256(f"{source.largest.jpeg}|{title}".encode()).hexdigest()[:10]
+        key = f"{source.largest.jpeg}|{title}|{PREVIEW_LAYOUT}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:10]
         name = f"preview-{lang}-{digest}.jpg"
         if self._previews.get(lang) == name and (self.build_dir / name).exists():
             return name
