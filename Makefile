@@ -7,7 +7,7 @@ PORT   ?= 5000
 # pytest-xdist workers for `make test` (auto: one per CPU core); TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test lint format catalogs extract migrate demo drill bench serve clean
+.PHONY: install run test lint format catalogs extract migrate demo images drill bench serve clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,13 @@ migrate: install
 demo: migrate
 	$(FLASK) load-demo
 
+# The pictures' WebP and JPEG variants and share previews (instance/build; kept until a source changes).
+images: install
+	$(FLASK) build-images
+
 # The job queue's consumer (with the scheduler) runs beside the development server, as worker and
 # scheduler do beside gunicorn in production: mail and imports take the same path as there.
-run: catalogs demo
+run: catalogs demo images
 	export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(FLASK) worker --workers 2 --periodic & worker=$$!; \
 	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 143' TERM; \

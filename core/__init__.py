@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         errors,
         health,
         i18n,
+        images,
         jobs,
         logs,
         metrics,
@@ -67,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     throttle.init_app(app)  # Flask-Limiter, with Retry-After as views set it
     i18n.init_app(app)
     content.init_app(app)
+    images.init_app(app)
     security.init_app(app)
     static_urls.init_app(app)
     edge.init_app(app)

@@ -76,6 +76,9 @@ def from_env() -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL", default_db)),
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(ROOT / "content")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+        # What the build makes from content/ (picture variants, share previews, PDF downloads):
+        # kept between restarts, remade when their sources change, never committed.
+        "BUILD_DIR": os.environ.get("BUILD_DIR", str(instance / "build")),
         # Where uploaded files live (core/storage.py): "database" in production, so app servers
         # share no disk and database backups hold the files; "disk" (UPLOAD_DIR) elsewhere.
         "FILE_STORAGE": os.environ.get("FILE_STORAGE", "database" if production else "disk"),

@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import markdown
@@ -71,10 +71,15 @@ class Content:
         # Incentive policies by version (content/incentives/<version>.yaml).
         self.policies: dict[str, dict] = {}
         digest = hashlib.sha256()
+        # When each file last changed, for the sitemap's lastmod (a page's front matter may say
+        # `updated:` instead: a fresh checkout gives every file the time of the checkout).
+        self.changed: dict[Path, date] = {}
         for path in sorted(self.root.rglob("*")):
             if path.is_file() and path.suffix in {".md", ".yaml"} and path.name != "README.md":
                 digest.update(path.read_bytes())
+                self.changed[path] = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
         self.version = digest.hexdigest()[:16]
+        self.updated = max(self.changed.values(), default=date.today())
         self._load_pages()
         self._load_data()
 
@@ -87,6 +92,7 @@ class Content:
                     raise ContentError(f"{path}: name must be <slug>.<zh|en|de|fr>.md")
                 meta, body = _split_front_matter(path)
                 html = md.reset().convert(body)
+                meta.setdefault("updated", self.changed.get(path))
                 page = Page(section, slug, lang, meta["title"], meta["summary"], html, body, meta)
                 self.pages.setdefault((section, slug), {})[lang] = page
 
@@ -118,6 +124,11 @@ class Content:
     def languages(self, section: str, slug: str) -> list[str]:
         found = self.pages.get((section, slug), {})
         return [lang for lang in PUBLIC_LANGUAGES if lang in found]
+
+    def updated_on(self, section: str, slug: str) -> date:
+        """When any language version of a page last changed."""
+        dates = [p.meta.get("updated") for p in self.pages.get((section, slug), {}).values()]
+        return max((d for d in dates if isinstance(d, date)), default=self.updated)
 
     def resolve(self, section: str, slug: str, lang: str) -> tuple[Page | None, str | None]:
         """The page in lang, or else the language to fall back to (None if it exists nowhere)."""

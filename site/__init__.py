@@ -32,13 +32,16 @@ def add_lang(endpoint, values):
 
 
 from public_site import (  # noqa: E402,F401  (registers the views)
+    documents,
     estimator,
     events,
     inquiry,
     land,
+    media,
     page_cache,
     pages,
     portal,
     project_status,
     seo,
+    sharing,
 )

@@ -15,6 +15,7 @@ from core.urls import external_url
 from public_site import bp
 from public_site.inquiry.forms import CONSENT_HINT, CONSENT_LEGEND, InquiryForm
 from public_site.inquiry.views import initial_data
+from public_site.sharing import event_data
 
 # Printed codes are scanned from a metre away on a booth wall: error correction M and a
 # four-module quiet zone, as ISO/IEC 18004 asks.
@@ -55,6 +56,7 @@ def event(slug: str):
             consent_hint=CONSENT_HINT,
             plots_available=counts.get("available", 0),
             plots_total=sum(counts.values()),
+            structured_extra=[event_data(event, g.lang)],
         )
     )
     # The page carries this visitor's CSRF and fill-time tokens: never cache it anywhere.

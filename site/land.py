@@ -231,7 +231,7 @@ def total_price(plot: Plot) -> Decimal:
 # -- views -----------------------------------------------------------------
 
 
-def _labels() -> dict:
+def plot_labels() -> dict:
     site = get_content().site
     return {
         "status_labels": STATUS_LABELS,
@@ -244,7 +244,7 @@ def _labels() -> dict:
 
 @bp.route("/land")
 def land():
-    labels = _labels()
+    labels = plot_labels()
     filters = parse_filters(request.args, g.lang, labels["zones"], labels["land_uses"])
     plots = (
         db.session.scalars(
@@ -310,5 +310,5 @@ def plot(code: str):
         planning=plot_planning.conditions(found),
         # A plot no longer on offer points to ones that are, instead of inviting questions.
         similar=plot_planning.similar_available(found) if found.status == "allocated" else [],
-        **_labels(),
+        **plot_labels(),
     )

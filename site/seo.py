@@ -1,5 +1,6 @@
 """Negotiation at /, the language cookie (set by the switcher), hreflang, canonical, sitemap."""
 
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import (
@@ -80,39 +81,60 @@ def robots():
 
 
 def sitemap_entries():
-    """Each public page as a list of (lang, absolute URL) for the languages it exists in."""
+    """Each public page: the (lang, absolute URL) of every language it exists in, and the date it
+    last changed (content files, or the plots and events in the database)."""
+    from sqlalchemy import func
+
     from core.extensions import db
     from core.models import Event, Plot
 
     content = get_content()
     all_langs = list(PUBLIC_LANGUAGES)
-    pages: list[tuple[str, dict, list[str]]] = [
-        ("site.home", {}, all_langs),
-        ("site.land", {}, all_langs),
-        ("site.policies", {}, all_langs),
-        ("site.estimator", {}, all_langs),
-        ("site.infrastructure", {}, all_langs),
-        ("site.news", {}, all_langs),
-        ("site.enterprises", {}, all_langs),
-        ("site.inquiry", {}, all_langs),
-        ("site.location", {}, all_langs),
-        ("site.privacy", {}, all_langs),
+    plots = {code: changed.date() for code, changed in db.session.execute(
+        db.select(Plot.code, Plot.updated_at).order_by(Plot.code))}  # fmt: skip
+    plots_changed = max(plots.values(), default=content.updated)
+    # The pages that show plots (counts, the list) change when a plot does.
+    with_plots = max(content.updated, plots_changed)
+    pages: list[tuple[str, dict, list[str], date]] = [
+        ("site.home", {}, all_langs, with_plots),
+        ("site.land", {}, all_langs, with_plots),
+        ("site.policies", {}, all_langs, content.updated),
+        ("site.estimator", {}, all_langs, content.updated),
+        ("site.infrastructure", {}, all_langs, content.updated),
+        ("site.news", {}, all_langs, content.updated),
+        ("site.enterprises", {}, all_langs, content.updated),
+        ("site.inquiry", {}, all_langs, content.updated),
+        ("site.location", {}, all_langs, content.updated),
+        ("site.privacy", {}, all_langs, content.updated),
     ]
     for slug in ("one-stop-service", "contact"):
-        pages.append(("site.page", {"slug": slug}, content.languages("pages", slug)))
+        pages.append(
+            ("site.page", {"slug": slug}, content.languages("pages", slug),
+             content.updated_on("pages", slug))
+        )  # fmt: skip
     for section, endpoint in (("policies", "site.policy"), ("news", "site.news_item")):
         for sec, slug in content.pages:
             if sec == section:
-                pages.append((endpoint, {"slug": slug}, content.languages(section, slug)))
-    for code in db.session.scalars(db.select(Plot.code).order_by(Plot.code)):
-        pages.append(("site.plot", {"code": code}, all_langs))
+                pages.append(
+                    (endpoint, {"slug": slug}, content.languages(section, slug),
+                     content.updated_on(section, slug))
+                )  # fmt: skip
+    for code, changed in plots.items():
+        pages.append(("site.plot", {"code": code}, all_langs, max(changed, content.updated)))
     # Event landing pages read the database (texts fall back to English), so all languages.
-    published = db.select(Event.slug).where(Event.published.is_(True)).order_by(Event.slug)
-    for slug in db.session.scalars(published):
-        pages.append(("site.event", {"slug": slug}, all_langs))
+    published = (
+        db.select(Event.slug, func.coalesce(Event.updated_at, Event.created_at))
+        .where(Event.published.is_(True))
+        .order_by(Event.slug)
+    )
+    for slug, changed in db.session.execute(published):
+        pages.append(("site.event", {"slug": slug}, all_langs, changed.date()))
     return [
-        [(lang, absolute(url_for(endpoint, lang=lang, **args))) for lang in langs]
-        for endpoint, args, langs in pages
+        (
+            [(lang, absolute(url_for(endpoint, lang=lang, **args))) for lang in langs],
+            changed.isoformat(),
+        )
+        for endpoint, args, langs, changed in pages
         if langs
     ]
 

@@ -69,6 +69,8 @@ def make_config(tmp_path, **overrides) -> dict:
         "MAIL_PORT": 1,  # nothing listens: mail stays queued unless a test starts an SMTP server
         "MAIL_TIMEOUT": 2,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        # Pictures and PDFs the tests make, beside the database rather than in the checkout.
+        "BUILD_DIR": str(tmp_path / "build"),
         # Tasks run where they are enqueued (mail: once the answer is closed); a test that wants
         # the real consumer says so (tests/core/test_jobs.py).
         "HUEY_IMMEDIATE": True,

@@ -100,8 +100,11 @@ def test_visitor_filters_land_and_enquires_about_a_plot(
     main_nav.get_by_role("link", name=t("Land"), exact=True).click()
     expect(page).to_have_url(f"{server.url}/{lang}/land")
 
-    # The filter form, used the way a visitor does: by its labels, then its button.
+    # The filter form, used the way a visitor does: the drawer opened (results come first, the
+    # filters wait closed), then its labels, then its button.
     filters = page.get_by_role("region", name=t("Find a plot"))
+    expect(filters.get_by_label(t("Zone"))).to_be_hidden()
+    filters.get_by_text(t("Find a plot"), exact=True).click()
     filters.get_by_label(t("Zone")).select_option("north")
     filters.get_by_label(t("Status")).select_option("available")
     filters.get_by_role("button", name=t("Show plots")).click()

@@ -27,6 +27,12 @@ ALL_URLS = [f"/{lang}{path}" for lang in ("zh", "de") for path in PAGES] + [
     "/de/portal/referrals/new",
     "/de/portal/referrals/1",
     "/de/project-status/x",
+    # Downloads and pictures (tests/site/test_documents.py, test_pictures.py cover them fully).
+    "/de/brochure.pdf",
+    "/en/location",
+    "/zh/contact/wechat-china.svg",
+    "/de/land/N-01/sheet.pdf",
+    "/media/no-such-picture.webp",
     # Probes and metrics (core/health.py, core/metrics.py; tests/core/test_observability.py).
     "/healthz",
     "/readyz",
