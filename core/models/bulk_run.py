@@ -4,7 +4,7 @@ started it, its progress and its outcome (the leads it refused or skipped, and w
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models.base import UTCDateTime, utcnow
@@ -28,6 +28,8 @@ class BulkRun(db.Model):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
 
     def __repr__(self) -> str:
         return f"<BulkRun {self.id} {self.action} {self.status}>"

@@ -2,12 +2,15 @@
 there as the person who started them (their permissions, their name on the audit trail), with
 progress reported as they go, and a page that shows the progress and then the outcome."""
 
+import time
+
 from flask import abort, current_app, g, make_response, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from core import audit
+from core import audit, periodic
 from core import jobs as queue
 from core.extensions import db
 from core.models import BulkRun, User
@@ -27,11 +30,42 @@ def _key(run_id: int) -> str:
     return f"bulk-progress-{run_id}"
 
 
+def _report(run_id: int, done: int) -> None:
+    # With the time: the run's heartbeat, which reap_stale reads.
+    queue.report(_key(run_id), (done, time.time()))
+
+
 def progress_of(bulk_run: BulkRun) -> int:
     """Leads done so far: as reported while it runs, else as recorded."""
     if bulk_run.status != "running":
         return bulk_run.done
-    return queue.reported(_key(bulk_run.id), bulk_run.done)
+    return queue.reported(_key(bulk_run.id), (bulk_run.done, None))[0]
+
+
+def reap_stale() -> list[str]:
+    """Mark failed the running bulk runs whose worker stopped reporting for IMPORT_STALE_MINUTES
+    (killed, or the machine went down: one transaction, so nothing was changed), and the queued
+    ones the queue no longer holds."""
+    stale = current_app.config["IMPORT_STALE_MINUTES"] * 60
+    waiting = {t.args[0] for t in queue.huey.pending() if t.name == run_bulk.name}
+    reaped = []
+    for bulk_run in db.session.scalars(
+        select(BulkRun).where(BulkRun.status.in_(("queued", "running")))
+    ):
+        beat = queue.reported(_key(bulk_run.id), (None, None))[1]
+        started = beat or bulk_run.created_at.timestamp()
+        if bulk_run.id not in waiting and time.time() - started > stale:
+            with force_locale(bulk_run.user.language if bulk_run.user else "zh"):
+                _fail(bulk_run, gettext("no word from the job worker; try again"))
+            reaped.append(bulk_run.id)
+    return [f"bulk run {run_id}: no word from its worker, marked failed" for run_id in reaped] + [
+        f"reaped: {len(reaped)} bulk run(s)"
+    ]
+
+
+REAPER = periodic.Job("reap-bulk-runs", reap_stale, "*/5 * * * *", "every 5 minutes")
+# Into the app's table of periodic jobs (and its `flask` commands) when the CRM is registered.
+bp.record_once(lambda state: periodic.register(state.app, REAPER))
 
 
 def start(selection, action: str, form: MultiDict, plan: bulk_actions.Plan) -> BulkRun:
@@ -108,11 +142,11 @@ def _run(bulk_run: BulkRun, form) -> None:
         return
     bulk_run.status = "running"
     db.session.commit()
-    queue.report(_key(bulk_run.id), 0)
+    _report(bulk_run.id, 0)
 
     def progress(done: int) -> None:
         if done % REPORT_EVERY == 0:
-            queue.report(_key(bulk_run.id), done)
+            _report(bulk_run.id, done)
 
     refused = bulk_actions.run(action, result, options, progress=progress)
     bulk_run.done = len(result.targets) - len(refused)

@@ -129,3 +129,25 @@ def test_a_run_whose_leads_changed_before_the_worker_took_it_changes_nothing(
         assert audit_count(fair["fair"], "update") == 0
         leads = db.session.scalars(select(Lead).where(Lead.id.in_(fair["fair"][1:]))).all()
         assert all("x" not in (lead.tags or []) for lead in leads)
+
+
+def test_a_run_whose_worker_went_silent_is_marked_failed(app, cast):
+    from datetime import timedelta
+
+    from core.models.base import utcnow
+    from crm.leads import bulk_jobs
+
+    with app.app_context():
+        old = utcnow() - timedelta(minutes=app.config["IMPORT_STALE_MINUTES"] + 1)
+        silent = BulkRun(user_id=cast.manager, action="tag", status="running", total=3,
+                         created_at=old)  # fmt: skip
+        fresh = BulkRun(user_id=cast.manager, action="tag", status="running", total=3)
+        db.session.add_all([silent, fresh])
+        db.session.commit()
+        lines = bulk_jobs.reap_stale()
+        assert lines[-1] == "reaped: 1 bulk run(s)"
+        db.session.expire_all()
+        assert silent.status == "failed" and silent.error
+        assert fresh.status == "running"
+    client = signed_in(app, cast.admin)
+    assert "reap-bulk-runs" in client.get("/crm/jobs").get_data(as_text=True)
