@@ -98,11 +98,18 @@ def measure_at(
 
             db.session.remove()
             db.engine.dispose()
-    measured = [row for row in rows if row.p99_ms is not None and row.target.startswith("app")]
+    # The target is judged on what ships: the exact-totals rows are the baseline beside it.
+    measured = [
+        row
+        for row in rows
+        if row.p99_ms is not None
+        and row.target.startswith("app")
+        and "exact totals" not in row.target
+    ]
     worst = max(measured, key=lambda row: row.p99_ms, default=None)
     verdict = (
         "not judged"
-        if worst is None or len(measured) != len(wanted)
+        if worst is None or len(measured) != len([w for w in wanted if "exact" not in w[0]])
         else f"worst app p99 {worst.p99_ms:.1f} ms ({worst.target[5:]}): "
         + ("met" if worst.p99_ms < TARGET_P99_MS else "NOT met")
     )
