@@ -5,6 +5,7 @@ statements run with raw SQLAlchemy Core in the same run. bench/leads_million.py 
 at a million leads."""
 
 import os
+import re
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
@@ -54,11 +55,20 @@ def targets(count: int, firms: list[lead_data.Firm]) -> list[tuple[str, str]]:
         ("contact name “anna weber”", "anna weber"),
         ("former name (alias) “rheintal”", "rheintal"),
     )
+    # The common terms again with exact totals (?totals=all): every search's totals before the
+    # cap, the baseline beside the capped figures in the same run.
+    common = {"schmidt", "muller", "mueller"}
     return [
         ("list: stage new/contacted, sorted by company", "stage=new&stage=contacted&sort=company"),
         (f"list: deep page {deep_page(count)} (keyset), newest first", "DEEP"),
         *((f"search: {label}", urlencode({"q": term})) for label, term in searches),
-    ]
+        *(
+            (f"search: {label}, exact totals (as before the cap)",
+             urlencode({"q": term, "totals": "all"}))
+            for label, term in searches
+            if term in common
+        ),
+    ]  # fmt: skip
 
 
 def run(options: Options) -> list[Row | Line]:
@@ -88,11 +98,18 @@ def measure_at(
 
             db.session.remove()
             db.engine.dispose()
-    measured = [row for row in rows if row.p99_ms is not None and row.target.startswith("app")]
+    # The target is judged on what ships: the exact-totals rows are the baseline beside it.
+    measured = [
+        row
+        for row in rows
+        if row.p99_ms is not None
+        and row.target.startswith("app")
+        and "exact totals" not in row.target
+    ]
     worst = max(measured, key=lambda row: row.p99_ms, default=None)
     verdict = (
         "not judged"
-        if worst is None or len(measured) != len(wanted)
+        if worst is None or len(measured) != len([w for w in wanted if "exact" not in w[0]])
         else f"worst app p99 {worst.p99_ms:.1f} ms ({worst.target[5:]}): "
         + ("met" if worst.p99_ms < TARGET_P99_MS else "NOT met")
     )
@@ -120,9 +137,18 @@ def measure_at(
             "client as a signed-in manager (whole request: gate, queries, template); the Core "
             "row runs the statements the view runs for the page and its totals (for a search "
             "one windowed statement), on one connection, without loading contacts or "
-            "rendering; req/s and the ratio column do not apply",
+            "rendering; req/s and the ratio column do not apply. A search counts and sums at "
+            f"most {_cap():,} matches (crm/leads/filters.py TOTALS_CAP) and past that pages by the "
+            "sort index; the rows marked 'exact totals' ask for every match's count and sum "
+            "(?totals=all), as every search did before the cap",
         ),
     ]
+
+
+def _cap() -> int:
+    from crm.leads.filters import TOTALS_CAP
+
+    return TOTALS_CAP
 
 
 def _generate(app, count: int, firms: list, set_based: bool) -> None:
@@ -182,7 +208,7 @@ def _deep_cursor(app, page: int) -> str:
     from crm.leads import filters
 
     with app.test_request_context("/crm/leads"):
-        query = filters.parse(MultiDict(), False, true())
+        query = filters.parse(MultiDict(), true())
         lead = db.session.scalars(
             select(Lead)
             .where(*query.where)
@@ -194,29 +220,42 @@ def _deep_cursor(app, page: int) -> str:
 
 
 def _core_call(app, query_string: str) -> Callable[[], object]:
-    from sqlalchemy import select, true
+    from sqlalchemy import func, select, true
 
     from core.extensions import db
     from core.models import Lead
     from crm.leads import filters
 
     with app.test_request_context("/crm/leads?" + query_string):
-        query = filters.parse(MultiDict(parse_qsl(query_string)), False, true())
+        query = filters.parse(MultiDict(parse_qsl(query_string)), true())
+        engine = db.engine
+        statements = []
         if query.searching:
-            # The view's own search path: page and totals in one windowed statement.
-            statements = [filters.searched_page(query)]
-        else:
+            # The view's own search path: page and totals in one windowed statement over at
+            # most TOTALS_CAP + 1 matches from the trigram index; past the cap, the page again
+            # from the sort index.
+            statements.append(filters.searched_page(query))
+            with engine.connect() as conn:
+                conn.execute(select(func.set_config("enable_seqscan", "off", True)))
+                found = conn.execute(statements[0]).all()
+            query.common = bool(found) and found[0].count > filters.TOTALS_CAP
+            query.common = query.common and not query.exact_totals
+        if not query.searching or query.common:
             page = select(Lead.__table__).where(*query.where)
             if (condition := query.page_condition()) is not None:
                 page = page.where(condition)
             page = page.order_by(*query.order_by()).limit(filters.PAGE_SIZE + 1)
-            statements = [page, filters.totals(query)]
-        engine = db.engine
+            statements += [page] if query.common else [page, filters.totals(query)]
+    postgres = engine.dialect.name == "postgresql"
 
     def call():
         with engine.connect() as conn:
-            for statement in statements:
+            for n, statement in enumerate(statements):
+                if postgres and query.searching and n == 0:
+                    conn.execute(select(func.set_config("enable_seqscan", "off", True)))
                 conn.execute(statement).all()
+                if postgres and query.searching and n == 0:
+                    conn.execute(select(func.set_config("enable_seqscan", "on", True)))
 
     return call
 
@@ -233,7 +272,7 @@ def _measure(app, count: int, wanted, requests: int, warmup: int) -> list[Row]:
         if first.status_code != 200:
             rows.append(Row(f"app: {label}", alarm=f"answers {first.status_code}: not measured"))
             continue
-        found = first.get_data(as_text=True).count('<th scope="row">')
+        found = len(re.findall(r'<th scope="row"[ >]', first.get_data(as_text=True)))
         say(f"measuring {label} ({found} on the first page) …")
 
         def get(path=path):

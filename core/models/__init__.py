@@ -5,6 +5,7 @@ from core.models.activity import ACTIVITY_KINDS, Activity
 from core.models.alias import ALIAS_KINDS, LeadAlias
 from core.models.appointment import APPOINTMENT_KINDS, APPOINTMENT_STATUSES, Appointment, Attendee
 from core.models.audit import AuditEntry
+from core.models.bulk_run import BULK_RUN_STATUSES, BulkRun
 from core.models.consent import CONSENT_PURPOSES, ConsentRecord
 from core.models.enterprise import ZONES, Enterprise, EnterpriseContact, PortalLink, enterprise_plot
 from core.models.event import Event, event_staff
@@ -77,6 +78,8 @@ __all__ = [
     "FirmPair",
     "LeadTouch",
     "ALIAS_KINDS",
+    "BULK_RUN_STATUSES",
+    "BulkRun",
     "JOB_RUN_STATUSES",
     "JobRun",
     "ACTIVITY_KINDS",

@@ -198,11 +198,11 @@ def _plan_email(result: Plan, leads: list[Lead]) -> None:
             result.targets.append((lead, (contact, letter_language(contact, lead))))
 
 
-def run(action: str, result: Plan, options: dict) -> list[tuple[Lead, str]]:
+def run(action: str, result: Plan, options: dict, progress=None) -> list[tuple[Lead, str]]:
     """Apply a plan, one audit entry per lead; returns the leads refused while running, with why
-    (a refusal of one lead leaves the others to go on)."""
+    (a refusal of one lead leaves the others to go on). `progress` hears each lead's number."""
     refused = []
-    for lead, target in result.targets:
+    for done, (lead, target) in enumerate(result.targets, start=1):
         if action == "assign":
             _assign(lead, target)
         elif action == "stage":
@@ -230,6 +230,8 @@ def run(action: str, result: Plan, options: dict) -> list[tuple[Lead, str]]:
                 officer_name=current_user.name,
             )  # fmt: skip
             log_activity(lead, kind="email", direction="out", subject=subject, body=body)
+        if progress is not None:
+            progress(done)
     if action == "assign":  # one mail per officer, however many leads they were given
         notifications.leads_assigned(notifications.group_by_owner(result.targets), current_user)
     db.session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 from werkzeug.datastructures import MultiDict
 
+from core import search
 from core.choices import industry_name
 from core.code_names import named_leads, sees_name
 from core.countries import country_names
@@ -84,20 +85,11 @@ LOAD_OPTIONS = (
 
 
 def load_page(query: filters.LeadQuery) -> tuple[list[Lead], bool, bool, tuple]:
-    """One page of leads, whether there are pages before and after it, and (count, sum)."""
+    """One page of leads, whether there are pages before and after it, and (count, sum); both
+    None for a search matching more than filters.TOTALS_CAP leads (unless asked for them)."""
     backwards = query.before is not None
-    if query.searching:
-        found = db.session.execute(filters.searched_page(query)).all()
-        by_id = {
-            lead.id: lead
-            for lead in db.session.scalars(
-                select(Lead).where(Lead.id.in_([row.id for row in found])).options(*LOAD_OPTIONS)
-            ).unique()
-        }
-        leads = [by_id[row.id] for row in found if row.id in by_id]
-        # An empty page (past the end) carries no totals: only then count separately.
-        totals = (found[0].count, found[0].amount) if found else None
-    else:
+    leads, totals = _searched(query) if query.searching else (None, None)
+    if leads is None:
         statement = (
             select(Lead)
             .where(*query.where)
@@ -109,15 +101,42 @@ def load_page(query: filters.LeadQuery) -> tuple[list[Lead], bool, bool, tuple]:
         if condition is not None:
             statement = statement.where(condition)
         leads = list(db.session.scalars(statement).unique())
-        totals = None
-    if totals is None:
+    if totals is None and not query.common:
         totals = tuple(db.session.execute(filters.totals(query)).one())
+    totals = totals or (None, None)
     more = len(leads) > filters.PAGE_SIZE
     leads = leads[: filters.PAGE_SIZE]
     if backwards:
         leads.reverse()
         return leads, more, True, totals
     return leads, query.after is not None, more, totals
+
+
+def _searched(query: filters.LeadQuery) -> tuple[list[Lead] | None, tuple | None]:
+    """A search's page and totals from one windowed statement over at most TOTALS_CAP + 1
+    matches; (None, None) with query.common set when more match (the caller pages by index)."""
+    with search.trigram_first(db.session):
+        found = db.session.execute(filters.searched_page(query)).all()
+    if found:
+        over = found[0].count > filters.TOTALS_CAP and not query.exact_totals
+        totals = (found[0].count, found[0].amount)
+    else:
+        # An empty page (past the end) carries no totals: count them apart, as far as the cap.
+        with search.trigram_first(db.session):
+            totals = tuple(db.session.execute(filters.totals(query, capped=True)).one())
+        over = totals[0] > filters.TOTALS_CAP and not query.exact_totals
+    if over:
+        query.common = True
+        return None, None
+    if not found:
+        return [], totals
+    by_id = {
+        lead.id: lead
+        for lead in db.session.scalars(
+            select(Lead).where(Lead.id.in_([row.id for row in found])).options(*LOAD_OPTIONS)
+        ).unique()
+    }
+    return [by_id[row.id] for row in found if row.id in by_id], totals
 
 
 def _filter_choices() -> dict:
@@ -162,6 +181,9 @@ def leads():
         next_url=_page_url(query, after=rows[-1]) if has_next and rows else None,
         count=count,
         amount=amount,
+        count_cap=filters.TOTALS_CAP,
+        # Past the cap the exact figures are a click away (they read every match).
+        exact_totals_url=url_for("crm.leads.leads") + "?" + query.url_args(totals="all"),
         saved=saved,
         can_export=allowed("lead.export"),
         bulk_actions=bulk_actions_for_user(),

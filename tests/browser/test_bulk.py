@@ -192,3 +192,48 @@ def test_every_bulk_actions_pages_pass_axe(new_page, after_the_fair, axe):
     officer.goto("/crm/my-day")
     assert "(120)" in officer.locator("#unanswered-title").inner_text()
     axe(officer, "My day with more leads waiting than it lists")
+
+
+def test_a_common_search_and_a_large_bulk_run_on_the_worker(
+    new_page, after_the_fair, axe, monkeypatch
+):
+    """A search matching more leads than the totals cap says so and counts on request; a bulk
+    action on more leads than one request takes is queued, and its page shows what it did."""
+    from crm.leads import bulk, filters
+
+    monkeypatch.setattr(filters, "TOTALS_CAP", 50)
+    monkeypatch.setattr(bulk, "MAX_BULK", 100)
+    server, cast, secret, event_id = after_the_fair
+    from sqlalchemy import select
+
+    from core import search
+    from core.extensions import db
+    from core.models import Lead
+
+    with server.app.app_context():  # the fixture writes leads without their search text
+        for lead in db.session.scalars(select(Lead)):
+            search.refresh(lead)
+        db.session.commit()
+        db.session.remove()
+
+    def t(msgid, **variables):
+        return server.translate("zh", msgid, **variables)
+
+    page = new_page(locale="zh-CN")
+    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    page.goto("/crm/leads?q=firma")  # 115 German firms: 100 from the fair, 15 from the website
+    totals = page.locator("#lead-totals")
+    assert t("More than %(num)s leads", num="50") in totals.inner_text()
+    axe(page, "lead list with a search over the totals cap")
+    totals.get_by_role("link", name=t("Count them all and add up the planned investment")).click()
+    page.wait_for_url(re.compile(r"totals=all"))
+    assert "115" in totals.inner_text()
+
+    page.goto(f"/crm/leads/bulk?event={event_id}&scope=all&action=tag&preview=1&tag=fair")
+    page.locator("#bulk-queued").wait_for()
+    page.locator("#bulk-run").click()
+    page.wait_for_url(re.compile(r"/crm/leads/bulk/runs/\d+"))
+    done = page.locator("#bulk-done")
+    done.wait_for()
+    assert "200" in done.inner_text()
+    axe(page, "bulk action run on the worker, done")

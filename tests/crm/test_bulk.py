@@ -276,19 +276,20 @@ def test_bulk_export_holds_the_ticked_leads_only(app, cast, fair):
     assert preview(officer, lead=fair["own"], action="export", format="csv")[0].status_code == 403
 
 
-def test_a_selection_larger_than_the_limit_is_refused(app, cast, fair, monkeypatch):
+def test_a_selection_larger_than_a_request_takes_goes_to_the_worker(app, cast, fair, monkeypatch):
     monkeypatch.setattr("crm.leads.bulk.MAX_BULK", 5)
     client = signed_in(app, cast.manager)
     response, page = preview(client, scope="all", action="tag", tag="x")
-    assert response.status_code == 400
-    assert "a bulk action takes at most 5 at a time" in page
-    # Stage moves and emails go lead by lead through the single-lead operation: a lower cap.
+    assert response.status_code == 200 and 'id="bulk-queued"' in page
+    # Stage moves and emails go lead by lead through the single-lead operation: a lower limit.
     monkeypatch.setattr("crm.leads.bulk.MAX_BULK", 1000)
     monkeypatch.setitem(bulk.ACTION_LIMITS, "stage", 3)
-    assert preview(client, scope="all", action="tag", tag="x")[0].status_code == 200
+    assert 'id="bulk-queued"' not in preview(client, scope="all", action="tag", tag="x")[1]
     response, page = preview(client, scope="all", action="stage", to_stage="contacted")
-    assert response.status_code == 400
-    assert "a bulk action takes at most 3 at a time" in page
+    assert response.status_code == 200 and 'id="bulk-queued"' in page
+    # An export is a download: it stays in the request.
+    monkeypatch.setattr("crm.leads.bulk.MAX_BULK", 5)
+    assert 'id="bulk-queued"' not in preview(client, scope="all", action="export", format="csv")[1]
 
 
 def test_the_list_filters_the_leads_of_one_import(app, cast, fair):
