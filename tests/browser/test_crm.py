@@ -1,6 +1,7 @@
 """The bureau's journey through the CRM in a real browser; axe-core on CRM pages in zh and en."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -19,6 +20,10 @@ STAGE_LABELS = {
     "negotiation": "Negotiation",
     "signed": "Signed",
 }
+
+
+AGREEMENT = b"%PDF-1.4\n% the signed investment agreement\n%%EOF\n"
+DEADLINE = (date.today() + timedelta(days=180)).isoformat()
 
 
 def enquire(page, server) -> None:
@@ -82,7 +87,7 @@ def test_inquiry_is_found_assigned_worked_and_signed(new_page, bureau):
     officer.locator(".board[data-in-place]").wait_for(state="attached")  # board.js is ready
     card = officer.locator(".board-card", has_text=COMPANY)
     announcer = officer.locator("#board-status")
-    for stage in STAGES:
+    for stage in STAGES[:-1]:
         current = card.get_by_label(t("Move to stage")).input_value()
         if current == stage:  # logging the call may already have marked it contacted
             continue
@@ -98,6 +103,26 @@ def test_inquiry_is_found_assigned_worked_and_signed(new_page, bureau):
         expect(column.locator(".board-card", has_text=COMPANY)).to_be_visible()
         card = column.locator(".board-card", has_text=COMPANY)
 
+    # Signed is a moment: the move opens the signing form, which asks for the contract.
+    select = card.get_by_label(t("Move to stage"))
+    select.select_option("signed")
+    select.focus()
+    officer.keyboard.press("Tab")
+    officer.keyboard.press("Enter")
+    officer.wait_for_url(re.compile(r"/crm/leads/\d+/sign\?next="))
+    expect(officer.get_by_role("heading", level=1)).to_contain_text(COMPANY)
+    officer.get_by_label(t("Contract amount (CNY)")).fill("1.2亿")
+    officer.get_by_label(t("Investment agreement")).set_input_files(
+        files=[{"name": "投资协议.pdf", "mimeType": "application/pdf", "buffer": AGREEMENT}]
+    )
+    officer.get_by_label(t("Construction to start by")).fill(DEADLINE)
+    officer.get_by_label(t("Liaison leader")).select_option(str(cast.leader))
+    officer.get_by_role("button", name=t("Sign and open the project")).click()
+    officer.wait_for_url(re.compile(r"/crm/projects/\d+$"))
+    expect(officer.locator(".flashes")).to_contain_text(COMPANY)
+    expect(officer.locator("main")).to_contain_text("1.2亿元")
+    expect(officer.locator("main")).to_contain_text("投资协议.pdf")
+
     # The timeline tells the whole story: inquiry, assignment, call and every stage.
     manager.goto(lead_url)
     timeline = manager.locator(".lead-timeline")
@@ -107,7 +132,9 @@ def test_inquiry_is_found_assigned_worked_and_signed(new_page, bureau):
     assert timeline.locator("li").count() >= len(STAGES) + 3
 
 
-CRM_PAGES = ("login", "leads", "board", "detail", "new-lead", "activity-edit", "move", "my-account")
+CRM_PAGES = (
+    "login", "leads", "board", "detail", "new-lead", "activity-edit", "move", "sign", "my-account",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ("zh", "en"))
@@ -142,6 +169,7 @@ def test_crm_pages_have_no_accessibility_violations(new_page, bureau, axe, lang)
         "new-lead": "/crm/leads/new",
         "activity-edit": f"/crm/activities/{task_id}/edit",
         "move": f"/crm/leads/{lead_id}/move?stage=lost",
+        "sign": f"/crm/leads/{lead_id}/sign",
         "my-account": "/crm/account",
     }
     for kind, path in paths.items():
