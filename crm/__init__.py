@@ -7,6 +7,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core.code_names import code_name
 from core.errors import register_error_page
 from core.i18n import STAFF_LANGUAGES
 from core.logs import security_event
@@ -61,6 +62,8 @@ def create_blueprint() -> Blueprint:
     bp.before_request(gate)
     bp.record_once(lambda state: register_error_page(state.app, "/crm", "crm/error.html"))
     bp.app_context_processor(navigation)
+    # A lead's code name in the reader's language: {{ lead|code_name }}.
+    bp.add_app_template_filter(code_name, "code_name")
     for area in (
         auth,
         home,

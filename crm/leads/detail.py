@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from core.audit import record
 from core.choices import industry_name
+from core.code_names import code_name
 from core.countries import country_name
 from core.extensions import db
 from core.leads import on_create, refresh_search_text
@@ -290,7 +291,7 @@ def lead_new():
     if lead is not None:
         flagged = len(_duplicates(lead))
         db.session.flush()
-        flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")
+        flash(gettext("The lead %(code)s was created.", code=code_name(lead)), "success")
         if flagged:
             flash(
                 ngettext(
