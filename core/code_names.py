@@ -43,7 +43,7 @@ def code_name_for(lead_id: int, lang: str = "en") -> str:
 def lead_id_of_code(text: str) -> int | None:
     """The lead a code name typed in any language stands for (Otter-00054 or 水獭-00054)."""
     word, _, number = (text or "").strip().rpartition("-")
-    if not number.isdigit() or len(number) > 12:
+    if not (number.isascii() and number.isdigit()) or len(number) > 12:
         return None
     lead_id = int(number)
     known = {code_name_for(lead_id, lang).lower() for lang in WORDS}

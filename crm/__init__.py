@@ -113,7 +113,16 @@ def navigation():
             )
         ]
 
-    return {"crm_nav": crm_nav, "staff_warnings": staff_warnings}
+    def who() -> str:
+        """The signed-in person as the header says it: name, role and team in the reader's words."""
+        from crm.admin.users import ROLE_LABELS
+
+        parts = [str(ROLE_LABELS.get(current_user.role, current_user.role))]
+        if current_user.team is not None:
+            parts.append(current_user.team.label)
+        return " · ".join(parts)
+
+    return {"crm_nav": crm_nav, "staff_warnings": staff_warnings, "crm_who": who}
 
 
 def staff_language() -> str:

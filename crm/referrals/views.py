@@ -358,7 +358,7 @@ def _route(referral: Referral, form: RouteForm) -> Outcome:
     if team is None:
         message = gettext("The referral waits in the shared inbox now: any officer may take it on.")
     else:
-        message = gettext("The referral waits with %(team)s now.", team=team.name)
+        message = gettext("The referral waits with %(team)s now.", team=team.label)
     return message, _referral_url(referral)
 
 

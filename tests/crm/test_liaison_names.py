@@ -94,6 +94,7 @@ def test_a_code_name_is_read_back_in_either_language(app, cast):
         assert lead_id_of_code(code_name_for(lead.id).upper()) == lead.id
         assert lead_id_of_code(f"Nonsense-{lead.id:05d}") is None
         assert lead_id_of_code("水獭") is None and lead_id_of_code("") is None
+        assert lead_id_of_code("Otter-²") is None  # a digit to Unicode, not a number to int()
         assert code_name(lead, "zh") == code_name_for(lead.id, "zh")
         lead.code_name = "IMPORTED-7"  # a name not from the word list stays as given
         assert code_name(lead, "zh") == "IMPORTED-7"
