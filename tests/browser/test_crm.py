@@ -177,3 +177,49 @@ def test_crm_pages_have_no_accessibility_violations(new_page, bureau, axe, lang)
         assert response.status == 200, f"{path} answered {response.status}"
         assert page.locator("html").get_attribute("lang").startswith(lang)
         axe(page, f"{kind} ({lang})")
+
+
+def test_password_date_and_file_inputs_look_like_the_other_inputs(new_page, bureau):
+    """The CRM styles the inputs browsers leave plain: same border, height and font as a text
+    input, and the focus ring when reached by keyboard."""
+    from core.extensions import db
+    from core.models import User
+    from tests.factories import make_lead
+
+    server, cast, _ = bureau
+    set_staff_language(server.app, [cast.officer], "en")
+    with server.app.app_context():
+        lead = make_lead(COMPANY, owner=db.session.get(User, cast.officer), stage="negotiation")
+        db.session.commit()
+        lead_id = lead.id
+        db.session.remove()
+
+    def t(msgid, **variables):
+        return server.translate("en", msgid, **variables)
+
+    def style(page, selector):
+        return page.locator(selector).first.evaluate(
+            "e => { const s = getComputedStyle(e); return {border: s.borderTopWidth + ' ' +"
+            " s.borderTopColor, height: e.getBoundingClientRect().height, font: s.fontSize,"
+            " radius: s.borderTopLeftRadius, outline: s.outlineStyle}; }"
+        )
+
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": "staff_lang", "value": "en", "url": server.url + "/crm"}])
+    page.goto("/crm/login")
+    email, password = style(page, "input[type=email]"), style(page, "input[type=password]")
+    assert {k: password[k] for k in ("border", "height", "font", "radius")} == {
+        k: email[k] for k in ("border", "height", "font", "radius")
+    }
+    sign_in(page, t, "li@bureau.example")
+    page.goto(f"/crm/leads/{lead_id}/sign")
+    text, day = style(page, "input[type=text]"), style(page, "input[type=date]")
+    assert (day["border"], day["font"]) == (text["border"], text["font"])
+    assert abs(day["height"] - text["height"]) < 2  # the picker's icon may add a pixel
+    upload = page.locator("input[type=file]")
+    assert upload.evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"
+    assert upload.evaluate("e => e.getBoundingClientRect().height") >= 44
+    page.locator("input[type=date]").first.focus()
+    page.keyboard.press("Tab")  # from the date to the amount: the ring shows on keyboard focus
+    page.keyboard.press("Shift+Tab")
+    assert style(page, "input[type=date]")["outline"] == "solid"
