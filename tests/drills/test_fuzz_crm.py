@@ -1,5 +1,5 @@
 """Fuzz drill, CRM: a representative set of staff forms (sign-in, leads, contacts, activities,
-stage moves, email, booth capture, import upload, enterprises, events, projects, admin),
+stage moves, signing, email, booth capture, import upload, enterprises, events, projects, admin),
 hundreds of hostile cases each; no case may give a 5xx or log a traceback."""
 
 import pytest
@@ -12,7 +12,7 @@ from core.extensions import db, limiter
 from core.models import Event
 from tests.drills.fuzz import FUZZ, assert_no_server_error, assert_no_traceback, cases, read_form
 from tests.drills.fuzz import send as send_case
-from tests.factories import make_cast, sign_in_as, two_signed_projects
+from tests.factories import make_cast, make_lead, sign_in_as, two_signed_projects
 
 pytestmark = pytest.mark.slow  # hundreds of cases a form (FUZZ_CASES)
 
@@ -25,6 +25,7 @@ TARGETS = [
     ("manager", "/crm/leads/{lead}/contacts/new", "/crm/leads/{lead}/contacts/new", "POST"),
     ("manager", "/crm/leads/{lead}", "/crm/leads/{lead}/activities", "POST"),
     ("manager", "/crm/leads/{lead}", "/crm/leads/{lead}/move", "POST"),
+    ("manager", "/crm/leads/{open_lead}/sign", "/crm/leads/{open_lead}/sign", "POST"),
     ("officer", "/crm/leads/{lead}/email", "/crm/leads/{lead}/email", "POST"),
     ("officer", "/crm/capture/{event}", "/crm/capture/{event}", "POST"),
     ("officer", "/crm/imports/new", "/crm/imports/new", "POST"),
@@ -50,9 +51,11 @@ def world(app, monkeypatch, caplog):
         load_events()
         cast = make_cast()
         project = two_signed_projects(cast)["a"]
+        open_lead = make_lead("Offen Antriebe GmbH", email="o@offen.example", stage="negotiation")
         db.session.commit()
         ids = {
             "lead": project.lead_id,
+            "open_lead": open_lead.id,
             "project": project.id,
             "event": db.session.scalar(select(Event.id).order_by(Event.id)),
         }
