@@ -1,11 +1,14 @@
 """The signing page: a lead moved to Signed with its contract (core.lead_moves.move_lead)."""
 
+from decimal import Decimal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
+from core.i18n import current_language
 from core.lead_moves import SIGNING_ROLES, changed_elsewhere, move_lead
 from core.models import Lead, User
 from core.projects import park_today, project_of
@@ -24,13 +27,20 @@ def may_sign(lead: Lead) -> bool:
     return current_user.role in SIGNING_ROLES or lead.owner_id == current_user.id
 
 
+def amount_text(amount: Decimal) -> str:
+    """An amount as the reader types it: 8000万 in Chinese (when whole 万), else in yuan."""
+    if current_language() == "zh" and amount % 10_000 == 0:
+        return f"{(amount / 10_000).normalize():f}万"
+    return f"{amount.normalize():f}"
+
+
 def _fresh_form(lead: Lead) -> SigningForm:
     today = park_today()
     form = SigningForm(formdata=None)
     form.fill_choices(lead, today)
     form.signed_on.data = today
     if lead.planned_investment:
-        form.amount.data = f"{lead.planned_investment:f}".removesuffix(".00")
+        form.amount.data = amount_text(lead.planned_investment)
     form.liaison.data = str(lead.liaison_id or "")
     if form.policy_version.choices:
         form.policy_version.data = form.policy_version.choices[0].value

@@ -24,6 +24,7 @@ def lead_id(app, cast):
     with app.app_context():
         officer = db.session.get(User, cast.officer)
         lead = make_lead("Schmidt Antriebstechnik GmbH", owner=officer, stage="negotiation")
+        lead.planned_investment = Decimal(80_000_000)
         plot = db.session.scalar(select(Plot).where(Plot.status == "available").order_by(Plot.code))
         projects.reserve(plot, lead, park_today() + timedelta(days=30))
         db.session.commit()
@@ -80,6 +81,7 @@ def test_the_form_offers_the_policies_leaders_and_the_lead_s_plot(app, cast, lea
     assert 'enctype="multipart/form-data"' in html and 'type="file"' in html
     assert '<option selected value="2026-1">2026-1 · Qingyuan Industrial Port' in html
     assert "(draft: indicative figures)" in html
+    assert re.search(r'<input[^>]*name="amount"[^>]*value="80000000"', html)
     with app.app_context():
         leader = db.session.get(User, cast.leader)
         plot = db.session.scalar(select(Plot).where(Plot.reserved_for_id == lead_id))
@@ -205,7 +207,8 @@ def test_the_form_reads_in_chinese_with_amounts_in_wan(app, cast, lead_id):
         db.session.commit()
     client = signed_in(app, cast.officer)
     html = form_page(client, lead_id)
-    assert "签约" in html and "投资协议" in html and "8000万" in html
+    assert "签约" in html and "投资协议" in html
+    assert 'value="8000万"' in html  # the lead's planned amount, as Chinese staff type it
     assert sign(client, lead_id, amount="8000万").status_code == 302
     with app.app_context():
         assert project_of(lead_id).investment == Decimal(80_000_000)
