@@ -9,6 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import false, or_, select
 
 from core.extensions import db
+from core.i18n import current_language
 from core.models import Lead, Project
 from core.permissions import allowed
 
@@ -21,8 +22,32 @@ CODE_WORDS = (
 )  # fmt: skip
 
 
-def code_name_for(lead_id: int) -> str:
-    return f"{CODE_WORDS[lead_id % len(CODE_WORDS)]}-{lead_id:05d}"
+# The same words in Chinese, in the same order: Chinese staff read 水獭-00054 where English
+# staff read Otter-00054 (one lead, one number, a word that means something to each reader).
+CODE_WORDS_ZH = (
+    "银杏", "翠竹", "玉兰", "山茶", "仙鹤", "莲花", "翠柏", "杜鹃",
+    "牡丹", "丹桂", "腊梅", "青松", "垂柳", "幽兰", "美玉", "琥珀", "珍珠",
+    "雪松", "红枫", "猎隼", "苍鹭", "猞猁", "水獭", "燕鸥", "朱鹮", "红隼",
+    "白鹭", "杜松", "月桂", "榛树", "白杨", "白桦",
+)  # fmt: skip
+assert len(CODE_WORDS_ZH) == len(CODE_WORDS) == len(set(CODE_WORDS_ZH))
+WORDS = {"en": CODE_WORDS, "zh": CODE_WORDS_ZH}
+
+
+def code_name_for(lead_id: int, lang: str = "en") -> str:
+    """The code name of a lead's number in a language (stored in English, said in the reader's)."""
+    words = WORDS.get(lang, CODE_WORDS)
+    return f"{words[lead_id % len(words)]}-{lead_id:05d}"
+
+
+def lead_id_of_code(text: str) -> int | None:
+    """The lead a code name typed in any language stands for (Otter-00054 or 水獭-00054)."""
+    word, _, number = (text or "").strip().rpartition("-")
+    if not (number.isascii() and number.isdigit()) or len(number) > 12:
+        return None
+    lead_id = int(number)
+    known = {code_name_for(lead_id, lang).lower() for lang in WORDS}
+    return lead_id if f"{word}-{number}".lower() in known else None
 
 
 def assign_code_name(lead: Lead) -> None:
@@ -30,9 +55,14 @@ def assign_code_name(lead: Lead) -> None:
         lead.code_name = code_name_for(lead.id)
 
 
-def code_name(lead: Lead) -> str:
-    """The lead's code name, or its number while it has none."""
-    return lead.code_name or gettext("Lead %(id)s", id=lead.id)
+def code_name(lead, lang: str | None = None) -> str:
+    """The lead's code name in the reader's language (a lead or a row with id and code_name), or
+    its number while it has none; a code name not made of the word list stays as it is."""
+    if not lead.code_name:
+        return gettext("Lead %(id)s", id=lead.id)
+    if lead.code_name != code_name_for(lead.id):
+        return lead.code_name
+    return code_name_for(lead.id, lang or current_language())
 
 
 def sees_every_name(user) -> bool:

@@ -5,12 +5,14 @@ from datetime import datetime
 
 from flask_babel import gettext
 
-from core import audit, projects
+from core import audit, notifications, projects
+from core import signing as signings
 from core.extensions import db
 from core.leads import record_stage
 from core.models import LEAD_STAGES, Lead, ListItem, StageChange, User
 from core.models.base import utcnow
 from core.refusals import Refused
+from core.signing import Signing
 from core.stages import lead_stage_label
 
 NOTE_MAX = 2000
@@ -53,6 +55,18 @@ def _check(lead: Lead, to_stage: str, user: User | None, note: str) -> None:
         )
 
 
+def _take_signing(lead: Lead, signing: Signing, user: User | None, changes: dict) -> None:
+    """The lead takes the contract's amount (the board sums it) and the liaison named at signing
+    (who then sees it by name)."""
+    if lead.planned_investment != signing.amount:
+        changes["planned_investment"] = [lead.planned_investment, signing.amount]
+        lead.planned_investment = signing.amount
+    if signing.liaison is not None and lead.liaison_id != signing.liaison.id:
+        changes["liaison_id"] = [lead.liaison_id, signing.liaison.id]
+        lead.liaison_id = signing.liaison.id
+        notifications.liaison_named(lead, signing.liaison, user)
+
+
 def move_lead(
     lead: Lead,
     to_stage: str,
@@ -62,14 +76,21 @@ def move_lead(
     note: str = "",
     at: datetime | None = None,
     audited: bool = True,
+    signing: Signing | None = None,
 ) -> StageChange:
     """Move a lead to a stage, or raise Refused saying why not.
 
     `user` None is a move by the system (a load), which no role limits; `at` dates a move made
     earlier (the demo's year); `audited=False` leaves out the audit entry, for a load that writes
     its own (an entry dated now would stand among the moves of the past on the lead's timeline).
+    A person's move to "signed" needs the `signing` (the contract's figures and agreement); a
+    load opens the project without them, and it waits for its figures (core.projects).
     """
     _check(lead, to_stage, user, note)
+    if signing is not None:
+        signings.check(signing, lead, projects.park_today())
+    elif to_stage == "signed" and audited and user is not None and not projects.project_of(lead):
+        raise signings.missing()  # signed again after a step back: the project has its figures
     at = at or utcnow()
     changes: dict[str, list] = {"stage": [lead.stage, to_stage]}
     reason = None
@@ -86,6 +107,8 @@ def move_lead(
         lead.lost_reason_id, lead.lost_note = None, ""
     elif note:
         changes["note"] = ["", note]
+    if signing is not None:
+        _take_signing(lead, signing, user, changes)
     # Any step forward means someone has answered: the first-response clock stops.
     if to_stage not in ("new", "lost") and lead.first_response_at is None:
         lead.first_response_at = at
@@ -96,7 +119,7 @@ def move_lead(
     if audited:
         audit.record("move", lead, changes)
     if to_stage == "signed":
-        projects.open_project(lead, user)
+        projects.open_project(lead, user, signing)
     elif to_stage == "lost":
         projects.clear_reservations_of(lead)
     return change

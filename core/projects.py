@@ -10,11 +10,12 @@ from datetime import date, datetime
 from flask_babel import gettext, ngettext
 from sqlalchemy import select, update
 
-from core import approvals, audit, incentives
+from core import approvals, audit
 from core.extensions import db
 from core.models import PROJECT_STAGES, Lead, Plot, Project, ProjectMilestone, User
 from core.models.base import utcnow
 from core.refusals import Refused
+from core.signing import Signing
 from core.workdays import CHINA
 
 
@@ -27,28 +28,47 @@ def project_of(lead: Lead) -> Project | None:
     return db.session.scalar(select(Project).where(Project.lead_id == lead.id))
 
 
-def open_project(lead: Lead, user: User | None) -> Project:
-    """The project of a lead just signed (the same one if it was signed before)."""
+def open_project(lead: Lead, user: User | None, signing: Signing | None = None) -> Project:
+    """The project of a lead just signed (the same one if it was signed before).
+
+    With the signing's figures the project takes its contract amount, agreement (the proof of
+    signing), deadline, policy and plots. Without them (a load) it takes only an amount staff
+    entered, never a band's lower bound, and no incentive policy: incentives wait for the figures.
+    """
     project = project_of(lead)
     if project is not None:
         return project
     zones = {plot.zone for plot in lead.plots}
-    today = park_today()
-    rules = incentives.current_policy(today)
     project = Project(
         lead=lead,
-        signed_on=today,
-        policy_version=str(rules["version"]) if rules else "",
-        investment=lead.investment_estimate,
+        signed_on=signing.signed_on if signing else park_today(),
+        policy_version=signing.policy_version if signing else "",
+        investment=signing.amount if signing else lead.planned_investment,
+        construction_deadline=signing.construction_deadline if signing else None,
         zone=zones.pop() if len(zones) == 1 else None,
         liaison_id=lead.liaison_id,
     )
-    project.milestones.append(
-        ProjectMilestone(stage="signed", reached_on=project.signed_on, recorded_by=user)
-    )
+    signed = ProjectMilestone(stage="signed", reached_on=project.signed_on, recorded_by=user)
+    if signing is not None:
+        signed.evidence_kind, signed.reference = "document", signing.agreement_name[:300]
+        signed.path, signed.content_type, signed.size = signing.agreement
+    project.milestones.append(signed)
     db.session.add(project)
     db.session.flush()
-    audit.record("create", project, {"lead": [None, lead.id], "stage": [None, "signed"]})
+    created = {"lead": [None, lead.id], "stage": [None, "signed"]}
+    if signing is not None:
+        created |= {
+            "signed_on": [None, project.signed_on],
+            "investment": [None, project.investment],
+            "construction_deadline": [None, project.construction_deadline],
+            "policy_version": [None, project.policy_version],
+            "liaison_id": [None, project.liaison_id],
+            "signed_evidence": [None, "document"],
+            "signed_reference": [None, signed.reference],
+        }
+    audit.record("create", project, created)
+    if signing is not None and signing.plots:
+        allocate(project, signing.plots)
     approvals.add_default_steps(project)
     return project
 

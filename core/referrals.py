@@ -113,7 +113,7 @@ def _tell_the_bureau(referral: Referral, contact: EnterpriseContact) -> None:
             "mail/referral_notification.txt",
             referral=referral,
             enterprise=enterprise,
-            team=team.name if team else gettext("Shared inbox"),
+            team=team.label if team else gettext("Shared inbox"),
             country=country_name(referral.country),
             url=external_url("crm.referrals.referral", referral_id=referral.id),
         )

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core import notifications
+from core.code_names import code_name
 from core.errors import register_error_page
 from core.i18n import STAFF_LANGUAGES
 from core.logs import security_event
@@ -65,6 +66,8 @@ def create_blueprint() -> Blueprint:
     bp.before_request(gate)
     bp.record_once(lambda state: register_error_page(state.app, "/crm", "crm/error.html"))
     bp.app_context_processor(navigation)
+    # A lead's code name in the reader's language: {{ lead|code_name }}.
+    bp.add_app_template_filter(code_name, "code_name")
     for area in (
         auth,
         home,
@@ -116,6 +119,15 @@ def navigation():
             )
         ]
 
+    def who() -> str:
+        """The signed-in person as the header says it: name, role and team in the reader's words."""
+        from crm.admin.users import ROLE_LABELS
+
+        parts = [str(ROLE_LABELS.get(current_user.role, current_user.role))]
+        if current_user.team is not None:
+            parts.append(current_user.team.label)
+        return " · ".join(parts)
+
     def unread_notifications() -> int:
         """The bell's count: one indexed count per page for the signed-in person."""
         if not current_user.is_authenticated:
@@ -126,6 +138,7 @@ def navigation():
         "crm_nav": crm_nav,
         "staff_warnings": staff_warnings,
         "unread_notifications": unread_notifications,
+        "crm_who": who,
     }
 
 

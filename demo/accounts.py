@@ -9,18 +9,23 @@ from core.models import User
 from core.passwords import hash_password
 
 DEMO_PASSWORD = "qingyuan-demo-2026"  # noqa: S105 - a published demo password, not a secret
+# Names as colleagues say them; the CRM shows role and team in each reader's language.
 DEMO_ACCOUNTS = (
-    ("admin@qingyuan-port.example", "管理员 Admin", "admin", None),
-    ("manager@qingyuan-port.example", "王经理 Wang (manager)", "manager", None),
-    ("officer@qingyuan-port.example", "李招商 Li (officer, Europe desk)", "officer", "Europe desk"),
-    (
-        "officer2@qingyuan-port.example",
-        "赵招商 Zhao (officer, China desk)",
-        "officer",
-        "China desk",
-    ),
-    ("leader@qingyuan-port.example", "陈县长 Chen (county leader)", "leader", None),
+    ("admin@qingyuan-port.example", "刘管理 Liu", "admin", None),
+    ("manager@qingyuan-port.example", "王经理 Wang", "manager", None),
+    ("officer@qingyuan-port.example", "李招商 Li", "officer", "欧洲招商组"),
+    ("officer2@qingyuan-port.example", "赵招商 Zhao", "officer", "国内招商组"),
+    ("leader@qingyuan-port.example", "陈县长 Chen", "leader", None),
 )
+# The demo teams' names for English-language staff.
+TEAM_NAMES_EN = {"欧洲招商组": "Europe desk", "国内招商组": "China desk"}
+
+
+def _team(name: str | None):
+    team = team_named(name)
+    if team is not None and not team.name_en:
+        team.name_en = TEAM_NAMES_EN.get(name)
+    return team
 
 
 def load_demo_accounts() -> int:
@@ -32,7 +37,7 @@ def load_demo_accounts() -> int:
             email=email,
             name=name,
             role=role,
-            team=team_named(team),
+            team=_team(team),
             password_hash=hash_password(DEMO_PASSWORD),
         )
         db.session.add(user)

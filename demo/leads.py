@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from core import approvals, projects
+from core import approvals, incentives, projects
 from core import leads as lifecycle
 from core.audit import record
 from core.extensions import db
@@ -138,6 +138,8 @@ def _project(lead: Lead, signed_at: datetime, owner: User | None) -> None:
     project.milestones[0].reference = "QYGY-2026-017 投资协议"
     project.construction_deadline = signed_on + timedelta(days=90)
     project.production_deadline = signed_on + timedelta(days=365)
+    rules = incentives.current_policy(signed_on)  # the signing's policy, as the form records it
+    project.policy_version = str(rules["version"]) if rules else ""
     project.jobs_planned = 260
     plot = db.session.scalar(select(Plot).where(Plot.code == "N-03", Plot.status == "available"))
     if plot is not None:

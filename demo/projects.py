@@ -299,7 +299,7 @@ def _project(rng, item: Plan, lead: Lead, agent: User, today: date, now: datetim
     project = projects.open_project(lead, agent)  # opened by the signing move, by its owner
     project.milestones[0].recorded_by = agent
     project.signed_on = project.milestones[0].reached_on = item.signed_on
-    # The version in force on the day; before the first one on file, open_project's choice.
+    # The version in force on the day (before the first one on file: none, no incentives).
     rules = incentives.current_policy(item.signed_on)
     if rules:
         project.policy_version = str(rules["version"])

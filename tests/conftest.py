@@ -3,6 +3,7 @@ or PostgreSQL."""
 
 import os
 import re
+import shutil
 from datetime import date
 
 import pytest
@@ -141,6 +142,8 @@ def app(_shared_app, _plots_template):
 
     app = _shared_app
     saved = dict(app.config)
+    # Files on disk go with the database rows that named them (the database store's go with it).
+    shutil.rmtree(app.config["UPLOAD_DIR"], ignore_errors=True)
     with app.app_context():
         if _plots_template:
             restore(app, _plots_template)

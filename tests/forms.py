@@ -1,14 +1,16 @@
 """The app's forms as a person fills them in tests: the public inquiry form, a lead's move to
 "signed", the CRM's sign-in (password, then the two-step code), the portal's sign-in."""
 
+import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from sqlalchemy import func, select
 
 from core.extensions import db
 from core.models import AuditEntry, ConsentRecord, Contact, Inquiry, Lead, OutboxEmail
+from core.projects import park_today
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 
@@ -63,13 +65,42 @@ def page(response) -> str:
 # -- the pipeline's move form ---------------------------------------------------------------
 
 
-def sign(client, lead_id: int):
-    """Move a lead to "signed" through the pipeline's move form, as staff do."""
+AGREEMENT = b"%PDF-1.4\n% the signed investment agreement\n%%EOF\n"
+
+
+def signing_answers(html: str, **overrides) -> dict:
+    """The signing form filled as staff do: today, 8000万, the agreement, a deadline, the policy."""
+    today = park_today()
+    data = {
+        "csrf_token": csrf_token(html),
+        "version": re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1),
+        "next": "",
+        "signed_on": today.isoformat(),
+        "amount": "8000万",
+        "agreement": (io.BytesIO(AGREEMENT), "投资协议.pdf"),
+        "construction_deadline": (today + timedelta(days=180)).isoformat(),
+        "policy_version": "2026-1",
+        "liaison": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def sign(client, lead_id: int, **overrides):
+    """Move a lead to "signed" as staff do: the move form sends them to the signing form."""
     html = client.get(f"/crm/leads/{lead_id}/move").get_data(as_text=True)
     version = re.search(r'name="version" value="(\d+)"', html).group(1)
-    return client.post(
+    moved = client.post(
         f"/crm/leads/{lead_id}/move",
         data={"csrf_token": csrf_token(html), "version": version, "stage": "signed", "next": ""},
+    )
+    if moved.status_code != 302 or "/sign" not in moved.headers["Location"]:
+        return moved  # signed again after a step back (or refused): no form to fill
+    html = client.get(moved.headers["Location"]).get_data(as_text=True)
+    return client.post(
+        f"/crm/leads/{lead_id}/sign",
+        data=signing_answers(html, **overrides),
+        content_type="multipart/form-data",
     )
 
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,9 +15,18 @@ ROLES = ("admin", "manager", "officer", "leader")
 
 class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The bureau's name for the team (Chinese, the staff default); name_en for English readers.
     name: Mapped[str] = mapped_column(String(80), unique=True)
     # The team's WeCom group robot (new inquiries, replies); None: WECOM_WEBHOOK_URL, if set.
     wecom_webhook_url: Mapped[str | None] = mapped_column(String(500))
+    name_en: Mapped[str | None] = mapped_column(String(80))
+
+    @property
+    def label(self) -> str:
+        """The team's name in the reader's language: the English one where there is one."""
+        locale = get_locale()
+        english = locale is not None and locale.language != "zh"
+        return self.name_en if english and self.name_en else self.name
 
 
 class User(UserMixin, db.Model):

@@ -36,7 +36,9 @@ EDITABLE = ("name", "email", "phone", "role", "team_id", "active")
 
 def _team_choices():
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
-    return [SelectChoice("", gettext("No team"))] + [SelectChoice(str(t.id), t.name) for t in teams]
+    return [SelectChoice("", gettext("No team"))] + [
+        SelectChoice(str(t.id), t.label) for t in teams
+    ]
 
 
 class UserFields:
@@ -80,6 +82,7 @@ class NewUserForm(UserFields, NewPasswordForm):
 
 class TeamForm(Form):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=80)])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=80)])
 
 
 def _values(user: User) -> dict:
@@ -169,7 +172,7 @@ def admin_user(user_id: int):
         user=user,
         form=form,
         conflicts=conflicts or [],
-        team_names={str(t.id): t.name for t in db.session.scalars(select(Team))},
+        team_names={str(t.id): t.label for t in db.session.scalars(select(Team))},
     )
 
 
@@ -228,9 +231,10 @@ def admin_team_new():
     elif db.session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower())):
         flash(gettext("A team with this name exists already."), "error")
     else:
-        team = Team(name=name)
+        english = (form.name_en.data or "").strip() or None
+        team = Team(name=name, name_en=english)
         db.session.add(team)
-        record("create", team, {"name": [None, name]})
+        record("create", team, {"name": [None, name], "name_en": [None, english]})
         db.session.flush()
         flash(gettext("Team %(name)s is created.", name=name), "info")
     return redirect(url_for("crm.admin.admin_users"))
@@ -244,15 +248,17 @@ def admin_team(team_id: int):
         abort(404)
     form = TeamForm()
     name = (form.name.data or "").strip()
+    english = (form.name_en.data or "").strip()
     if not form.validate_on_submit() or not name:
         flash(gettext("Give the team a name of at most 80 characters."), "error")
     elif db.session.scalar(
         select(Team.id).where(func.lower(Team.name) == name.lower(), Team.id != team.id)
     ):
         flash(gettext("A team with this name exists already."), "error")
-    elif name != team.name:
-        record("update", team, {"name": [team.name, name]})
-        team.name = name
+    elif name != team.name or english != (team.name_en or ""):
+        changes = {"name": [team.name, name], "name_en": [team.name_en, english or None]}
+        record("update", team, {k: v for k, v in changes.items() if v[0] != v[1]})
+        team.name, team.name_en = name, english or None
         db.session.flush()
         flash(gettext("Team %(name)s is saved.", name=name), "info")
     return redirect(url_for("crm.admin.admin_users"))

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import record
+from core.code_names import code_name
 from core.extensions import db
 from core.leads import FAIR_RESPONSE_HOURS, on_create, start_response_clock
 from core.models import Activity, Contact, Event, Lead
@@ -90,11 +91,11 @@ def _answer(event: Event, lead: Lead, created: bool):
         return jsonify(body | {"capture_key": lead.capture_key}), 201 if created else 200
     if created:
         saved = gettext(
-            "Saved: %(company)s (%(code)s).", company=lead.company_name, code=lead.code_name
+            "Saved: %(company)s (%(code)s).", company=lead.company_name, code=code_name(lead)
         )
         flash(saved, "success")
     else:
-        known = gettext("This entry had already been received (%(code)s).", code=lead.code_name)
+        known = gettext("This entry had already been received (%(code)s).", code=code_name(lead))
         flash(known, "info")
     return redirect(url_for("crm.capture.capture", event_id=event.id))
 

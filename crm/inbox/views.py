@@ -5,6 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from core.code_names import code_name, lead_id_of_code
 from core.extensions import db
 from core.forms import Form
 from core.mail_in.thread import attach
@@ -80,9 +81,10 @@ def _lead_by_reference(reference: str) -> int | None:
     reference = reference.strip().lstrip("#")
     if reference.isdigit() and len(reference) < 12:
         return int(reference)
-    return (
-        db.session.scalar(select(Lead.id).where(Lead.code_name == reference)) if reference else None
-    )
+    if not reference:
+        return None
+    stored = db.session.scalar(select(Lead.id).where(Lead.code_name == reference))
+    return stored if stored is not None else lead_id_of_code(reference)  # 水獭-00054 too
 
 
 @bp.route("/inbox/<id:mail_id>/attach", methods=["POST"])
@@ -119,6 +121,6 @@ def inbox_new_lead(mail_id: int):
     if lead is not None:
         attach(mail, lead, current_user)
         db.session.flush()
-        flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")
+        flash(gettext("The lead %(code)s was created.", code=code_name(lead)), "success")
         return redirect(url_for("crm.leads.lead", lead_id=lead.id))
     return render_template("crm/leads/new.html", form=form)

@@ -10,7 +10,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from core.audit import record
-from core.choices import industry_name
+from core.choices import industry_name, language_name
+from core.code_names import code_name
 from core.countries import country_name
 from core.extensions import db
 from core.leads import on_create, refresh_search_text
@@ -118,6 +119,7 @@ def lead(lead_id: int):
         now=utcnow(),
         country_name=country_name,
         industry_name=industry_name,
+        language_name=language_name,
         back_url=url_for("crm.leads.leads")
         if "crm.leads.leads" in current_app.view_functions
         else None,
@@ -291,7 +293,7 @@ def lead_new():
     if lead is not None:
         flagged = len(_duplicates(lead))
         db.session.flush()
-        flash(gettext("The lead %(code)s was created.", code=lead.code_name), "success")
+        flash(gettext("The lead %(code)s was created.", code=code_name(lead)), "success")
         if flagged:
             flash(
                 ngettext(

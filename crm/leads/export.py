@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, literal, select
 from core import audit
 from core.exports import download
 from core.extensions import db
+from core.i18n import current_language
 from core.models import Contact, Export, Lead, Team, User, export_lead
 from core.models.base import utcnow
 from crm.leads import bp
@@ -57,7 +58,8 @@ def _rows(export_id: int):
             Lead.company_name_latin,
             Lead.stage,
             User.name,
-            Team.name,
+            # The team as the reader names it (its English name for English staff, if it has one).
+            Team.name if current_language() == "zh" else func.coalesce(Team.name_en, Team.name),
             Lead.source,
             Lead.country,
             Lead.industry,

@@ -77,7 +77,7 @@ LOAD_OPTIONS = (
         raiseload=True,
     ),
     joinedload(Lead.owner).load_only(User.name, raiseload=True),
-    joinedload(Lead.team).load_only(Team.name, raiseload=True),
+    joinedload(Lead.team).load_only(Team.name, Team.name_en, raiseload=True),
     selectinload(Lead.contacts).load_only(
         Contact.lead_id, Contact.name, Contact.email, Contact.phone, raiseload=True
     ),

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from core import referrals
 from core.aliases import keep_names
 from core.audit import record
+from core.code_names import code_name
 from core.countries import country_name
 from core.extensions import db
 from core.firm_pairs import remember_different
@@ -164,8 +165,8 @@ def lead_merge(lead_id: int, other_id: int):
             flash(
                 gettext(
                     "%(other)s was merged into %(lead)s.",
-                    other=other.code_name,
-                    lead=lead.code_name,
+                    other=code_name(other),
+                    lead=code_name(lead),
                 ),
                 "success",
             )

@@ -10,7 +10,7 @@ bp = Blueprint(
     static_url_path="/static/pipeline",
 )
 
-from crm.pipeline import assignment, board, follow_up, moves, reports  # noqa: E402,F401  (views)
+from crm.pipeline import assignment, board, follow_up, moves, reports, signing  # noqa: E402,F401
 from crm.pipeline.shared import template_helpers  # noqa: E402
 
 bp.app_context_processor(template_helpers)

@@ -1,6 +1,6 @@
 """The move form and the board's moves: core.lead_moves.move_lead, its refusal as a response."""
 
-from flask import flash, jsonify, redirect, render_template, request
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from core.extensions import db
 from core.lead_moves import changed_elsewhere, move_lead
 from core.models import LEAD_STAGES, Lead
+from core.projects import project_of
 from core.refusals import Refused
 from core.stages import lead_stage_label
 from core.unit_of_work import saved
@@ -17,7 +18,16 @@ from crm.pipeline.board import column_summary, filters_from_url
 from crm.pipeline.shared import lead_name, next_page, parse_int, wants_json
 
 
+def _signing_page(lead_id: int, chosen: dict) -> str:
+    return url_for("crm.pipeline.lead_sign", lead_id=lead_id, next=chosen["next"])
+
+
 def _refused(lead_id: int, refusal: Refused, chosen: dict):
+    if refusal.field == "signing":  # signing is a moment: its own page asks for the contract
+        if wants_json():
+            url = _signing_page(lead_id, chosen)
+            return jsonify(ok=False, message=refusal.message, field="signing", url=url), 409
+        return redirect(_signing_page(lead_id, chosen))
     if wants_json():
         return jsonify(ok=False, message=refusal.message, field=refusal.field), refusal.status
     lead = get_lead_or_404(lead_id, "lead.move", joinedload(Lead.owner))
@@ -38,6 +48,8 @@ def lead_move(lead_id: int):
             "stage": stage if stage in LEAD_STAGES else "",
             "next": next_page(request.args.get("next", "")),
         }
+        if chosen["stage"] == "signed" and project_of(lead) is None:
+            return redirect(_signing_page(lead_id, chosen))
         return render_template("crm/pipeline/move.html", lead=lead, refusal=None, chosen=chosen)
     chosen = {
         "stage": request.form.get("stage", "")[:20],

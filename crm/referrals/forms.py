@@ -76,5 +76,5 @@ class RouteForm(ActionForm):
 
     def fill_choices(self, teams) -> None:
         self.team.choices = [(SHARED_INBOX, _l("Shared inbox"))] + [
-            (str(team.id), team.name) for team in teams
+            (str(team.id), team.label) for team in teams
         ]

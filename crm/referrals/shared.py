@@ -45,7 +45,7 @@ def shown_status(referral: Referral) -> str:
 def team_name(referral: Referral) -> str:
     """The team a referral waits (or waited) with; undecided without one: the shared inbox."""
     if referral.team is not None:
-        return referral.team.name
+        return referral.team.label
     return gettext("Shared inbox") if referral.decision == "submitted" else "—"
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core import audit, referral_routing
 from core import referrals as rules
+from core.code_names import code_name, lead_id_of_code
 from core.extensions import db
 from core.matching.scoring import reason_text
 from core.models import DECLINE_REASONS, Enterprise, Lead, Referral, Team
@@ -230,7 +231,7 @@ def _referral_url(referral: Referral) -> str:
 
 def _accept(referral: Referral, form: AcceptForm) -> Outcome:
     lead = rules.accept(referral, current_user, different_company=form.different_company.data)
-    message = gettext("The referral was accepted: it is now lead %(code)s.", code=lead.code_name)
+    message = gettext("The referral was accepted: it is now lead %(code)s.", code=code_name(lead))
     return message, url_for("crm.leads.lead", lead_id=lead.id)
 
 
@@ -253,6 +254,8 @@ def _merge_target(form: MergeForm) -> Lead | None:
         lead = db.session.get(Lead, lead_id) if lead_id else None
     else:
         lead = db.session.scalar(select(Lead).where(func.lower(Lead.code_name) == wanted.lower()))
+        if lead is None and (coded := lead_id_of_code(wanted)) is not None:  # 水獭-00054 too
+            lead = db.session.get(Lead, coded)
     if lead is None or not can("lead.view", lead):  # another team's lead: as if it did not exist
         field.errors.append(gettext("There is no lead %(number)s.", number=wanted))
         return None
@@ -260,12 +263,12 @@ def _merge_target(form: MergeForm) -> Lead | None:
         field.errors.append(
             gettext(
                 "Lead %(code)s was merged into another lead: merge the referral into that one.",
-                code=lead.code_name,
+                code=code_name(lead),
             )
         )
         return None
     if lead.anonymised_at is not None:
-        field.errors.append(gettext("Lead %(code)s was anonymised.", code=lead.code_name))
+        field.errors.append(gettext("Lead %(code)s was anonymised.", code=code_name(lead)))
         return None
     if not can("lead.edit", lead):
         field.errors.append(
@@ -288,13 +291,13 @@ def _merge(referral: Referral, form: MergeForm) -> Outcome:
     if credit:
         message = gettext(
             "The referral was added to lead %(code)s; the referring enterprise has the credit.",
-            code=lead.code_name,
+            code=code_name(lead),
         )
     else:
         message = gettext(
             "The referral was added to lead %(code)s. The company was already known, so the "
             "referral was declined as “already known” and the enterprise was told.",
-            code=lead.code_name,
+            code=code_name(lead),
         )
     return message, url_for("crm.leads.lead", lead_id=lead.id)
 
@@ -355,7 +358,7 @@ def _route(referral: Referral, form: RouteForm) -> Outcome:
     if team is None:
         message = gettext("The referral waits in the shared inbox now: any officer may take it on.")
     else:
-        message = gettext("The referral waits with %(team)s now.", team=team.name)
+        message = gettext("The referral waits with %(team)s now.", team=team.label)
     return message, _referral_url(referral)
 
 

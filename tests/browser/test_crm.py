@@ -1,6 +1,7 @@
 """The bureau's journey through the CRM in a real browser; axe-core on CRM pages in zh and en."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -19,6 +20,10 @@ STAGE_LABELS = {
     "negotiation": "Negotiation",
     "signed": "Signed",
 }
+
+
+AGREEMENT = b"%PDF-1.4\n% the signed investment agreement\n%%EOF\n"
+DEADLINE = (date.today() + timedelta(days=180)).isoformat()
 
 
 def enquire(page, server) -> None:
@@ -82,7 +87,7 @@ def test_inquiry_is_found_assigned_worked_and_signed(new_page, bureau):
     officer.locator(".board[data-in-place]").wait_for(state="attached")  # board.js is ready
     card = officer.locator(".board-card", has_text=COMPANY)
     announcer = officer.locator("#board-status")
-    for stage in STAGES:
+    for stage in STAGES[:-1]:
         current = card.get_by_label(t("Move to stage")).input_value()
         if current == stage:  # logging the call may already have marked it contacted
             continue
@@ -98,6 +103,26 @@ def test_inquiry_is_found_assigned_worked_and_signed(new_page, bureau):
         expect(column.locator(".board-card", has_text=COMPANY)).to_be_visible()
         card = column.locator(".board-card", has_text=COMPANY)
 
+    # Signed is a moment: the move opens the signing form, which asks for the contract.
+    select = card.get_by_label(t("Move to stage"))
+    select.select_option("signed")
+    select.focus()
+    officer.keyboard.press("Tab")
+    officer.keyboard.press("Enter")
+    officer.wait_for_url(re.compile(r"/crm/leads/\d+/sign\?next="))
+    expect(officer.get_by_role("heading", level=1)).to_contain_text(COMPANY)
+    officer.get_by_label(t("Contract amount (CNY)")).fill("1.2亿")
+    officer.get_by_label(t("Investment agreement")).set_input_files(
+        files=[{"name": "投资协议.pdf", "mimeType": "application/pdf", "buffer": AGREEMENT}]
+    )
+    officer.get_by_label(t("Construction to start by")).fill(DEADLINE)
+    officer.get_by_label(t("Liaison leader")).select_option(str(cast.leader))
+    officer.get_by_role("button", name=t("Sign and open the project")).click()
+    officer.wait_for_url(re.compile(r"/crm/projects/\d+$"))
+    expect(officer.locator(".flashes")).to_contain_text(COMPANY)
+    expect(officer.locator("main")).to_contain_text("1.2亿元")
+    expect(officer.locator("main")).to_contain_text("投资协议.pdf")
+
     # The timeline tells the whole story: inquiry, assignment, call and every stage.
     manager.goto(lead_url)
     timeline = manager.locator(".lead-timeline")
@@ -107,7 +132,9 @@ def test_inquiry_is_found_assigned_worked_and_signed(new_page, bureau):
     assert timeline.locator("li").count() >= len(STAGES) + 3
 
 
-CRM_PAGES = ("login", "leads", "board", "detail", "new-lead", "activity-edit", "move", "my-account")
+CRM_PAGES = (
+    "login", "leads", "board", "detail", "new-lead", "activity-edit", "move", "sign", "my-account",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ("zh", "en"))
@@ -142,6 +169,7 @@ def test_crm_pages_have_no_accessibility_violations(new_page, bureau, axe, lang)
         "new-lead": "/crm/leads/new",
         "activity-edit": f"/crm/activities/{task_id}/edit",
         "move": f"/crm/leads/{lead_id}/move?stage=lost",
+        "sign": f"/crm/leads/{lead_id}/sign",
         "my-account": "/crm/account",
     }
     for kind, path in paths.items():
@@ -149,3 +177,49 @@ def test_crm_pages_have_no_accessibility_violations(new_page, bureau, axe, lang)
         assert response.status == 200, f"{path} answered {response.status}"
         assert page.locator("html").get_attribute("lang").startswith(lang)
         axe(page, f"{kind} ({lang})")
+
+
+def test_password_date_and_file_inputs_look_like_the_other_inputs(new_page, bureau):
+    """The CRM styles the inputs browsers leave plain: same border, height and font as a text
+    input, and the focus ring when reached by keyboard."""
+    from core.extensions import db
+    from core.models import User
+    from tests.factories import make_lead
+
+    server, cast, _ = bureau
+    set_staff_language(server.app, [cast.officer], "en")
+    with server.app.app_context():
+        lead = make_lead(COMPANY, owner=db.session.get(User, cast.officer), stage="negotiation")
+        db.session.commit()
+        lead_id = lead.id
+        db.session.remove()
+
+    def t(msgid, **variables):
+        return server.translate("en", msgid, **variables)
+
+    def style(page, selector):
+        return page.locator(selector).first.evaluate(
+            "e => { const s = getComputedStyle(e); return {border: s.borderTopWidth + ' ' +"
+            " s.borderTopColor, height: e.getBoundingClientRect().height, font: s.fontSize,"
+            " radius: s.borderTopLeftRadius, outline: s.outlineStyle}; }"
+        )
+
+    page = new_page(viewport=DESKTOP)
+    page.context.add_cookies([{"name": "staff_lang", "value": "en", "url": server.url + "/crm"}])
+    page.goto("/crm/login")
+    email, password = style(page, "input[type=email]"), style(page, "input[type=password]")
+    assert {k: password[k] for k in ("border", "height", "font", "radius")} == {
+        k: email[k] for k in ("border", "height", "font", "radius")
+    }
+    sign_in(page, t, "li@bureau.example")
+    page.goto(f"/crm/leads/{lead_id}/sign")
+    text, day = style(page, "input[type=text]"), style(page, "input[type=date]")
+    assert (day["border"], day["font"]) == (text["border"], text["font"])
+    assert abs(day["height"] - text["height"]) < 2  # the picker's icon may add a pixel
+    upload = page.locator("input[type=file]")
+    assert upload.evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"
+    assert upload.evaluate("e => e.getBoundingClientRect().height") >= 44
+    page.locator("input[type=date]").first.focus()
+    page.keyboard.press("Tab")  # from the date to the amount: the ring shows on keyboard focus
+    page.keyboard.press("Shift+Tab")
+    assert style(page, "input[type=date]")["outline"] == "solid"

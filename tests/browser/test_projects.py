@@ -1,6 +1,7 @@
 """Projects in a real browser: a signed lead's file end to end, axe-core on every project page."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -26,8 +27,9 @@ def signed(live_server):
         officer = db.session.get(User, cast.officer)
         leader = db.session.get(User, cast.leader)
         lead = make_lead(owner=officer, liaison=leader, investment=200_000_000)
-        lead.stage = "signed"
+        lead.stage, lead.planned_investment = "signed", Decimal(200_000_000)
         project = projects.open_project(lead, officer)
+        project.policy_version = "2026-1"  # opened as a load: the signing's policy by hand
         project.agent_id = officer.id
         for step in approvals.steps_of(project):
             step.agent_id = officer.id

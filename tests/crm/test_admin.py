@@ -338,3 +338,26 @@ def test_list_rename_reorder_deactivate(app, admin):
 def test_hidden_loaded_field_is_json(app, cast, admin):
     data = edit_form(admin, cast.officer)
     assert json.loads(data["loaded"])["email"] == "li@bureau.example"
+
+
+def test_a_team_has_an_english_name_english_staff_read(app, admin, cast):
+    page = "/crm/admin/users"
+    data = {"name": "欧洲招商组", "name_en": "Europe desk"}
+    assert post(admin, f"/crm/admin/teams/{cast.team_a}", data, page).status_code == 302
+    with app.app_context():
+        team = db.session.get(Team, cast.team_a)
+        assert (team.name, team.name_en) == ("欧洲招商组", "Europe desk")
+        entry = audit(app)[-1]
+        assert entry.changes["name_en"] == [None, "Europe desk"]
+        officer = db.session.get(User, cast.officer)
+        officer.language = "en"
+        db.session.commit()
+    # English staff read the English name and the role in words; Chinese staff the Chinese ones.
+    english = signed_in(app, cast.officer).get("/crm/board").get_data(as_text=True)
+    assert "Investment officer · Europe desk" in english and "欧洲招商组" not in english
+    with app.app_context():
+        db.session.get(User, cast.officer).language = "zh"
+        db.session.commit()
+    chinese = signed_in(app, cast.officer).get("/crm/board").get_data(as_text=True)
+    assert "欧洲招商组" in chinese and "Europe desk" not in chinese
+    assert "officer" not in re.search(r'<span class="who">.*?</span></span>', chinese).group(0)

@@ -154,13 +154,13 @@ def test_the_file_shows_company_attribution_contacts_consents_and_plots(app, cli
         code,
         "Anna Müller",
         "Jean Dupont",
-        "Français",
+        "French",  # a language in the reader's language, as the consent's below
         "utm_campaign=spring",
         "REF-77",
         "/de/land",
         "2025-01",
         f'href="/de/land/{plot_code}"',
-        "(Website inquiry, Deutsch)",  # names, not the codes website and de
+        "(Website inquiry, German)",  # names, not the codes website and de
     ):
         assert expected in page, expected
     assert f"/crm/leads/{leads['own']}/edit" in page

@@ -16,6 +16,7 @@ from core.models.base import utcnow
 from crm.pipeline import board as board_module
 from tests.conftest import csrf_token
 from tests.factories import make_lead, sign_in_as
+from tests.forms import sign
 
 
 @pytest.fixture
@@ -350,7 +351,7 @@ def test_only_the_owner_or_a_manager_signs(app, client, cast):
     with app.app_context():
         lead_id = new_lead(cast.officer, stage="negotiation")
         sign_in_as(client, cast.officer)
-        assert move(client, lead_id, "signed").status_code == 302
+        assert sign(client, lead_id).status_code == 302
         db.session.expire_all()
         assert db.session.get(Lead, lead_id).stage == "signed"
 
@@ -451,7 +452,7 @@ def test_signed_column_sums_the_planned_investment(app, client, cast):
         db.session.get(Lead, lead_id).planned_investment = Decimal("123000000")
         db.session.commit()
         sign_in_as(client, cast.manager)
-        assert move(client, lead_id, "signed").status_code == 302
+        assert sign(client, lead_id, amount="1.23亿").status_code == 302
     assert columns(client.get("/crm/board").get_data(as_text=True))["signed"] == (
         "1",
         "CN¥123M",

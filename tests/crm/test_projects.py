@@ -47,6 +47,7 @@ def world(app, cast):
         lead_b = make_lead("Bianchi Idraulica S.p.A.", owner=other, email="luca@bianchi.example")
         for lead in (lead_a, lead_b):
             lead.stage = "signed"
+            lead.planned_investment = Decimal(80_000_000)  # a load's project takes only this
             projects.open_project(lead, manager)
         db.session.commit()
         return {
@@ -138,7 +139,7 @@ def test_signing_a_lead_creates_exactly_one_project_shown_in_the_list(app, cast)
         project_id = project.id
     html = client.get("/crm/projects").get_data(as_text=True)
     assert "Schmidt Antriebstechnik GmbH" in html and "1 project" in html
-    assert "No proof yet" in html  # signing alone proves nothing yet
+    assert "Proven" in html  # the agreement uploaded at signing is the proof
     lead_page = client.get(f"/crm/leads/{lead_id}").get_data(as_text=True)
     assert f'href="/crm/projects/{project_id}"' in lead_page
     # Signed again after a step back: still the one project.

@@ -1,7 +1,7 @@
 """Fuzz drill, CRM: a representative set of staff forms (sign-in, leads, contacts, activities,
-stage moves, email, booth capture, import upload, enterprises, events, projects, admin, team
-robots, notifications and their settings),
-hundreds of hostile cases each; no case may give a 5xx or log a traceback."""
+stage moves, signing, email, visits, booth capture, import upload, enterprises, events, projects,
+admin, team robots, notifications and their settings), hundreds of hostile cases each; no case
+may give a 5xx or log a traceback."""
 
 import pytest
 from hypothesis import given
@@ -14,7 +14,7 @@ from core.extensions import db, limiter
 from core.models import Event, InboundMail, User
 from tests.drills.fuzz import FUZZ, assert_no_server_error, assert_no_traceback, cases, read_form
 from tests.drills.fuzz import send as send_case
-from tests.factories import make_cast, sign_in_as, two_signed_projects
+from tests.factories import make_cast, make_lead, sign_in_as, two_signed_projects
 
 pytestmark = pytest.mark.slow  # hundreds of cases a form (FUZZ_CASES)
 
@@ -34,6 +34,7 @@ TARGETS = [
         "POST",
     ),
     ("officer", "/crm/calendar/week", "/crm/calendar/week", "GET"),
+    ("manager", "/crm/leads/{open_lead}/sign", "/crm/leads/{open_lead}/sign", "POST"),
     ("officer", "/crm/leads/{lead}/email", "/crm/leads/{lead}/email", "POST"),
     # The composer answering a received mail: its thread, a sender who is no contact, files.
     ("officer", "/crm/leads/{lead}/email?reply={mail}", "/crm/leads/{lead}/email", "POST"),
@@ -72,9 +73,11 @@ def world(app, monkeypatch, caplog):
         db.session.add(mail)
         officer = db.session.get(User, cast.officer)
         notice = notifications.notify(officer, "lead_assigned", record=("lead", project.lead_id))
+        open_lead = make_lead("Offen Antriebe GmbH", email="o@offen.example", stage="negotiation")
         db.session.commit()
         ids = {
             "lead": project.lead_id,
+            "open_lead": open_lead.id,
             "project": project.id,
             "event": db.session.scalar(select(Event.id).order_by(Event.id)),
             "mail": mail.id,

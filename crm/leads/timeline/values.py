@@ -138,7 +138,7 @@ def _event(event_id) -> str:
 
 def _team(team_id) -> str:
     team = db.session.get(Team, team_id) if isinstance(team_id, int) else None
-    return team.name if team else gettext("a former team")
+    return team.label if team else gettext("a former team")
 
 
 BY_FIELD = {

@@ -81,7 +81,14 @@
       return response.json().then(function (data) {
         announce(data.message);
         if (!data.ok) {
-          if (data.field === "lost_reason") { askForLostReason(form); } else { showRefusal(form, data.message); }
+          if (data.field === "lost_reason") {
+            askForLostReason(form);
+          } else if (data.field === "signing" && data.url) {
+            // Signing asks for the contract on its own page (as it does without this script).
+            window.location.href = data.url;
+          } else {
+            showRefusal(form, data.message);
+          }
           return false;
         }
         clearRefusal(form);
