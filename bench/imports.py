@@ -185,9 +185,11 @@ def _generate(app) -> list[dict]:
     with app.app_context():
         db.create_all()
         with db.engine.begin() as conn:
+            # A manager imports: rows merge only into leads the importer may change, and the
+            # leads here have no owner (an officer's import would flag them all for their owners).
             conn.execute(
                 insert(User.__table__),
-                [{"id": 1, "email": "officer@bench.example", "name": "Officer", "role": "officer",
+                [{"id": 1, "email": "manager@bench.example", "name": "Manager", "role": "manager",
                   "password_hash": "!", "active": True, "session_version": 1, "language": "en",
                   "timezone": "Asia/Shanghai", "created_at": now}],  # noqa: S106
             )  # fmt: skip
