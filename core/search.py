@@ -11,6 +11,7 @@ import phonenumbers
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select
 
+from core.code_names import code_name_for, lead_id_of_code
 from core.matching import normalise_phone
 from core.models import Lead
 
@@ -125,6 +126,11 @@ def terms(raw: str) -> list[str]:
         # 0086…: dialled from abroad, 00 stands for the +.
         return [f"%{digits[2:] if digits.startswith('00') else digits}%"]
     patterns = []
+    # A code name as Chinese staff read it (水獭-00054) is stored as English staff read it.
+    raw = " ".join(
+        code_name_for(lead_id) if (lead_id := lead_id_of_code(word)) else word
+        for word in raw.split()
+    )
     for word in fold(raw).split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         # The pair is indexed as its own word (trigram indexes need three characters).

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from core.code_names import code_name_for
 from core.extensions import db
 from core.models import Contact, Lead
 from tests.factories import make_lead, signed_in
@@ -101,6 +102,9 @@ def test_a_code_name(manager, firms):
     code = firms["bernard"][2]
     assert found(manager, code) == [name(firms, "bernard")]
     assert found(manager, code.upper()) == [name(firms, "bernard")]
+    # As Chinese staff read it: 水獭-00054 for Otter-00054.
+    lead_id = firms["bernard"][0]
+    assert found(manager, code_name_for(lead_id, "zh")) == [name(firms, "bernard")]
 
 
 def test_a_contact_name_in_chinese_latin_or_pinyin(app, manager, firms):
