@@ -21,11 +21,11 @@ def test_brochure_and_plot_sheet_from_the_pages(new_page, live_server, lang):
     assert answer.ok and answer.headers["content-type"] == "application/pdf"
     assert answer.body().startswith(b"%PDF-")
 
-    page.goto(f"/{lang}/land/N-01")
+    page.goto(f"/{lang}/land/N-02")
     sheet = page.get_by_role("link", name=live_server.translate(lang, "Fact sheet (PDF)"))
     answer = page.request.get(sheet.get_attribute("href"))
     assert answer.ok and answer.headers["content-type"] == "application/pdf"
-    assert f"plot-N-01-{lang}.pdf" in answer.headers["content-disposition"]
+    assert f"plot-N-02-{lang}.pdf" in answer.headers["content-disposition"]
 
 
 def test_the_pictures_are_shown_at_a_width_that_fits(new_page, live_server):

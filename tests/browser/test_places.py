@@ -83,6 +83,8 @@ def test_german_investor_with_a_big_project_tells_us_what_they_need(new_page, pa
 
     page = new_page(viewport=DESKTOP, locale="de-DE")
     page.goto("/de/land")
+    filters = page.get_by_role("region", name=t("Find a plot"))
+    filters.get_by_text(t("Find a plot"), exact=True).click()  # the drawer, closed at first
     page.get_by_label(t("Zone"), exact=True).select_option("south")
     page.get_by_label(t("Building height needed")).select_option("50")
     page.get_by_role("button", name=t("Show plots")).click()
