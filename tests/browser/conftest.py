@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -204,15 +205,15 @@ def _describe(violations: list[dict]) -> str:
 def axe():
     """check(page, what): run axe-core's WCAG 2.2 AA rules on the page; zero violations."""
     source = AXE_SOURCE.read_text(encoding="utf-8")
-    prepared = set()
+    prepared = weakref.WeakSet()  # the contexts that load axe into each page they open
 
     def check(page, what: str = "") -> None:
         # Evaluated through the DevTools protocol, which the site's CSP does not govern. A context
         # checked once is likely checked again: from then on its pages get axe as they open,
         # which costs the browser less than evaluating 650 kB through the protocol each time.
-        if id(page.context) not in prepared:
+        if page.context not in prepared:
             page.context.add_init_script(source)
-            prepared.add(id(page.context))
+            prepared.add(page.context)
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.evaluate(source)
         # Only the violations are asked for: axe then leaves out the node details of passes and
