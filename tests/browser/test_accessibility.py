@@ -1,10 +1,12 @@
-"""axe-core WCAG 2.2 AA on every public page type in every language, and no foreign requests."""
+"""axe-core WCAG 2.2 AA on every public page type in every language, and no foreign requests.
+
+One visit a page type and language checks both: the page is loaded once (it was twice)."""
 
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import LANGS, PHONE
+from tests.browser.conftest import DESKTOP, LANGS, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -71,52 +73,106 @@ def open_page_type(page, server, kind: str, lang: str) -> None:
         assert page.locator(".error-summary").is_visible()
 
 
+class HostWatch:
+    """What a page asked of other hosts, which of its assets broke, what its console said."""
+
+    def __init__(self, page, host: str):
+        self.foreign, self.broken, self.errors = [], [], []
+        self.host = host
+        page.route("**/*", self.route)
+        page.on("response", self.response)
+        page.on("console", self.console)
+
+    def route(self, route):
+        url = urlsplit(route.request.url)
+        if url.scheme in {"data", "blob"} or url.netloc == self.host:
+            route.continue_()
+        else:
+            self.foreign.append(route.request.url)
+            route.abort()
+
+    def response(self, response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.broken.append(f"{response.status} {response.url}")
+
+    def console(self, message):
+        # Failed loads are checked above, by response; a CSP refusal or a script error lands here.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def check(self, what: str) -> None:
+        assert not self.foreign, f"{what} requested other hosts: {self.foreign}"
+        assert not self.broken, f"{what} has broken assets: {self.broken}"
+        assert not self.errors, f"{what}: console errors {self.errors}"
+
+
+@pytest.fixture(scope="module")
+def visitor(browser, _live_server):
+    """One browser context for the module's visits (a new page each test): public pages keep
+    nothing of a visitor that changes how the next page looks."""
+    context = browser.new_context(
+        base_url=_live_server.url, locale="en-GB", service_workers="block"
+    )
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def visit(visitor, live_server):
+    """A fresh page in the module's context, cookies cleared, pages closed after the test."""
+    visitor.clear_cookies()
+    pages = []
+
+    def open_page(viewport=DESKTOP):
+        page = visitor.new_page()
+        page.set_viewport_size(viewport)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.close()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("kind", PAGE_TYPES)
-def test_no_accessibility_violations(new_page, live_server, axe, kind, lang):
-    page = new_page()
+def test_no_accessibility_violations_and_no_foreign_requests(visit, live_server, axe, kind, lang):
+    """Every page type in every language (each has its own content file): axe-core, and every
+    request it makes stays on our host with no broken asset or console error."""
+    page = visit()
+    watch = HostWatch(page, live_server.host)
     open_page_type(page, live_server, kind, lang)
     axe(page, f"{kind} in {lang} at 1280 px")
+    # Whatever the page still loads once it is idle is watched too (axe usually outlasts it).
+    page.wait_for_load_state("networkidle")
+    watch.check(f"{kind} in {lang}")
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("kind", ["home", "land", "inquiry"])
-def test_no_accessibility_violations_on_a_phone(new_page, live_server, axe, kind, lang):
-    page = new_page(viewport=PHONE)
+def test_no_accessibility_violations_on_a_phone(visit, live_server, axe, kind, lang):
+    page = visit(viewport=PHONE)
     open_page_type(page, live_server, kind, lang)
     axe(page, f"{kind} in {lang} at 360 px")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{kind} in {lang} scrolls sideways by {overflow} px at 360 px"
 
 
-@pytest.mark.parametrize("kind", PAGE_TYPES)
-def test_every_request_stays_on_our_host(new_page, live_server, kind):
-    page = new_page()
-    foreign, broken, errors = [], [], []
-
-    def watch(route):
-        url = urlsplit(route.request.url)
-        if url.scheme in {"data", "blob"} or url.netloc == live_server.host:
-            route.continue_()
-        else:
-            foreign.append(route.request.url)
-            route.abort()
-
-    def check_response(response):
-        if response.status >= 400 and response.request.resource_type != "document":
-            broken.append(f"{response.status} {response.url}")
-
-    def check_console(message):
-        # Failed loads are checked above, by response; a CSP refusal or a script error lands here.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
-
-    page.context.route("**/*", watch)
-    page.on("response", check_response)
-    page.on("console", check_console)
-    for lang in LANGS:
-        open_page_type(page, live_server, kind, lang)
-        page.wait_for_load_state("networkidle")
-    assert not foreign, f"{kind} requested other hosts: {foreign}"
-    assert not broken, f"{kind} has broken assets: {broken}"
-    assert not errors, f"{kind}: console errors {errors}"
+def test_the_checks_fail_on_a_violation_and_a_foreign_request(visit, live_server, axe):
+    """The two checks above can fail: an image without text and from another host is caught."""
+    page = visit()
+    watch = HostWatch(page, live_server.host)
+    open_page_type(page, live_server, "contact", "en")
+    page.evaluate(
+        """() => {
+            const image = document.createElement('img');
+            image.src = 'http://foreign.example/logo.png';
+            document.querySelector('main').append(image);
+        }"""
+    )
+    with pytest.raises(AssertionError, match="image-alt"):
+        axe(page, "contact with an image without text")
+    page.wait_for_load_state("networkidle")
+    with pytest.raises(AssertionError, match="foreign.example"):
+        watch.check("contact with an image from another host")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import set_staff_language, sign_in
+from tests.browser.conftest import enter_signed_in, set_staff_language
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def test_a_manager_spreads_200_fair_leads_over_a_team(new_page, after_the_fair, 
         return server.translate("zh", msgid, **variables)
 
     page = new_page(locale="zh-CN")
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
 
     # The list, filtered to the fair's leads that nobody owns yet.
     page.goto("/crm/leads")
@@ -145,7 +145,7 @@ def test_every_bulk_actions_pages_pass_axe(new_page, after_the_fair, axe):
         return server.translate("zh", msgid, **variables)
 
     page = new_page(locale="zh-CN")
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
     # Every row of the page ticked at once (the script's box), then a bulk action on them.
     page.goto(f"/crm/leads?event={event_id}")
     page.get_by_label(t("Select all on this page")).check()
@@ -188,7 +188,7 @@ def test_every_bulk_actions_pages_pass_axe(new_page, after_the_fair, axe):
         db.session.remove()
     set_staff_language(server.app, [cast.officer], "zh")
     officer = new_page(locale="zh-CN")
-    sign_in(officer, t, "li@bureau.example")
+    enter_signed_in(officer, server, "li@bureau.example")
     officer.goto("/crm/my-day")
     assert "(120)" in officer.locator("#unanswered-title").inner_text()
     axe(officer, "My day with more leads waiting than it lists")

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import set_staff_language, sign_in
+from tests.browser.conftest import enter_signed_in, set_staff_language
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,8 @@ def test_dashboard_has_no_accessibility_violations(new_page, bureau, axe, lang):
 
     page = new_page(locale="zh-CN" if lang == "zh" else "en-GB")
     page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
+    page.goto("/crm/")
     page.get_by_role("navigation").get_by_role("link", name=t("Dashboard"), exact=True).click()
     expect(page.locator("h1")).to_contain_text(t("Targets dashboard %(year)s", year=""))
     assert page.locator("html").get_attribute("lang").startswith(lang)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import set_staff_language, sign_in
+from tests.browser.conftest import enter_signed_in, set_staff_language
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def _officer_page(new_page, server, cast, lang):
     def t(msgid, **variables):
         return server.translate(lang, msgid, **variables)
 
-    sign_in(page, t, "li@bureau.example")
+    enter_signed_in(page, server, "li@bureau.example")
     return page, t
 
 
@@ -191,7 +191,7 @@ def test_project_and_dashboard_open_on_a_summary(new_page, bureau, axe, lang):
     def t(msgid, **variables):
         return server.translate(lang, msgid, **variables)
 
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
     page.goto(f"/crm/projects/{project_id}")
     index = page.get_by_role("navigation", name=t("Sections of this page"))
     index.get_by_role("link", name=t("Approval steps")).click()
@@ -229,7 +229,7 @@ def test_the_follow_up_list_is_compact(new_page, bureau, axe, lang):
     def t(msgid, **variables):
         return server.translate(lang, msgid, **variables)
 
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
     page.goto("/crm/follow-up")
     rows = page.locator(".follow-up-table tbody tr")
     assert rows.count() >= 30

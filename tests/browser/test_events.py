@@ -9,8 +9,8 @@ from tests.browser.conftest import (
     LANGS,
     PHONE,
     PROCESSING_CONSENT,
+    enter_signed_in,
     set_staff_language,
-    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -93,7 +93,7 @@ def test_crm_event_pages_have_no_accessibility_violations(new_page, fair, axe, l
 
     page = new_page(viewport=DESKTOP, locale="zh-CN" if lang == "zh" else "en-GB")
     page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
     paths = {
         "list": "/crm/events",
         "event": f"/crm/events/{event_id}",

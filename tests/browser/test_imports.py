@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from tests.browser.conftest import set_staff_language, sign_in
+from tests.browser.conftest import enter_signed_in, set_staff_language
 from tests.crm.test_imports import PNG
 
 pytestmark = pytest.mark.browser
@@ -70,7 +70,8 @@ def test_import_gb18030_review_run_undo(new_page, bureau, axe, lang):
 
     page = new_page(locale="zh-CN" if lang == "zh" else "en-GB")
     page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(page, t, "li@bureau.example")
+    enter_signed_in(page, server, "li@bureau.example")
+    page.goto("/crm/")
 
     page.get_by_role("link", name=t("Import"), exact=True).click()
     page.get_by_role("heading", name=t("Import leads")).wait_for()
@@ -174,7 +175,7 @@ def test_review_corrected_by_hand(new_page, fair_with_leads, axe, lang):
 
     page = new_page(locale="zh-CN" if lang == "zh" else "en-GB")
     page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(page, t, "li@bureau.example")
+    enter_signed_in(page, server, "li@bureau.example")
     page.goto("/crm/imports/new")
     page.get_by_label(t("File (CSV or Excel)")).set_input_files(str(path))
     page.get_by_label(t("Event the contacts were met at")).select_option(index=1)

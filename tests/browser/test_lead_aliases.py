@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import set_staff_language, sign_in
+from tests.browser.conftest import enter_signed_in, set_staff_language
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_a_name_added_on_the_lead_page_finds_the_lead(new_page, bureau, axe, lan
 
     page = new_page(locale="zh-CN" if lang == "zh" else "en-GB")
     page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
     page.goto(f"/crm/leads/{lead_id}")
     names = page.locator(".lead-aliases")
     expect(names).to_contain_text("Chengdu Tianfu Precision Machinery")

@@ -4,7 +4,7 @@ axe-core on both pages, in Chinese (the staff default) and English."""
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, set_staff_language, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, enter_signed_in, set_staff_language
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def test_an_officer_attaches_a_waiting_mail_to_its_lead(new_page, bureau, axe, l
 
     page = new_page(viewport=viewport, locale="zh-CN" if lang == "zh" else "en-GB")
     page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(page, t, "li@bureau.example")
+    enter_signed_in(page, server, "li@bureau.example")
     page.goto("/crm/inbox")
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Mail triage"))
     mail = page.get_by_role("article", name="Demande d'information")

@@ -61,9 +61,14 @@ def status_path(live_server):
     return path
 
 
+# The page is one template, the same markup in every language: Chinese at both widths, each Latin
+# language at one (German, the longest words, on the phone).
+VIEWPORTS = {"zh": (DESKTOP, PHONE), "en": (DESKTOP,), "de": (PHONE,), "fr": (DESKTOP,)}
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_status_page_has_no_accessibility_violations(new_page, axe, status_path, lang):
-    for viewport in (DESKTOP, PHONE):
+    for viewport in VIEWPORTS[lang]:
         page = new_page(viewport=viewport)
         response = page.goto(f"/{lang}{status_path}")
         assert response.status == 200

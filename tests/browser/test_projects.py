@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.conftest import set_staff_language, sign_in
+from tests.browser.conftest import enter_signed_in, set_staff_language
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def test_project_pages_have_no_accessibility_violations(new_page, signed, axe, l
 
     page = new_page(locale="zh-CN" if lang == "zh" else "en-GB")
     page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(page, t, "manager@bureau.example", totp_secret=ids["secret"])
+    enter_signed_in(page, server, "manager@bureau.example")
     project = f"/crm/projects/{ids['project']}"
     for path in (
         "/crm/projects",
@@ -87,7 +87,7 @@ def test_project_pages_have_no_accessibility_violations(new_page, signed, axe, l
     # The liaison leader's read-only view.
     leader = new_page(locale="zh-CN" if lang == "zh" else "en-GB")
     leader.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(leader, t, "chen@bureau.example")
+    enter_signed_in(leader, server, "chen@bureau.example")
     leader.goto(project)
     axe(leader, f"project as the liaison leader ({lang})")
     assert not leader.locator(f"form[action='{project}/edit']").count()
@@ -108,7 +108,7 @@ def test_signed_project_escalates_and_starts_construction(new_page, signed, mail
 
     page = new_page()
     page.context.add_cookies([{"name": "staff_lang", "value": "en", "url": server.url + "/crm"}])
-    sign_in(page, t, "manager@bureau.example", totp_secret=ids["secret"])
+    enter_signed_in(page, server, "manager@bureau.example")
     project = f"/crm/projects/{ids['project']}"
 
     # Allocate plot N-02.

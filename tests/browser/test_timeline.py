@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, set_staff_language, sign_in
+from tests.browser.conftest import DESKTOP, enter_signed_in, set_staff_language
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +74,7 @@ def test_the_timeline_reads_in_sentences(new_page, bureau, axe, lang):
 
     page = new_page(viewport=DESKTOP, locale="zh-CN" if lang == "zh" else "en-GB")
     page.context.add_cookies([{"name": "staff_lang", "value": lang, "url": server.url + "/crm"}])
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
     page.goto(f"/crm/leads/{lead_id}")
     timeline = page.locator(".lead-timeline")
     stage = {"new": t("New"), "contacted": t("Contacted"), "site_visit": t("Site visit")}
