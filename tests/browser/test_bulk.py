@@ -220,7 +220,7 @@ def test_a_common_search_and_a_large_bulk_run_on_the_worker(
         return server.translate("zh", msgid, **variables)
 
     page = new_page(locale="zh-CN")
-    sign_in(page, t, "manager@bureau.example", totp_secret=secret)
+    enter_signed_in(page, server, "manager@bureau.example")
     page.goto("/crm/leads?q=firma")  # 115 German firms: 100 from the fair, 15 from the website
     totals = page.locator("#lead-totals")
     assert t("More than %(num)s leads", num="50") in totals.inner_text()
