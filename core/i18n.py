@@ -124,6 +124,15 @@ def area_mu(mu) -> str:
     return area(mu_to_m2(mu))
 
 
+def land_band_area(mu) -> str:
+    """A land-need band's bound: mu in Chinese, else hectares with no more digits than it has
+    ("1 ha", "20 ha"), since the bands are whole hectares and 1.00 ha reads as a measurement."""
+    if _locale().language == "zh":
+        return area_mu(mu)
+    ha = m2_to_ha(mu_to_m2(mu))
+    return format_unit(ha, "area-hectare", length="short", locale=_locale(), format="#,##0.##")
+
+
 # Where Babel's own formats are ambiguous or foreign to the reader ("12/9/26, 11:59 PM" is US
 # English), the patterns staff and investors read: day before month, four-digit years, 24 hours.
 DATE_PATTERNS = {
