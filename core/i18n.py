@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
+import phonenumbers
 from babel import Locale
 from babel.dates import DateTimePattern, get_datetime_format, parse_pattern
 from babel.numbers import format_compact_currency, format_currency, format_decimal
@@ -133,6 +134,23 @@ def land_band_area(mu) -> str:
     return format_unit(ha, "area-hectare", length="short", locale=_locale(), format="#,##0.##")
 
 
+def phone(number: str | None) -> str:
+    """A phone number grouped the international way (+86 28 5555 0120), however it was typed;
+    a number the library cannot read is shown as given."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def tel_uri(number: str | None) -> str:
+    """The number for a tel: link: digits and the leading plus only."""
+    return "tel:" + re.sub(r"[^\d+]", "", number or "")
+
+
 # Where Babel's own formats are ambiguous or foreign to the reader ("12/9/26, 11:59 PM" is US
 # English), the patterns staff and investors read: day before month, four-digit years, 24 hours.
 DATE_PATTERNS = {
@@ -242,6 +260,8 @@ def init_app(app) -> None:
         money_compact=money_compact,
         area=area,
         area_mu=area_mu,
+        phone=phone,
+        tel_uri=tel_uri,
     )
     app.jinja_env.filters["date"] = date
     app.jinja_env.globals["date_range"] = date_range

@@ -190,9 +190,9 @@ def test_inquiry_stored_and_both_emails_delivered(app, client, smtp_server):
     assert "德国" in notification.subject and "Schmidt Sensorik GmbH" in notification.subject
     body = notification.body
     for expected in (
-        "Anna Schmidt",
+        "姓名: Anna Schmidt",  # staff read "Name", not the form's "Your name"
         "anna.schmidt@example.com",
-        "+49301234567",
+        "+49 30 1234567",  # grouped, as the number is read out
         "电子信息",
         "¥5000万 – ¥1亿",
         "N-01",
@@ -204,6 +204,7 @@ def test_inquiry_stored_and_both_emails_delivered(app, client, smtp_server):
         "We make pressure sensors",
     ):
         assert expected in body, expected
+    assert "您的" not in body
 
 
 def test_mail_down_keeps_lead_and_queues_emails_for_cron(app, client):
