@@ -2,6 +2,7 @@
 industrial port explained once in every language."""
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,19 @@ def test_phone_grouping_keeps_what_it_cannot_read(app):
         assert phone("+49301234567") == "+49 30 1234567"
         assert phone("call us") == "call us"
         assert phone(None) == ""
+
+
+EXPLAINED = {
+    "zh": "并非港口码头",
+    "en": "the park has no harbour",
+    "de": "kein Hafen am Wasser",
+    "fr": "ce n'est pas un port au bord de l'eau",
+}
+
+
+@pytest.mark.parametrize("lang", EXPLAINED)
+def test_home_page_says_the_industrial_port_is_no_harbour(client, lang):
+    """A German or French reader takes "Hafen"/"port" for a harbour: the home page says once
+    that it is an inland industry and logistics hub."""
+    html = unescape(page(client.get(f"/{lang}/")))
+    assert html.count(EXPLAINED[lang]) == 1
