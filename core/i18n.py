@@ -1,4 +1,4 @@
-"""Languages, locale and timezone selection, and locale-aware formatting of numbers, money, area."""
+"""Language and timezone selection; numbers, money, area, dates and phones the reader's way."""
 
 import re
 from decimal import Decimal
