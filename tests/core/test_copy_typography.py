@@ -5,11 +5,12 @@ from datetime import date as Date
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from core.i18n import date, date_range
-from core.typography import faults, fix
+from core.typography import faults, fix, fix_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +61,35 @@ def test_french_content_has_no_breaking_space_before_marks():
         for p in sorted((ROOT / "content").glob("**/*.fr.md"))
     }
     assert {p: f for p, f in bad.items() if f} == {}
+
+
+def test_fix_yaml_touches_only_french_values():
+    data = 'credit:\n  en: "Drawing: the bureau"\n  fr: "Dessin : le bureau"\nurl: http://x\n'
+    fixed = fix_yaml(data)
+    assert fixed == data.replace("Dessin :", "Dessin\u00a0:")
+    assert yaml.safe_load(fixed)["credit"]["fr"] == "Dessin\u00a0: le bureau"
+
+
+def _french_values(node, where: str):
+    """Every French string of a YAML file: the "fr" of each {zh, en, de, fr} mapping."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "fr" and isinstance(value, str):
+                yield where, value
+            else:
+                yield from _french_values(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _french_values(value, f"{where}[{i}]")
+
+
+def test_french_content_data_has_no_breaking_space_before_marks():
+    bad = {}
+    for path in sorted((ROOT / "content").glob("**/*.yaml")):
+        for where, text in _french_values(yaml.safe_load(path.read_text()), path.name):
+            if faults(text):
+                bad[where] = faults(text)
+    assert bad == {}
 
 
 RANGES = {
