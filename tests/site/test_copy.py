@@ -80,3 +80,11 @@ def test_home_page_says_the_industrial_port_is_no_harbour(client, lang):
     that it is an inland industry and logistics hub."""
     html = unescape(page(client.get(f"/{lang}/")))
     assert html.count(EXPLAINED[lang]) == 1
+
+
+def test_german_service_page_says_wachschutz_not_sicherheitsstreifen(client):
+    """治安巡逻 is a security patrol: "Wachschutz"/"Streifendienst"; "Sicherheitsstreifen" is a
+    strip of ground."""
+    html = page(client.get("/de/one-stop-service"))
+    assert "Sicherheitsstreifen" not in html
+    assert "Wachschutz mit Streifendienst rund um die Uhr" in html
