@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from core.content import get_content
 from core.countries import EU_MEMBERS, country_names
-from core.i18n import LANGUAGES, area_mu, current_language, money_compact, translated
+from core.i18n import LANGUAGES, current_language, land_band_area, money_compact, translated
 
 OTHER_INDUSTRY = "other"
 Band = tuple[Decimal, Decimal | None]
@@ -75,7 +75,7 @@ def investment_label(band: Band) -> str:
 
 
 def land_need_label(band: Band) -> str:
-    return _band_label(band, area_mu)
+    return _band_label(band, land_band_area)
 
 
 def _band_choices(bands, label) -> list[SelectChoice]:

@@ -1,8 +1,10 @@
-"""Languages, locale and timezone selection, and locale-aware formatting of numbers, money, area."""
+"""Language and timezone selection; numbers, money, area, dates and phones the reader's way."""
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 
+import phonenumbers
 from babel import Locale
 from babel.dates import DateTimePattern, get_datetime_format, parse_pattern
 from babel.numbers import format_compact_currency, format_currency, format_decimal
@@ -123,6 +125,32 @@ def area_mu(mu) -> str:
     return area(mu_to_m2(mu))
 
 
+def land_band_area(mu) -> str:
+    """A land-need band's bound: mu in Chinese, else hectares with no more digits than it has
+    ("1 ha", "20 ha"), since the bands are whole hectares and 1.00 ha reads as a measurement."""
+    if _locale().language == "zh":
+        return area_mu(mu)
+    ha = m2_to_ha(mu_to_m2(mu))
+    return format_unit(ha, "area-hectare", length="short", locale=_locale(), format="#,##0.##")
+
+
+def phone(number: str | None) -> str:
+    """A phone number grouped the international way (+86 28 5555 0120), however it was typed;
+    a number the library cannot read is shown as given."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def tel_uri(number: str | None) -> str:
+    """The number for a tel: link: digits and the leading plus only."""
+    return "tel:" + re.sub(r"[^\d+]", "", number or "")
+
+
 # Where Babel's own formats are ambiguous or foreign to the reader ("12/9/26, 11:59 PM" is US
 # English), the patterns staff and investors read: day before month, four-digit years, 24 hours.
 DATE_PATTERNS = {
@@ -144,10 +172,59 @@ DATETIME_PATTERNS = {
 }
 
 
+def _pattern(lang: str, fmt: str) -> str:
+    """The date pattern a named format stands for in this language (or fmt, already a pattern)."""
+    if (lang, fmt) in DATE_PATTERNS:
+        return DATE_PATTERNS[(lang, fmt)]
+    if fmt in ("full", "long", "medium", "short"):
+        return str(_locale().date_formats[fmt].pattern)
+    return fmt
+
+
+# French writes the first of the month as an ordinal, "1er janvier", wherever the day is
+# followed by a month's name; numeric dates (01/01/2026) stay as they are.
+_FR_DAY_BEFORE_MONTH = re.compile(r"(?<![d'])d(?!d)(?= MMM|$)")
+
+
 def date(value, fmt: str = "long") -> str:
     if not value:
         return ""
-    return format_date(value, format=DATE_PATTERNS.get((_locale().language, fmt), fmt))
+    lang = _locale().language
+    pattern = _pattern(lang, fmt)
+    if lang == "fr" and value.day == 1:
+        pattern = _FR_DAY_BEFORE_MONTH.sub("'1er'", pattern)
+    return format_date(value, format=pattern)
+
+
+# Condensed ranges: the parts two dates share are written once ("9.–11. Dezember 2026").
+# Babel's format_interval knows only abbreviated months ("9.–11. Dez. 2026") and, in Chinese,
+# a spaced dash where readers write 至; hence these patterns: (same month, same year).
+RANGE_PATTERNS = {
+    "de": ("d.", "d. MMMM y", "d. MMMM", "d. MMMM y"),
+    "en": ("d", "d MMMM y", "d MMMM", "d MMMM y"),
+    "fr": ("d", "d MMMM y", "d MMMM", "d MMMM y"),
+    "zh": ("y年M月d日", "d日", "y年M月d日", "M月d日"),
+}
+
+
+def date_range(start, end) -> str:
+    """An event's days, condensed: "9–11 December 2026", "2026年12月9日至11日"; across months
+    and years the differing parts are repeated ("30 November – 2 December 2026")."""
+    if not start:
+        return ""
+    if not end or end == start:
+        return date(start)
+    lang = _locale().language
+    same_month, same_month_end, same_year, same_year_end = RANGE_PATTERNS.get(
+        lang, RANGE_PATTERNS["en"]
+    )
+    if (start.year, start.month) == (end.year, end.month):
+        first, last, dash = date(start, same_month), date(end, same_month_end), "–"
+    elif start.year == end.year:
+        first, last, dash = date(start, same_year), date(end, same_year_end), " – "
+    else:
+        first, last, dash = date(start), date(end), " – "
+    return f"{first}至{last}" if lang == "zh" else f"{first}{dash}{last}"
 
 
 @lru_cache(maxsize=64)
@@ -183,8 +260,11 @@ def init_app(app) -> None:
         money_compact=money_compact,
         area=area,
         area_mu=area_mu,
+        phone=phone,
+        tel_uri=tel_uri,
     )
     app.jinja_env.filters["date"] = date
+    app.jinja_env.globals["date_range"] = date_range
     app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, translated=translated, match_reason=reason_text

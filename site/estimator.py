@@ -253,6 +253,8 @@ def estimator():
     policy = incentives.current_policy(park_today())
     # From here, not as a constant in the template: Jinja would format it once, in one language.
     example = number(200_000_000)
+    if current_language() == "zh":  # Chinese readers count large sums in 亿: "200,000,000（2亿元）"
+        example = f"{example}（{money(200_000_000)}）"
     context = {
         "form": form,
         "policy": policy,

@@ -5,7 +5,6 @@ import io
 import math
 from urllib.parse import urlencode
 
-import phonenumbers
 import segno
 from babel.lists import format_list
 from flask import abort, current_app, g, request
@@ -13,7 +12,7 @@ from flask_babel import get_locale, gettext, ngettext
 
 from core import choices
 from core.content import get_content
-from core.i18n import number, translated
+from core.i18n import number, phone, translated
 from public_site import bp
 from public_site.rendering import render_page
 
@@ -140,19 +139,10 @@ def desks() -> list[dict]:
                     [choices.language_name(code) for code in desk["languages"]],
                     locale=get_locale(),
                 ),
-                "phone_shown": format_phone(desk["phone"]),
+                "phone_shown": phone(desk["phone"]),
             }
         )
     return out
-
-
-def format_phone(e164: str) -> str:
-    """A phone number grouped the international way (+86 28 5555 0120)."""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 @bp.route("/location")

@@ -36,7 +36,7 @@ def answers(**overrides) -> dict:
         "phone": "030 1234567",
         "industry": "electronics",
         "investment": "50000000-100000000",
-        "land_need": "20-50",
+        "land_need": "15-45",
         "language": "de",
         "message": "We make pressure sensors and need about 30 mu for a first plant.",
         "processing": "y",

@@ -6,13 +6,13 @@ from flask_babel import force_locale, format_datetime, gettext
 from core import choices, outbox, throttle
 from core.content import get_content
 from core.countries import country_name
-from core.i18n import area, translated
+from core.i18n import area, phone, translated
 from core.models import ConsentRecord, Inquiry, OutboxEmail
 from core.settings import promised_working_days
 from core.urls import external_url, staff_lead_url
 from public_site import estimator_words  # the module: it imports this package as it loads
 from public_site.inquiry import wishes
-from public_site.inquiry.labels import LABELS
+from public_site.inquiry.labels import LABELS, STAFF_LABELS
 
 # The bureau works in Chinese, whatever language the investor wrote in.
 BUREAU_LANGUAGE = "zh"
@@ -39,25 +39,25 @@ def _band(low, high, label) -> str:
     return gettext("Not decided yet") if low is None else label((low, high))
 
 
-def summary_rows(inquiry: Inquiry) -> list[tuple[str, str]]:
-    """What the investor sent, labelled and formatted in the current locale."""
+def summary_rows(inquiry: Inquiry, labels: dict = LABELS) -> list[tuple[str, str]]:
+    """What the investor sent, labelled (for the investor, or for staff) in the current locale."""
     lead, contact = inquiry.lead, inquiry.contact
     return [
-        (str(LABELS["name"]), contact.name),
-        (str(LABELS["company"]), lead.company_name),
-        (str(LABELS["country"]), country_name(lead.country)),
-        (str(LABELS["email"]), contact.email or ""),
-        (str(LABELS["phone"]), contact.phone or "—"),
-        (str(LABELS["industry"]), choices.industry_name(lead.industry)),
+        (str(labels["name"]), contact.name),
+        (str(labels["company"]), lead.company_name),
+        (str(labels["country"]), country_name(lead.country)),
+        (str(labels["email"]), contact.email or ""),
+        (str(labels["phone"]), phone(contact.phone) or "—"),
+        (str(labels["industry"]), choices.industry_name(lead.industry)),
         (
-            str(LABELS["investment"]),
+            str(labels["investment"]),
             _band(lead.investment_min, lead.investment_max, choices.investment_label),
         ),
         (
-            str(LABELS["land_need"]),
+            str(labels["land_need"]),
             _band(lead.land_need_min_mu, lead.land_need_max_mu, choices.land_need_label),
         ),
-        (str(LABELS["language"]), choices.language_name(lead.language)),
+        (str(labels["language"]), choices.language_name(lead.language)),
         (gettext("Plot"), _plot_text(inquiry)),
     ]
 
@@ -130,7 +130,7 @@ def _notification(inquiry: Inquiry, consent: ConsentRecord) -> OutboxEmail:
         body = render_template(
             "site/email/inquiry_notification.txt",
             inquiry=inquiry,
-            rows=summary_rows(inquiry) + _bureau_rows(inquiry, consent),
+            rows=summary_rows(inquiry, STAFF_LABELS) + _bureau_rows(inquiry, consent),
             event_rows=wishes.event_rows(lead.event, BUREAU_LANGUAGE),
             wish_rows=wishes.rows(inquiry, BUREAU_LANGUAGE),
             estimate=estimator_words.estimate_rows(inquiry.estimate) if inquiry.estimate else [],

@@ -1,8 +1,8 @@
-"""The inquiry form's field labels."""
+"""The inquiry form's field labels, and the same fields as the bureau's staff read them."""
 
 from flask_babel import lazy_gettext as _l
 
-# Shown on the form and in the bureau's notification, so one wording for both.
+# Shown on the form and in the investor's confirmation.
 LABELS = {
     "name": _l("Your name"),
     "company": _l("Company"),
@@ -15,3 +15,6 @@ LABELS = {
     "language": _l("Preferred language for our reply"),
     "message": _l("Your project and your questions"),
 }
+
+# The bureau's notification is read by staff, not by the investor: "Name", not "Your name".
+STAFF_LABELS = {**LABELS, "name": _l("Name")}

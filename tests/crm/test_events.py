@@ -306,3 +306,15 @@ def test_demo_fair_gets_the_demo_officers_and_a_budget(app):
         db.session.commit()
         assert not staff_demo_fair()
         assert db.session.scalar(select(Event.budget).where(Event.slug == DEMO_EVENT)) == 1
+
+
+def test_crm_event_list_and_page_give_the_days_condensed(app, cast):
+    with app.app_context():
+        event = make_event("winter-fair", starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 2))
+        db.session.commit()
+        event_id = event.id
+    client = signed_in(app, cast.officer)  # officers read the CRM in English here
+    listing = client.get("/crm/events").get_data(as_text=True)
+    assert "30 November – 2 December 2026" in listing
+    detail = client.get(f"/crm/events/{event_id}").get_data(as_text=True)
+    assert "30 November – 2 December 2026" in detail

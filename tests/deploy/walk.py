@@ -139,7 +139,7 @@ def inquiry(visitor: RemoteClient) -> None:
         country="DE",
         industry="precision-machinery",
         investment="0-50000000",
-        land_need="0-20",
+        land_need="0-15",
         message="A plant for sensors, 30 mu.",
         processing="y",
     )

@@ -319,3 +319,12 @@ def test_without_a_policy_in_force_the_page_says_so(app, client, monkeypatch):
     assert response.status_code == 200
     assert "No incentive policy is in force at the moment" in html
     assert "<table" not in html and ENQUIRE not in html
+
+
+def test_chinese_amounts_read_in_yi_yuan(client):
+    """亿元 from 1亿 up, 万元 below, as Chinese investors count; the hint's example too."""
+    html = unescape(page(client.get(estimator_url("zh", 150_000_000, "electronics", 30, 2))))
+    assert "<dd>1.5亿元</dd>" in html
+    assert "300万元" in html  # the land-intensity threshold, per mu
+    assert "例如200,000,000（2亿元）" in html
+    assert "150,000,000" not in html.split("<form", 1)[0]

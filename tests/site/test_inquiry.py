@@ -62,6 +62,25 @@ def test_bands_are_labelled_in_the_page_language(client):
     assert "¥5000万 – ¥1亿" in zh
 
 
+def land_options(html: str) -> list[str]:
+    select = html.split('id="land_need"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r"<option [^>]*>([^<]*)</option>", select)[1:]
+
+
+def test_land_bands_read_in_round_metric_figures_or_mu(client):
+    # Whole hectares, not mu converted with decimals (20 mu would read 1.33 ha).
+    assert land_options(page(client.get("/en/inquiry"))) == [
+        "Up to 1 ha", "1 ha – 3 ha", "3 ha – 10 ha", "10 ha – 20 ha", "20 ha or more",
+    ]  # fmt: skip
+    de = land_options(page(client.get("/de/inquiry")))
+    fr = land_options(page(client.get("/fr/inquiry")))
+    assert de == ["Bis 1 ha", "1 ha – 3 ha", "3 ha – 10 ha", "10 ha – 20 ha", "20 ha und mehr"]
+    assert fr[1:] == ["1\u202fha – 3\u202fha", "3\u202fha – 10\u202fha", "10\u202fha – 20\u202fha",
+                      "20\u202fha et plus"]  # fmt: skip
+    # Chinese readers keep their unit, in round figures too.
+    assert land_options(page(client.get("/zh/inquiry")))[1] == "15亩 – 45亩"
+
+
 def test_plot_from_the_link_is_shown_and_carried(client):
     html = page(client.get("/en/inquiry?plot=N-01"))
     assert 'name="plot" type="hidden" value="N-01"' in html
@@ -109,7 +128,7 @@ def test_inquiry_stored_and_both_emails_delivered(app, client, smtp_server):
             Decimal(100_000_000),
         )
         assert lead.investment_currency == "CNY"
-        assert (lead.land_need_min_mu, lead.land_need_max_mu) == (Decimal(20), Decimal(50))
+        assert (lead.land_need_min_mu, lead.land_need_max_mu) == (Decimal(15), Decimal(45))
         assert lead.language == "de"
         assert [p.code for p in lead.plots] == ["N-01"]
         contact = lead.primary_contact
@@ -171,9 +190,9 @@ def test_inquiry_stored_and_both_emails_delivered(app, client, smtp_server):
     assert "德国" in notification.subject and "Schmidt Sensorik GmbH" in notification.subject
     body = notification.body
     for expected in (
-        "Anna Schmidt",
+        "姓名: Anna Schmidt",  # staff read "Name", not the form's "Your name"
         "anna.schmidt@example.com",
-        "+49301234567",
+        "+49 30 1234567",  # grouped, as the number is read out
         "电子信息",
         "¥5000万 – ¥1亿",
         "N-01",
@@ -185,6 +204,7 @@ def test_inquiry_stored_and_both_emails_delivered(app, client, smtp_server):
         "We make pressure sensors",
     ):
         assert expected in body, expected
+    assert "您的" not in body
 
 
 def test_mail_down_keeps_lead_and_queues_emails_for_cron(app, client):
