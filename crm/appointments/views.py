@@ -208,11 +208,10 @@ def appointment_edit(appointment_id: int):
     ), status
 
 
-@bp.route("/appointments/<id:appointment_id>/cancel", methods=["POST"])
-@require("activity.create")
-def appointment_cancel(appointment_id: int):
-    appointment, lead = _appointment_for(appointment_id, "activity.create")
-    form = CancelForm()
+def _settle(appointment_id: int, form, act, done: str):
+    """A change on a visit's page from its small form: checked, the version matched, the rules
+    asked (act may refuse), saved; said in a flash either way, back on the visit's page."""
+    appointment, _lead = _appointment_for(appointment_id, "activity.create")
     back = redirect(url_for("crm.appointments.appointment", appointment_id=appointment.id))
     if not form.validate():
         for errors in form.errors.values():
@@ -222,38 +221,35 @@ def appointment_cancel(appointment_id: int):
         flash(_stale(), "error")
         return back
     try:
-        appointments.cancel(appointment, (form.reason.data or "").strip())
+        act(appointment)
     except Refused as refusal:
         flash(refusal.message, "error")
         return back
-    invitations.send(appointment, "cancel")
     if saved():
-        flash(gettext("Cancelled; the attendees are told."), "success")
+        flash(done, "success")
     else:
         flash(_stale(), "error")
     return back
+
+
+@bp.route("/appointments/<id:appointment_id>/cancel", methods=["POST"])
+@require("activity.create")
+def appointment_cancel(appointment_id: int):
+    form = CancelForm()
+
+    def cancel(appointment):
+        appointments.cancel(appointment, (form.reason.data or "").strip())
+        invitations.send(appointment, "cancel")
+
+    return _settle(appointment_id, form, cancel, gettext("Cancelled; the attendees are told."))
 
 
 @bp.route("/appointments/<id:appointment_id>/outcome", methods=["POST"])
 @require("activity.create")
 def appointment_outcome(appointment_id: int):
-    appointment, lead = _appointment_for(appointment_id, "activity.create")
     form = OutcomeForm()
-    back = redirect(url_for("crm.appointments.appointment", appointment_id=appointment.id))
-    if not form.validate():
-        for errors in form.errors.values():
-            flash(" ".join(str(e) for e in errors), "error")
-        return back
-    if not _version_matches(appointment, form):
-        flash(_stale(), "error")
-        return back
-    try:
+
+    def log(appointment):
         appointments.log_outcome(appointment, form.outcome.data.strip())
-    except Refused as refusal:
-        flash(refusal.message, "error")
-        return back
-    if saved():
-        flash(gettext("Outcome logged."), "success")
-    else:
-        flash(_stale(), "error")
-    return back
+
+    return _settle(appointment_id, form, log, gettext("Outcome logged."))
