@@ -202,25 +202,30 @@ def _permanent(exc: Exception) -> bool:
     return isinstance(exc, flask_mail.BadHeaderError | AttachmentGone)
 
 
+def try_once(item, deliver, *, name: str, permanent=lambda exc: False) -> bool:
+    """One attempt at something queued with attempts, next_attempt_at, status, last_error and
+    sent_at (an email, a WeCom message): sent, or due again after the backoff, or parked after
+    the last attempt or an error that retrying will not mend. The caller commits."""
+    now = utcnow()
+    item.attempts += 1
+    try:
+        deliver(item)
+    except Exception as exc:  # recorded on the item: one bad item never stops a run
+        item.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if item.attempts >= MAX_ATTEMPTS or permanent(exc):
+            item.status = "parked"
+        else:
+            item.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[item.attempts - 1])
+        # The error's type only: an SMTP refusal's text names the recipient (kept on the item).
+        log.warning("%s %s attempt %s failed: %s", name, item.id, item.attempts, type(exc).__name__)
+        return False
+    item.status, item.sent_at, item.last_error = "sent", now, None
+    return True
+
+
 def attempt(email: OutboxEmail) -> bool:
     """Try to send one email now; record the outcome on it. The caller commits."""
-    now = utcnow()
-    email.attempts += 1
-    try:
-        _deliver(email)
-    except Exception as exc:  # recorded on the email: one bad email never stops a run
-        email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if email.attempts >= MAX_ATTEMPTS or _permanent(exc):
-            email.status = "parked"
-        else:
-            email.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[email.attempts - 1])
-        # The error's type only: an SMTP refusal's text names the recipient (kept on the email).
-        log.warning("outbox %s attempt %s failed: %s", email.id, email.attempts, type(exc).__name__)
-        return False
-    email.status = "sent"
-    email.sent_at = now
-    email.last_error = None
-    return True
+    return try_once(email, _deliver, name="outbox", permanent=_permanent)
 
 
 def _next_due(ids: list[int] | None) -> OutboxEmail | None:

@@ -7,7 +7,6 @@ lives on Tencent's servers."""
 import json
 import logging
 import urllib.request
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -17,7 +16,7 @@ from core.code_names import code_name
 from core.extensions import db
 from core.models import Lead, Team, WebhookMessage
 from core.models.base import utcnow
-from core.outbox import BACKOFF_MINUTES, MAX_ATTEMPTS
+from core.outbox import try_once
 from core.urls import staff_lead_url
 
 log = logging.getLogger(__name__)
@@ -87,21 +86,7 @@ def _post(message: WebhookMessage) -> None:
 
 def attempt(message: WebhookMessage) -> bool:
     """Post one message now and record the outcome on it; the caller commits."""
-    now = utcnow()
-    message.attempts += 1
-    try:
-        _post(message)
-    except Exception as exc:  # recorded on the message: one bad robot never stops a run
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = "parked"
-        else:
-            wait = BACKOFF_MINUTES[message.attempts - 1]
-            message.next_attempt_at = now + timedelta(minutes=wait)
-        log.warning("webhook %s attempt %s failed: %s", message.id, message.attempts, type(exc))
-        return False
-    message.status, message.sent_at, message.last_error = "sent", now, None
-    return True
+    return try_once(message, _post, name="webhook")
 
 
 def send_due(limit: int = 200) -> tuple[int, int]:
