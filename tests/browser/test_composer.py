@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, set_staff_language, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, set_staff_language, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +73,7 @@ def test_an_officer_answers_from_the_composer(new_page, bureau, mailbox, axe, la
     expect(body).to_have_value(re.compile(r"^Guten Tag Anna Müller,"))
     expect(body).to_have_value(re.compile(r"> wie groß ist das Grundstück B-12\?"))
     expect(subject).to_have_value("Re: Grundstück B-12")
+    settled(page)
     page.get_by_label(t("Language of the email")).select_option("en")
     expect(body).to_have_value(re.compile(r"^Dear Anna Müller,"))
     assert page.evaluate("window.stayedOnThePage") is True
