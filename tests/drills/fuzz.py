@@ -38,6 +38,7 @@ PLAUSIBLE = {
     "number": "12",
     "date": "2026-12-01",
     "datetime-local": "2026-12-01T10:00",
+    "time": "10:00",
     "url": "https://example.com/",
     "password": "correct horse battery",
 }
