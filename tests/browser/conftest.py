@@ -4,7 +4,6 @@ import importlib.util
 import json
 import os
 import threading
-import weakref
 from pathlib import Path
 
 import pytest
@@ -218,15 +217,11 @@ def _describe(violations: list[dict]) -> str:
 def axe():
     """check(page, what): run axe-core's WCAG 2.2 AA rules on the page; zero violations."""
     source = AXE_SOURCE.read_text(encoding="utf-8")
-    prepared = weakref.WeakSet()  # the contexts that load axe into each page they open
 
     def check(page, what: str = "") -> None:
-        # Evaluated through the DevTools protocol, which the site's CSP does not govern. A context
-        # checked once is likely checked again: from then on its pages get axe as they open,
-        # which costs the browser less than evaluating 650 kB through the protocol each time.
-        if page.context not in prepared:
-            page.context.add_init_script(source)
-            prepared.add(page.context)
+        # Evaluated through the DevTools protocol, which the site's CSP does not govern, and only
+        # into a page about to be checked: parsing axe costs a page 0.17 CPU-s, and a journey
+        # walks through more pages than it checks.
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.evaluate(source)
         # Only the violations are asked for: axe then leaves out the node details of passes and
