@@ -62,9 +62,11 @@ def test_french_investor_finds_the_park_on_a_phone(new_page, park, axe):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_location_contact_and_service_pages_are_accessible(new_page, park, axe, lang):
+def test_location_and_planned_plot_pages_are_accessible(new_page, park, axe, lang):
+    """The contact, one-stop and plot pages are checked with every page type
+    (tests/browser/test_accessibility.py); these two are this feature's own."""
     page = new_page(viewport=DESKTOP)
-    for path in ("location", "contact", "one-stop-service", "land/NX-03", "land/N-01"):
+    for path in ("location", "land/NX-03"):
         response = page.goto(f"/{lang}/{path}")
         assert response.status == 200, path
         axe(page, f"{path} ({lang})")
