@@ -244,8 +244,21 @@ def assert_no_traceback(caplog) -> None:
 LANGS = st.sampled_from(sorted(PUBLIC_LANGUAGES))
 
 
-def fuzz_form(client, data, page: str, action: str, method: str = "POST"):
-    html = client.get(page).get_data(as_text=True)  # fresh tokens: a case is a new visit
-    baseline, _files = read_form(html, action, page)
+def fuzz_form(client, data, page: str, action: str, method: str = "POST", read=None):
+    """One case against the form on page. read (a dict, with Flask's test client): the form and
+    the session (its CSRF secret) of the first visit to each page, kept there, so a case is a
+    new visitor in that session rather than a page load (which cost more than the case). Without
+    it (a remote target) each case loads the page."""
+    if read is None:
+        html = client.get(page).get_data(as_text=True)  # fresh tokens: a case is a new visit
+        baseline, _files = read_form(html, action, page)
+    else:
+        if page not in read:
+            baseline, _files = read_form(client.get(page).get_data(as_text=True), action, page)
+            with client.session_transaction() as session:
+                read[page] = baseline, dict(session)
+        baseline, kept = read[page]
+        with client.session_transaction() as session:
+            session.update(kept)
     case = data.draw(cases(baseline))
     assert_no_server_error(send(client, method, action, case), case)

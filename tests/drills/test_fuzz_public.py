@@ -51,25 +51,33 @@ def visitor(fuzzed):
     return fuzzed.test_client
 
 
+@pytest.fixture
+def forms():
+    """The forms read so far and their sessions (tests/drills/fuzz.py fuzz_form); a remote
+    target's visitors load each page instead."""
+    return None if TARGET else {}
+
+
 @FUZZ
 @given(data=st.data(), lang=LANGS)
-def test_inquiry_form(visitor, data, lang):
+def test_inquiry_form(visitor, forms, data, lang):
     # A plot asked about, or a land search that found nothing (the hidden need field).
     query = data.draw(st.sampled_from(["plot=N-02", "need=zone%3Dsouth%26min_ha%3D50"]))
-    fuzz_form(visitor(), data, f"/{lang}/inquiry?{query}", f"/{lang}/inquiry")
+    fuzz_form(visitor(), data, f"/{lang}/inquiry?{query}", f"/{lang}/inquiry", read=forms)
 
 
 @pytest.mark.skipif(not EVENT, reason="set FUZZ_EVENT to an event published on the target")
 @FUZZ
 @given(data=st.data(), lang=LANGS)
-def test_event_landing_form(visitor, data, lang):
-    fuzz_form(visitor(), data, f"/{lang}/events/{EVENT}", f"/{lang}/inquiry")
+def test_event_landing_form(visitor, forms, data, lang):
+    fuzz_form(visitor(), data, f"/{lang}/events/{EVENT}", f"/{lang}/inquiry", read=forms)
 
 
 @FUZZ
 @given(data=st.data(), lang=LANGS)
-def test_portal_sign_in_form(visitor, data, lang):
-    fuzz_form(visitor(), data, f"/{lang}/portal/sign-in", f"/{lang}/portal/sign-in")
+def test_portal_sign_in_form(visitor, forms, data, lang):
+    page = f"/{lang}/portal/sign-in"
+    fuzz_form(visitor(), data, page, page, read=forms)
 
 
 @pytest.fixture
@@ -84,17 +92,17 @@ def portal_client(fuzzed):
 @pytest.mark.skipif(bool(TARGET), reason="needs a signed-in portal session: drilled locally only")
 @FUZZ
 @given(data=st.data(), lang=LANGS)
-def test_portal_referral_form(portal_client, data, lang):
+def test_portal_referral_form(portal_client, forms, data, lang):
     page = f"/{lang}/portal/referrals/new"
-    fuzz_form(portal_client, data, page, page)
+    fuzz_form(portal_client, data, page, page, read=forms)
 
 
 @FUZZ
 @given(data=st.data(), lang=LANGS)
-def test_estimator_and_land_filters(visitor, data, lang):
+def test_estimator_and_land_filters(visitor, forms, data, lang):
     client = visitor()
     page = data.draw(st.sampled_from([f"/{lang}/incentives/estimator", f"/{lang}/land"]))
-    fuzz_form(client, data, page, page, method="GET")
+    fuzz_form(client, data, page, page, method="GET", read=forms)
 
 
 # -- addresses: every public route's variable parts --------------------------------------------
