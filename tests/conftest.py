@@ -1,6 +1,7 @@
 """Shared fixtures: one app per session (per xdist worker), a clean database per test, on SQLite
 or PostgreSQL."""
 
+import gc
 import os
 import re
 import shutil
@@ -92,6 +93,9 @@ def make_config(tmp_path, **overrides) -> dict:
 
 
 def pytest_configure(config):
+    # A test makes and drops objects by the hundred thousand around a long-lived app: collecting
+    # less often spends less of the run in the garbage collector (tests/crm: 113 → 109 CPU-s).
+    gc.set_threshold(100_000, 50, 100)
     if TEST_DATABASE_URL and WORKER:  # made anew each run: no tables left by another branch
         create_database(TEST_DATABASE_URL)
 

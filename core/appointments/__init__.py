@@ -81,8 +81,9 @@ def _check_time(starts_at: datetime, minutes: int) -> None:
 
 
 def _set_attendees(appointment: Appointment, user_ids, contact_ids) -> tuple[list, list]:
-    """Attendees become exactly these; returns (added, removed) Attendee rows."""
-    wanted = {("u", i) for i in user_ids} | {("c", i) for i in contact_ids}
+    """Attendees become exactly these (None: nobody of that kind); returns (added, removed)
+    Attendee rows."""
+    wanted = {("u", i) for i in user_ids or ()} | {("c", i) for i in contact_ids or ()}
     current = {
         ("u" if a.user_id else "c", a.user_id or a.contact_id): a for a in appointment.attendees
     }

@@ -222,6 +222,18 @@ def test_bad_input_is_explained_never_a_500(app, client, cast, lead_id, fields, 
         assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
 
 
+@pytest.mark.parametrize("empty", ["", "\x00"])
+def test_an_empty_attendee_choice_invites_nobody_of_that_kind(app, client, cast, lead_id, empty):
+    """Found by the fuzz drill: an empty value (a NUL is cleaned to one) left the field without
+    data and the visit could not be saved (a 500)."""
+    token = as_user(app, client, cast.officer)
+    response = schedule(app, client, token, lead_id, in_days(3), contacts=[empty], staff=[empty])
+    assert response.status_code == 302
+    with app.app_context():
+        (appointment,) = db.session.scalars(select(Appointment)).all()
+        assert appointment.attendees == []
+
+
 def test_outcome_once_it_happened_on_the_same_record_and_the_timeline(app, client, cast, lead_id):
     token = as_user(app, client, cast.officer)
     schedule(app, client, token, lead_id, in_days(2))

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from core.i18n import PUBLIC_LANGUAGES
 
-# FUZZ_CASES per form: `make test` 120, `make drill` (and CI once, on PostgreSQL) 500. The cases
+# FUZZ_CASES per form: `make test` 60, `make drill` (and CI once, on PostgreSQL) 500. The cases
 # differ from run to run, so the runs add up to far more than one run holds; a failure prints the
 # blob that replays it (@reproduce_failure).
-CASES = int(os.environ.get("FUZZ_CASES", "120"))
+CASES = int(os.environ.get("FUZZ_CASES", "60"))
 FUZZ = settings(
     max_examples=CASES,
     deadline=None,
