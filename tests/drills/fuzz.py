@@ -244,21 +244,27 @@ def assert_no_traceback(caplog) -> None:
 LANGS = st.sampled_from(sorted(PUBLIC_LANGUAGES))
 
 
+def form_once(client, read: dict, page: str, action: str) -> list:
+    """The form on page as read on the first visit to it, kept in read with that visit's session
+    (its CSRF secret), which the (new) Flask test client is given: a case is a new visitor in
+    that session rather than a page load, which cost more than the case."""
+    if page not in read:
+        baseline, _files = read_form(client.get(page).get_data(as_text=True), action, page)
+        with client.session_transaction() as session:
+            read[page] = baseline, dict(session)
+    baseline, kept = read[page]
+    with client.session_transaction() as session:
+        session.update(kept)
+    return baseline
+
+
 def fuzz_form(client, data, page: str, action: str, method: str = "POST", read=None):
-    """One case against the form on page. read (a dict, with Flask's test client): the form and
-    the session (its CSRF secret) of the first visit to each page, kept there, so a case is a
-    new visitor in that session rather than a page load (which cost more than the case). Without
-    it (a remote target) each case loads the page."""
+    """One case against the form on page; with read, from the form read once (form_once).
+    Without it (a remote target) each case loads the page."""
     if read is None:
         html = client.get(page).get_data(as_text=True)  # fresh tokens: a case is a new visit
         baseline, _files = read_form(html, action, page)
     else:
-        if page not in read:
-            baseline, _files = read_form(client.get(page).get_data(as_text=True), action, page)
-            with client.session_transaction() as session:
-                read[page] = baseline, dict(session)
-        baseline, kept = read[page]
-        with client.session_transaction() as session:
-            session.update(kept)
+        baseline = form_once(client, read, page, action)
     case = data.draw(cases(baseline))
     assert_no_server_error(send(client, method, action, case), case)

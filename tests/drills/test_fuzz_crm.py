@@ -14,7 +14,7 @@ from core import notifications
 from core.events import load_events
 from core.extensions import db, limiter
 from core.models import Event, InboundMail, User
-from tests.drills.fuzz import FUZZ, assert_no_server_error, assert_no_traceback, cases, read_form
+from tests.drills.fuzz import FUZZ, assert_no_server_error, assert_no_traceback, cases, form_once
 from tests.drills.fuzz import send as send_case
 from tests.factories import make_cast, make_lead, sign_in_as, two_signed_projects
 
@@ -91,8 +91,8 @@ def world(app, monkeypatch, caplog):
             "team": cast.team_a,
             "notice": notice.id,
         }
-    # The signed-in session and the form, read once per form: every case starts from them. The
-    # page (a lead's, with its timeline) cost three times what the case it fed did.
+    # The form and its signed-in session, read once (fuzz.form_once): a lead's page, with its
+    # timeline, cost three times what the case it fed did.
     yield app, cast, ids, {}
     assert_no_traceback(caplog)
 
@@ -105,19 +105,14 @@ def world(app, monkeypatch, caplog):
 def test_crm_form(world, who, page, action, method, data):
     app, cast, ids, read = world
     template, page, action = action, page.format(**ids), action.format(**ids)
-    if not read:
-        client = app.test_client()
-        if who:
-            with app.app_context():
-                sign_in_as(client, getattr(cast, who))
-        form, _files = read_form(client.get(page).get_data(as_text=True), action, page)
-        filled = FILLED.get(template, {})
-        read["form"] = [(name, filled.get(name, value)) for name, value in form]
-        with client.session_transaction() as session:  # the CSRF token's secret is in it
-            read["session"] = dict(session)
     client = app.test_client()  # a case's answer (a flash, a sign-out) stays with its client
-    with client.session_transaction() as session:
-        session.update(read["session"])
-    case = data.draw(cases(read["form"]))
+    if who and not read:
+        with app.app_context():
+            sign_in_as(client, getattr(cast, who))
+    filled = FILLED.get(template, {})
+    form = [
+        (name, filled.get(name, value)) for name, value in form_once(client, read, page, action)
+    ]
+    case = data.draw(cases(form))
     headers = {"Accept": data.draw(st.sampled_from(["text/html", "application/json", "*/*"]))}
     assert_no_server_error(send_case(client, method, action, case, headers=headers), case)
