@@ -11,6 +11,7 @@ import yaml
 from flask import current_app
 from PIL import Image, ImageDraw, ImageFont
 
+from core.content import read_yaml
 from core.i18n import PUBLIC_LANGUAGES
 
 DEFAULT_WIDTHS = (480, 960, 1440)
@@ -74,7 +75,7 @@ class ImageLibrary:
         if not path.exists():
             return {}
         try:
-            entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("images") or {}
+            entries = (read_yaml(path.read_text(encoding="utf-8")) or {}).get("images") or {}
         except yaml.YAMLError as exc:
             raise ImageError(f"{path}: {exc}") from exc
         for key, entry in entries.items():

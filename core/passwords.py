@@ -10,9 +10,14 @@ from flask_babel import lazy_gettext as _l
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_LENGTH = 12
 MAX_LENGTH = 1000
-# Sentinel hash checked when the account is unknown, so timing does not reveal which emails exist.
-_DUMMY = _hasher.hash("not-a-real-password-for-timing")
 COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
+
+
+@cache
+def _dummy() -> str:
+    """Sentinel hash checked when the account is unknown, so timing does not reveal which emails
+    exist. Made at the first sign-in, not at import: every `flask` command and worker paid it."""
+    return _hasher.hash("not-a-real-password-for-timing")
 
 
 def hash_password(password: str) -> str:
@@ -21,7 +26,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        return _hasher.verify(stored or _dummy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -41,7 +41,6 @@ TEST_DATABASE_URL = worker_url(os.environ.get("TEST_DATABASE_URL"))
 # argon2id with the least work it allows: the production cost (by design ~0.1 s a hash, far more
 # under load) made sign-in tests and the sign-in fuzz drill most of their run time.
 passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-passwords._DUMMY = passwords._hasher.hash("not-a-real-password-for-timing")
 # Every public page, without its language prefix.
 PAGES = [
     "/",
