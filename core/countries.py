@@ -4,7 +4,6 @@ import unicodedata
 from functools import lru_cache
 
 from babel import Locale
-from pypinyin import lazy_pinyin
 
 from core.i18n import current_language
 
@@ -27,6 +26,8 @@ OFFICIAL_NAMES = {
 def _sort_key(name: str, lang: str) -> str:
     """Alphabetical the reader's way: pinyin for Chinese, accents ignored elsewhere."""
     if lang == "zh":
+        from pypinyin import lazy_pinyin  # its dictionaries load once a Chinese list is sorted
+
         return " ".join(lazy_pinyin(name))
     folded = unicodedata.normalize("NFKD", name)
     return "".join(c for c in folded if not unicodedata.combining(c)).casefold()

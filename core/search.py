@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import phonenumbers
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select
 
 from core.code_names import code_name_for, lead_id_of_code
@@ -55,7 +54,10 @@ def phone_forms(phone: str | None, country: str | None) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _pinyin(run: str) -> tuple[str, str]:
-    # pypinyin costs ~0.1 ms a call and places and brands repeat (a migration, an import).
+    # pypinyin costs ~0.1 ms a call and places and brands repeat (a migration, an import). Its
+    # import waits for the first Chinese name: its dictionaries cost every process 0.6 s.
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(lazy_pinyin(run)), "".join(lazy_pinyin(run, style=Style.FIRST_LETTER))
 
 

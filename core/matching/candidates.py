@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from rapidfuzz import fuzz
 
 from core.matching.scoring import CLOSE_BRAND, Firm, Verdict, compare
-from core.matching.segmenting import PLACE_WORDS, fold_german, is_trade_word
+from core.matching.segmenting import fold_german, is_trade_word, place_words
 
 # A piece of a brand shared by more firms than this says little: it is not used to block.
 # Exact keys (e-mail, phone, the whole brand) always are.
@@ -100,7 +100,7 @@ def file_by_keys(firm: Firm, keys: Iterable[str]) -> Firm:
     brands = []
     for key in keys:
         words = [w for w in key.split() if len(w) > 1 and not w.isdigit()]
-        places = frozenset(w for w in words if w in PLACE_WORDS and len(words) > 2)
+        places = frozenset(w for w in words if w in place_words() and len(words) > 2)
         brand = [w for w in words if w not in places and not is_trade_word(w)]
         if not brand and places:
             brand, places = [w for w in words if w in places], frozenset()

@@ -3,9 +3,7 @@
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-
-from pypinyin import lazy_pinyin
+from functools import cache, cached_property, lru_cache
 
 from core.matching.dictionary import (
     BUSINESS_WORDS_ZH,
@@ -43,11 +41,18 @@ def fold_german(word: str) -> str:
 
 @lru_cache(maxsize=65536)
 def pinyin(text: str) -> str:
-    # pypinyin costs ~40 µs a call; brands and places repeat, so each is converted once.
+    # pypinyin costs ~40 µs a call; brands and places repeat, so each is converted once. It is
+    # imported here, not at the top: reading its dictionaries took a third of the app's start,
+    # which every `flask` command and worker paid whether it cut a name or not.
+    from pypinyin import lazy_pinyin
+
     return PLACE_PINYIN.get(text) or "".join(lazy_pinyin(text))
 
 
-PLACE_WORDS = frozenset(pinyin(p) for p in PLACES_ZH) | LATIN_PLACES_EXTRA
+@cache
+def place_words() -> frozenset[str]:
+    """Every known place as one word: Chinese places in pinyin, Latin ones as written."""
+    return frozenset(pinyin(p) for p in PLACES_ZH) | LATIN_PLACES_EXTRA
 
 
 @dataclass(frozen=True)
@@ -169,12 +174,13 @@ def segment_latin(name: str) -> NameParts:
     places: set[str] = set()
     trades: set[str] = set()
     brand: list[str] = []
+    known_places = place_words()
     for i, word in enumerate(words):
         if word.isdigit() or word in LEGAL_FORMS_LATIN or word in ("und", "and", "et", "of"):
             continue
         if len(word) == 1:
             continue  # "S.A.R.L.", "S.p.A.", "B.V." in pieces
-        if word in PLACE_WORDS and (brand or i > 0 or len(words) > 2):
+        if word in known_places and (brand or i > 0 or len(words) > 2):
             places.add(word)
         elif is_trade_word(word):
             concept = LATIN_TRADES.get(word) or LATIN_TRADES.get(fold_german(word)) or word
