@@ -68,7 +68,7 @@ format: install
 test: catalogs lint
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
-# The fuzz drills alone, deep: 500 cases a form (make test runs 120, different ones each run).
+# The fuzz drills alone, deep: 500 cases a form (make test runs 60, different ones each run).
 drill: catalogs
 	FUZZ_CASES=$(or $(FUZZ_CASES),500) env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal tests/drills
 

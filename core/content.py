@@ -21,7 +21,7 @@ DATA_FILES = (
 # A policy being written has indicative figures; an adopted one cites its document.
 POLICY_STATUSES = ("draft", "adopted", "superseded")
 # libyaml's parser where PyYAML was built with it (its wheels are): the pure-Python one took
-# most of the app's start-up (0.6 of 2 s), paid by every gunicorn worker and `flask` command.
+# 0.6 s of the app's start-up, paid by every gunicorn worker and `flask` command.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

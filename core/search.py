@@ -55,7 +55,7 @@ def phone_forms(phone: str | None, country: str | None) -> list[str]:
 @lru_cache(maxsize=65536)
 def _pinyin(run: str) -> tuple[str, str]:
     # pypinyin costs ~0.1 ms a call and places and brands repeat (a migration, an import). Its
-    # import waits for the first Chinese name: its dictionaries cost every process 0.6 s.
+    # import waits for the first Chinese name (core.matching.segmenting.pinyin says why).
     from pypinyin import Style, lazy_pinyin
 
     return "".join(lazy_pinyin(run)), "".join(lazy_pinyin(run, style=Style.FIRST_LETTER))

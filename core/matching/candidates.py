@@ -98,9 +98,10 @@ def file_by_keys(firm: Firm, keys: Iterable[str]) -> Firm:
     that indexing many leads does not cut every name again: the brand is what is neither place
     nor trade. Its names are still cut when it is compared."""
     brands = []
+    known_places = place_words()
     for key in keys:
         words = [w for w in key.split() if len(w) > 1 and not w.isdigit()]
-        places = frozenset(w for w in words if w in place_words() and len(words) > 2)
+        places = frozenset(w for w in words if w in known_places and len(words) > 2)
         brand = [w for w in words if w not in places and not is_trade_word(w)]
         if not brand and places:
             brand, places = [w for w in words if w in places], frozenset()

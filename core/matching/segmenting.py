@@ -42,7 +42,7 @@ def fold_german(word: str) -> str:
 @lru_cache(maxsize=65536)
 def pinyin(text: str) -> str:
     # pypinyin costs ~40 µs a call; brands and places repeat, so each is converted once. It is
-    # imported here, not at the top: reading its dictionaries took a third of the app's start,
+    # imported here, not at the top: reading its dictionaries took 0.7 s of the app's start,
     # which every `flask` command and worker paid whether it cut a name or not.
     from pypinyin import lazy_pinyin
 
