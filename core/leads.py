@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import selectinload
 
 from core import notifications, search
 from core.code_names import assign_code_name
@@ -221,17 +220,38 @@ def rule_team(language: str | None, industry: str | None) -> int | None:
     return None
 
 
-def _firm(lead: Lead) -> Firm:
+def _firm(lead, contacts=None) -> Firm:
+    """The matcher's view of a lead (or of a row of its columns with its contacts' (email,
+    phone) pairs: candidates are compared without loading them as leads)."""
+    if contacts is None:
+        contacts = [(c.email, c.phone) for c in lead.contacts]
     latin = lead.company_name_latin if lead.company_name_latin != lead.company_name else ""
-    phones = (normalise_phone(c.phone, lead.country) for c in lead.contacts if c.phone)
+    phones = (normalise_phone(phone, lead.country) for _, phone in contacts if phone)
     return Firm(
         lead.company_name or "",
         latin or "",
         lead.country,
-        tuple(normalise_email(c.email) for c in lead.contacts if c.email),
+        tuple(normalise_email(email) for email, _ in contacts if email),
         tuple(filter(None, phones)),
         lead.id,
     )
+
+
+def _candidate_firms(ids: set[int], active) -> list[Firm]:
+    """The candidates as the matcher sees them, read as rows: most are set aside, and a lead
+    with its contacts loaded cost several times its comparison."""
+    rows = db.session.execute(
+        select(Lead.id, Lead.company_name, Lead.company_name_latin, Lead.country)
+        .where(*active, Lead.id.in_(ids))
+        .order_by(Lead.id)
+    ).all()
+    contacts: dict[int, list] = {row.id: [] for row in rows}
+    found = select(Contact.lead_id, Contact.email, Contact.phone).where(
+        Contact.lead_id.in_(contacts)
+    )
+    for lead_id, email, phone in db.session.execute(found.order_by(Contact.id)):
+        contacts[lead_id].append((email, phone))
+    return [_firm(row, contacts[row.id]) for row in rows]
 
 
 def _candidate_ids(firm: Firm, active) -> set[int]:
@@ -267,19 +287,16 @@ def possible_duplicates(lead: Lead, limit: int = 5) -> list[tuple[Lead, list[dic
     firm = _firm(lead)
     active = (Lead.id != lead.id, Lead.merged_into_id.is_(None), Lead.anonymised_at.is_(None))
     ids = _candidate_ids(firm, active)
+    if not ids:
+        return []
     distinct = all_known_different()
     found = []
-    if ids:
-        others = db.session.scalars(
-            select(Lead).where(*active, Lead.id.in_(ids)).options(selectinload(Lead.contacts))
-        ).all()
-        for other in others:
-            verdict = compare(firm, _firm(other), known_different=distinct)
-            if verdict.outcome in (MERGE, SUGGEST):
-                reasons = [r.as_dict() for r in verdict.reasons]
-                found.append((other, reasons, verdict.score))
+    for other in _candidate_firms(ids, active):
+        verdict = compare(firm, other, known_different=distinct)
+        if verdict.outcome in (MERGE, SUGGEST):
+            found.append((other.ref, [r.as_dict() for r in verdict.reasons], verdict.score))
     found.sort(key=lambda item: -item[2])
-    return found[:limit]
+    return [(db.session.get(Lead, ref), reasons, score) for ref, reasons, score in found[:limit]]
 
 
 def flag_duplicates(lead: Lead) -> list[DuplicateCandidate]:

@@ -108,6 +108,9 @@ def normalise_email(email: str | None) -> str | None:
     return email.strip().lower() if email else None
 
 
+# Kept per (number, country): a new lead's candidates bring the same stored numbers again and
+# again, and parsing one cost more than comparing the two firms.
+@lru_cache(maxsize=8192)
 def normalise_phone(phone: str | None, country: str | None = None) -> str | None:
     """E.164 if the number parses (with the country as a hint), else None."""
     if not phone:
