@@ -46,6 +46,9 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGS = ("zh", "en", "de", "fr")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 780}
+# REVIEW_SHOTS=<folder>: the layout tests leave a picture of each page they measure there, for a
+# person to look at (the tests assert the layout themselves); unset, none is taken.
+REVIEW_SHOTS = os.environ.get("REVIEW_SHOTS")
 # CI sets this: a machine without a browser must fail the run, not pass it with skips.
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 PROCESSING_CONSENT = (
@@ -215,6 +218,14 @@ def new_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+def review_shot(target, name: str, **options) -> None:
+    """A screenshot of a page or an element into REVIEW_SHOTS as <name>.png, when it is set."""
+    if REVIEW_SHOTS:
+        folder = Path(REVIEW_SHOTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        target.screenshot(path=str(folder / f"{name}.png"), **options)
 
 
 def _describe(violations: list[dict]) -> str:

@@ -4,17 +4,14 @@ week view, and the personal calendar feed fetched by its secret address without 
 parsed with icalendar; axe-core finds nothing on any of these pages."""
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 
-from tests.browser.conftest import DESKTOP, set_staff_language, sign_in
+from tests.browser.conftest import DESKTOP, review_shot, set_staff_language, sign_in
 
 pytestmark = pytest.mark.browser
-
-SHOTS = Path("/tmp/appointments")
 
 
 def officers_lead(app, cast) -> int:
@@ -52,7 +49,6 @@ def test_an_officer_schedules_a_site_visit_and_subscribes_to_it(new_page, bureau
     page.get_by_role("link", name=t("Schedule a visit or meeting")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Schedule a visit or meeting"))
     axe(page, "scheduling form")
-    SHOTS.mkdir(parents=True, exist_ok=True)
 
     berlin = ZoneInfo("Europe/Berlin")
     day = (datetime.now(berlin) + timedelta(days=4)).date()
@@ -64,7 +60,7 @@ def test_an_officer_schedules_a_site_visit_and_subscribes_to_it(new_page, bureau
     page.get_by_label(t("Agenda"), exact=False).fill("1. Plot A-03\n2. Test hall")
     expect(page.get_by_label("Petra Keller <petra@keller.example>")).to_be_checked()
     expect(page.get_by_label("chen")).to_be_checked()  # the liaison leader
-    page.screenshot(path=SHOTS / "form.png", full_page=True)
+    review_shot(page, "appointment-form", full_page=True)
     page.get_by_role("button", name=t("Save and send the invitations")).click()
 
     heading = page.get_by_role("heading", level=1)
@@ -80,7 +76,7 @@ def test_an_officer_schedules_a_site_visit_and_subscribes_to_it(new_page, bureau
     expect(facts).to_contain_text(t("%(time)s Beijing time", time="").strip() or "Beijing")
     expect(facts).to_contain_text(beijing.strftime("%H:%M"))
     axe(page, "the visit's page")
-    page.screenshot(path=SHOTS / "visit.png", full_page=True)
+    review_shot(page, "appointment-visit", full_page=True)
 
     # The investor's invitation: a calendar the icalendar parser reads, a REQUEST for 10:00 Berlin.
     page.wait_for_timeout(200)
@@ -102,7 +98,7 @@ def test_an_officer_schedules_a_site_visit_and_subscribes_to_it(new_page, bureau
     expect(page.get_by_role("heading", level=1)).to_have_text(t("My week"))
     expect(page.get_by_role("link", name=f"{t('Site visit')}: Plot A-03")).to_be_visible()
     axe(page, "the week view")
-    page.screenshot(path=SHOTS / "week.png", full_page=True)
+    review_shot(page, "appointment-week", full_page=True)
 
     page.get_by_role("link", name=t("Subscribe in your calendar app")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t("My calendar feed"))

@@ -1,16 +1,13 @@
 """Screens made for work at 1440×900: rows per screen on the lead list, the board's seven
-columns, linked cards and a refused move in view; screenshots under /tmp/density/ for review."""
-
-from pathlib import Path
+columns, linked cards and a refused move in view; pictures for review with REVIEW_SHOTS set."""
 
 import pytest
 
-from tests.browser.conftest import enter_signed_in, set_staff_language
+from tests.browser.conftest import enter_signed_in, review_shot, set_staff_language
 
 pytestmark = pytest.mark.browser
 
 WIDE = {"width": 1440, "height": 900}
-SHOTS = Path("/tmp/density")
 STAGES = ("new", "contacted", "qualified", "site_visit", "negotiation", "signed", "lost")
 COMPANIES = (
     ("苏州恒力精密机械有限公司", "Suzhou Hengli Precision Machinery Co., Ltd."),
@@ -65,8 +62,7 @@ def test_the_lead_list_shows_twenty_rows_at_1440_by_900(new_page, bureau, axe, l
     _leads(server, cast, 60)
     page, t = _officer_page(new_page, server, cast, lang)
     page.goto("/crm/leads")
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"leads-{lang}.png"))
+    review_shot(page, f"leads-{lang}")
     figures = page.evaluate(
         """() => {
             const rows = [...document.querySelectorAll('.lead-table tbody tr')];
@@ -126,8 +122,7 @@ def test_the_board_shows_seven_stages_opens_a_lead_and_shows_a_refused_move(
     ids = _leads(server, cast, 70, STAGES)
     page, t = _officer_page(new_page, server, cast, lang)
     page.goto("/crm/board")
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"board-{lang}.png"))
+    review_shot(page, f"board-{lang}")
     columns = page.locator(".board-column")
     assert columns.count() == 7
     for index in range(7):
@@ -157,14 +152,14 @@ def test_the_board_shows_seven_stages_opens_a_lead_and_shows_a_refused_move(
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text(t("Contacted"))
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"board-refused-{lang}.png"))
+    review_shot(page, f"board-refused-{lang}")
     axe(page, f"board with a refused move ({lang})")
 
     # A card opens its lead.
     name = card.locator(".board-card-title a").inner_text()
     card.locator(".board-card-title a").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
-    page.screenshot(path=str(SHOTS / f"lead-{lang}.png"), full_page=False)
+    review_shot(page, f"lead-{lang}", full_page=False)
     axe(page, f"lead page ({lang})")
 
     # The quick filter narrows the board by a piece of the name.
@@ -197,8 +192,7 @@ def test_project_and_dashboard_open_on_a_summary(new_page, bureau, axe, lang):
     index.get_by_role("link", name=t("Approval steps")).click()
     expect(page).to_have_url(f"{server.url}/crm/projects/{project_id}#approvals-title")
     assert page.locator("#approvals-title").bounding_box()["y"] < WIDE["height"]
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"project-{lang}.png"))
+    review_shot(page, f"project-{lang}")
     axe(page, f"project ({lang})")
 
     page.goto("/crm/dashboard")
@@ -206,7 +200,7 @@ def test_project_and_dashboard_open_on_a_summary(new_page, bureau, axe, lang):
     assert tiles.count() >= 2
     assert tiles.first.bounding_box()["y"] < page.locator("#targets-title").bounding_box()["y"]
     assert tiles.first.bounding_box()["y"] + 80 < WIDE["height"], "the tiles come first"
-    page.screenshot(path=str(SHOTS / f"dashboard-{lang}.png"))
+    review_shot(page, f"dashboard-{lang}")
     axe(page, f"dashboard ({lang})")
 
 
@@ -235,7 +229,6 @@ def test_the_follow_up_list_is_compact(new_page, bureau, axe, lang):
     assert rows.count() >= 30
     height = max(rows.nth(i).bounding_box()["height"] for i in range(rows.count()))
     print(f"follow-up {lang}: rows {height} px, {WIDE['height'] / height:.1f} a screen")
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"follow-up-{lang}.png"))
+    review_shot(page, f"follow-up-{lang}")
     assert WIDE["height"] / height >= 20
     axe(page, f"follow-up ({lang})")

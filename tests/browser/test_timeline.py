@@ -2,15 +2,13 @@
 names, one entry per event, a folded email opened, a filter used; axe-core finds nothing."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, enter_signed_in, set_staff_language
+from tests.browser.conftest import DESKTOP, enter_signed_in, review_shot, set_staff_language
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/timeline")
 LETTER = (
     "Sehr geehrte Frau Keller,\n\nvielen Dank für Ihr Interesse.\n\n"
     "Gern zeigen wir Ihnen die Grundstücke.\n\nMit freundlichen Grüßen\n"
@@ -99,17 +97,16 @@ def test_the_timeline_reads_in_sentences(new_page, bureau, axe, lang):
     expect(full).to_contain_text("Mit freundlichen Grüßen")
     expect(full).to_be_visible()
     axe(page, f"lead timeline ({lang})")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator("section.timeline").screenshot(path=SHOTS / f"timeline-{lang}.png")
+    review_shot(page.locator("section.timeline"), f"timeline-{lang}")
 
     filters = page.get_by_role("navigation", name=t("Show in the timeline"))
     filters.get_by_role("link", name=t("Stages")).click()
     expect(timeline.locator("> li")).to_have_count(4)
     expect(filters.get_by_role("link", name=t("Stages"))).to_have_attribute("aria-current", "true")
     axe(page, f"lead timeline, stages only ({lang})")
-    page.locator("section.timeline").screenshot(path=SHOTS / f"timeline-stages-{lang}.png")
+    review_shot(page.locator("section.timeline"), f"timeline-stages-{lang}")
 
     filters.get_by_role("link", name=t("Full audit trail")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Audit trail"))
     axe(page, f"lead audit trail ({lang})")
-    page.screenshot(path=SHOTS / f"audit-{lang}.png", full_page=True)
+    review_shot(page, f"audit-{lang}", full_page=True)
