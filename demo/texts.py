@@ -131,7 +131,7 @@ def _chinese(rng: random.Random, industry: str, taken: set[str], pool: Pool) -> 
     latin = f"{city_py} {brand_py} {trade_en} Co., Ltd." if rng.random() < 0.5 else None
     person = rng.choice(SURNAMES_ZH) + "".join(rng.choices(GIVEN_ZH, k=rng.choice((1, 2))))
     email = f"{_pinyin(person)}@{brand_py.lower()}-{city_py.lower()}.example"
-    phone = f"13{rng.randrange(10**8, 10**9)}"
+    phone = f"+8613{rng.randrange(10**8, 10**9)}"  # E.164, as staff forms store it
     return Firm(f"{city}{brand}{trade}{legal}", latin, "CN", "zh", person, email, phone)
 
 

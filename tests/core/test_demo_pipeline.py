@@ -191,7 +191,8 @@ def test_dashboard_funnel_and_lead_list_show_the_pipeline(app, demo_manager):
 
 
 def test_demo_phone_numbers_are_valid_for_the_firms_country(app, demo):
-    """Staff who edit a demo contact must not be told its number is invalid."""
+    """Staff who edit a demo contact must not be told its number is invalid, and a new lead
+    with the same number is flagged as a possible duplicate of the demo's."""
     with app.app_context():
         rows = db.session.execute(
             select(Lead.country, Contact.phone)
@@ -204,5 +205,7 @@ def test_demo_phone_numbers_are_valid_for_the_firms_country(app, demo):
         for country, phone in rows
         if not phonenumbers.is_valid_number(number := phonenumbers.parse(phone, country))
         or phonenumbers.region_code_for_number(number) != country
+        # As the forms store them: a new lead's duplicate check looks numbers up in E.164.
+        or phone != phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     ]
     assert wrong == []
