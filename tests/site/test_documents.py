@@ -61,6 +61,7 @@ def test_plot_sheet_in_every_language(client, lang, tmp_path):
     response = client.get(f"/{lang}/land/N-01/sheet.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
+    assert f"qingyuan-plot-N-01-{lang}.pdf" in response.headers["Content-Disposition"]
     squeezed = pdf_text(response.data, tmp_path).replace(" ", "")
     for phrase in SHEET_SAYS[lang]:
         assert phrase.replace(" ", "") in squeezed, f"{lang} sheet lacks {phrase!r}"
