@@ -312,8 +312,7 @@ def on_create(lead: Lead, *, user: User | None = None, response_hours: int | Non
     """Call once a new lead and its contacts are added to the session."""
     db.session.flush()  # its id: the code name, the history
     # What follows reads without flushing: the lead is then written once, with its code name,
-    # search keys, clock and owner, not once per read (a lead cost four flushes and three
-    # updates, most of its creation).
+    # search keys, clock and owner, not once per read (four flushes and three updates before).
     with db.session.no_autoflush:
         assign_code_name(lead)
         refresh_search_text(lead)
