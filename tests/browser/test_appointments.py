@@ -121,4 +121,5 @@ def test_an_officer_schedules_a_site_visit_and_subscribes_to_it(new_page, bureau
 
     # Turned off, the address answers nothing.
     page.get_by_role("button", name=t("Turn the feed off")).click()
+    expect(page.get_by_text(t("Your feed is off."))).to_be_visible()
     assert subscriber.request.get(address).status == 404

@@ -112,7 +112,8 @@ def test_crm_event_pages_have_no_accessibility_violations(new_page, fair, axe, l
     page.locator("#ends_on").fill("2020-01-01")
     page.locator("#name_en").fill("")
     page.get_by_role("button", name=t("Save")).click()
-    assert page.locator("#error-summary").is_visible()
+    # A click does not wait for the answer: wait for the refused form's summary to be shown.
+    page.locator("#error-summary").wait_for()
     axe(page, f"events edit with errors ({lang})")
     # The navigation leads to the events list.
     page.get_by_role("navigation").get_by_role("link", name=t("Events"), exact=True).click()

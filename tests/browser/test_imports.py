@@ -242,5 +242,6 @@ def test_review_corrected_by_hand(new_page, fair_with_leads, axe, lang):
         assert db.session.scalar(select(func.count()).where(LeadTouch.lead_id == website.id))
         db.session.remove()
     page.get_by_role("link", name=t("Undo this import…")).click()
+    page.locator("#undo-removes").wait_for()
     assert page.locator("#undo-removes li").count() == 4
     axe(page, f"import undo confirmation after a corrected review ({lang})")
